@@ -1,0 +1,45 @@
+# liveset: `make run` opens the app, `make test` runs the whole suite. Both set up what they need.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
+
+.PHONY: run test lint libmpv postgres clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check -e .
+	touch $@
+
+$(TEST_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $@ $(STAMP)
+
+# libmpv through apt-get on Debian/Ubuntu when it is missing; one clear line elsewhere.
+libmpv:
+	@bash scripts/ensure-system-deps.sh libmpv
+
+# A PostgreSQL server binary for the storage tests (the tests start a throwaway one themselves).
+postgres:
+	@bash scripts/ensure-system-deps.sh postgres
+
+run: $(STAMP) libmpv
+	$(BIN)/liveset
+
+test: $(TEST_STAMP) libmpv postgres
+	$(BIN)/ruff check engine tui tests bench
+	$(BIN)/mypy
+	$(BIN)/python -m pytest -q
+
+lint: $(TEST_STAMP)
+	$(BIN)/ruff check engine tui tests bench
+	$(BIN)/ruff format --check engine tui tests bench
+	$(BIN)/mypy
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
