@@ -1,0 +1,1 @@
+"""archive.org: the HTTP client, the parsing layer and concerts built from items."""

@@ -1,0 +1,273 @@
+"""archive.org over one long-lived httpx client.
+
+httpx rather than the ``internetarchive`` package: it is async (no thread per request), streams
+bodies, and lets us point at any base URL (a local server in tests) and own retries for every
+host; ``internetarchive`` is built on ``requests`` and mounts its retries for archive.org only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import hashlib
+import json
+import logging
+import random
+import time
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, Protocol, TypeVar
+
+import httpx
+
+from engine.archive.parse import as_int, as_str, load_json
+from engine.errors import ArchiveResponseError, ArchiveUnavailable
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+#: How long a cached answer is fresh, per kind of request, in seconds.
+CACHE_TTL: dict[str, float] = {
+    "search": 3600.0,
+    "scrape": 6 * 3600.0,
+    "metadata": 24 * 3600.0,
+    "artists": 7 * 24 * 3600.0,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched(Generic[T]):
+    """A decoded answer and whether it came from a stale cache because the archive was down."""
+
+    data: T
+    stale: bool = False
+
+
+class ResponseCache(Protocol):
+    async def get(self, key: str) -> tuple[bytes, float] | None: ...
+
+    async def put(self, key: str, kind: str, url: str, body: bytes) -> None: ...
+
+
+def cache_key(path: str, params: Sequence[tuple[str, str]]) -> str:
+    text = path + "?" + "&".join(f"{k}={v}" for k, v in params)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
+    """``Retry-After`` as seconds: either a number or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - (now if now is not None else time.time()))
+
+
+class ArchiveClient:
+    """Advanced search, scrape and metadata, with retries, a concurrency cap and a cache."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        user_agent: str,
+        concurrency: int = 4,
+        timeout: float = 20.0,
+        retries: int = 4,
+        backoff_base: float = 0.5,
+        backoff_cap: float = 30.0,
+        cache: ResponseCache | None = None,
+        on_status: Callable[[bool, str], None] | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._client = httpx.AsyncClient(
+            headers={"User-Agent": user_agent, "Accept": "application/json"},
+            timeout=httpx.Timeout(timeout),
+            follow_redirects=True,
+            transport=transport,
+        )
+        self._semaphore = asyncio.Semaphore(concurrency)
+        self._retries = retries
+        self._backoff_base = backoff_base
+        self._backoff_cap = backoff_cap
+        self._cache = cache
+        self._on_status = on_status
+        self.online: bool | None = None
+
+    @property
+    def http(self) -> httpx.AsyncClient:
+        """The shared client, for streamed downloads."""
+        return self._client
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    # --- transport ---------------------------------------------------------------------
+
+    def _set_online(self, online: bool, message: str = "") -> None:
+        if online != self.online:
+            self.online = online
+            if self._on_status:
+                self._on_status(online, message)
+
+    def _delay(self, attempt: int, retry_after: float | None) -> float:
+        backoff = min(self._backoff_cap, self._backoff_base * 2**attempt)
+        backoff *= 0.75 + random.random() / 2  # jitter keeps many clients from retrying in step
+        if retry_after is not None:
+            return min(max(retry_after, backoff), max(self._backoff_cap, 60.0))
+        return backoff
+
+    async def get_bytes(self, path: str, params: Sequence[tuple[str, str]] = ()) -> bytes:
+        """GET with retries on transport errors, 429 and 5xx; other statuses fail at once."""
+        url = self.base_url + path
+        last_problem = ""
+        for attempt in range(self._retries + 1):
+            retry_after: float | None = None
+            try:
+                async with self._semaphore:
+                    response = await self._client.get(url, params=list(params))
+                    body = await response.aread()
+            except httpx.TransportError as error:
+                last_problem = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+            else:
+                if response.status_code < 400:
+                    self._set_online(True)
+                    return body
+                last_problem = f"HTTP {response.status_code}"
+                if response.status_code not in RETRY_STATUSES:
+                    self._set_online(True)
+                    raise ArchiveResponseError(last_problem, url=str(response.url))
+                retry_after = retry_after_seconds(response.headers.get("Retry-After"))
+            if attempt < self._retries:
+                delay = self._delay(attempt, retry_after)
+                log.info("archive: %s for %s; retry %d in %.2fs", last_problem, url, attempt + 1, delay)
+                await asyncio.sleep(delay)
+        message = f"archive.org unavailable ({last_problem})"
+        self._set_online(False, message)
+        raise ArchiveUnavailable(f"{message} after {self._retries + 1} attempts: {url}")
+
+    async def get_json(
+        self, path: str, params: Sequence[tuple[str, str]], kind: str
+    ) -> Fetched[Any]:
+        """Decoded JSON through the cache: fresh cache, else the archive, else stale cache."""
+        key = cache_key(path, params)
+        cached = await self._cache.get(key) if self._cache else None
+        if cached and time.time() - cached[1] < CACHE_TTL.get(kind, 3600.0):
+            return Fetched(load_json(cached[0], path))
+        try:
+            body = await self.get_bytes(path, params)
+        except ArchiveUnavailable:
+            if cached:
+                log.warning("archive: unavailable, serving stale cache for %s", path)
+                return Fetched(load_json(cached[0], path), stale=True)
+            raise
+        data = load_json(body, self.base_url + path)
+        if isinstance(data, dict) and data.get("error"):
+            raise ArchiveResponseError(f"archive error: {as_str(data['error'])}", url=path)
+        if self._cache:
+            await self._cache.put(key, kind, path, body)
+        return Fetched(data)
+
+    # --- endpoints ---------------------------------------------------------------------
+
+    async def advanced_search(
+        self,
+        query: str,
+        fields: Sequence[str],
+        *,
+        sort: Sequence[str] = (),
+        rows: int = 100,
+        page: int = 1,
+        kind: str = "search",
+    ) -> Fetched[tuple[list[dict[str, Any]], int]]:
+        """One page of ``/advancedsearch.php``: the docs and ``numFound``."""
+        params: list[tuple[str, str]] = [("q", query)]
+        params += [(f"fl[{i}]", f) for i, f in enumerate(fields)]
+        params += [(f"sort[{i}]", s) for i, s in enumerate(sort)]
+        params += [("rows", str(rows)), ("page", str(page)), ("output", "json")]
+        fetched = await self.get_json("/advancedsearch.php", params, kind)
+        body = fetched.data
+        response = body.get("response") if isinstance(body, dict) else None
+        if not isinstance(response, dict) or not isinstance(response.get("docs"), list):
+            raise ArchiveResponseError("search body without response.docs", url="/advancedsearch.php")
+        docs = [d for d in response["docs"] if isinstance(d, dict)]
+        found = as_int(response.get("numFound"))
+        return Fetched((docs, found if found is not None else len(docs)), fetched.stale)
+
+    async def scrape(
+        self,
+        query: str,
+        fields: Sequence[str],
+        *,
+        sorts: Sequence[str] = (),
+        count: int = 1000,
+        limit: int | None = None,
+        kind: str = "scrape",
+    ) -> AsyncIterator[Fetched[list[dict[str, Any]]]]:
+        """Pages of ``/services/search/v1/scrape`` following the cursor.
+
+        Stops at the last page (no cursor), at ``limit`` items, and when the server hands back a
+        cursor or identifiers it already gave (a reported bug that would otherwise loop forever).
+        """
+        count = max(100, count)
+        cursor: str | None = None
+        seen_cursors: set[str] = set()
+        seen_ids: set[str] = set()
+        given = 0
+        while True:
+            params = [("q", query), ("fields", ",".join(fields)), ("count", str(count))]
+            if sorts:
+                params.append(("sorts", ",".join(sorts)))
+            if cursor:
+                params.append(("cursor", cursor))
+            fetched = await self.get_json("/services/search/v1/scrape", params, kind)
+            body = fetched.data
+            if not isinstance(body, dict) or not isinstance(body.get("items"), list):
+                raise ArchiveResponseError("scrape body without items", url="/services/search/v1/scrape")
+            items = []
+            for item in body["items"]:
+                if not isinstance(item, dict):
+                    continue
+                ident = as_str(item.get("identifier"))
+                if ident and ident in seen_ids:
+                    continue
+                seen_ids.add(ident)
+                items.append(item)
+            if limit is not None:
+                items = items[: max(0, limit - given)]
+            given += len(items)
+            if items:
+                yield Fetched(items, fetched.stale)
+            cursor = as_str(body.get("cursor")) or None
+            if not cursor or cursor in seen_cursors or not items:
+                return
+            if limit is not None and given >= limit:
+                return
+            seen_cursors.add(cursor)
+
+    async def metadata(self, identifier: str) -> Fetched[dict[str, Any] | None]:
+        """The ``/metadata/{id}`` body, or ``None`` for the ``{}`` of a missing item."""
+        from urllib.parse import quote
+
+        fetched = await self.get_json(f"/metadata/{quote(identifier, safe='')}", (), "metadata")
+        body = fetched.data
+        if not isinstance(body, dict):
+            raise ArchiveResponseError("metadata body is not an object", url=identifier)
+        if not body or not isinstance(body.get("metadata"), dict):
+            return Fetched(None, fetched.stale)
+        return Fetched(body, fetched.stale)
+
+
+def dumps(data: Mapping[str, Any]) -> bytes:
+    return json.dumps(data, separators=(",", ":")).encode()

@@ -1,0 +1,371 @@
+"""Archive items as recordings, and recordings grouped into ranked concerts."""
+
+from __future__ import annotations
+
+import math
+import re
+import statistics
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+from typing import Any
+from urllib.parse import quote
+
+from engine.archive.parse import (
+    as_float,
+    as_int,
+    as_list,
+    as_str,
+    date_from_identifier,
+    parse_date,
+    parse_length,
+    parse_runtime,
+    strip_html,
+)
+from engine.models import (
+    SOURCE_KIND_ORDER,
+    Concert,
+    PartialDate,
+    Recording,
+    Review,
+    SourceKind,
+    Track,
+    TrackFile,
+)
+
+#: Audio formats as archive.org names them, with the file endings they may have.
+AUDIO_FORMATS: dict[str, tuple[str, ...]] = {
+    "Flac": (".flac",),
+    "24bit Flac": (".flac",),
+    "Shorten": (".shn",),
+    "VBR MP3": (".mp3",),
+    "64Kbps MP3": (".mp3",),
+    "128Kbps MP3": (".mp3",),
+    "160Kbps MP3": (".mp3",),
+    "256Kbps MP3": (".mp3",),
+    "320Kbps MP3": (".mp3",),
+    "MP3": (".mp3",),
+    "Ogg Vorbis": (".ogg",),
+    "Apple Lossless Audio": (".m4a",),
+    "WAVE": (".wav",),
+    "AIFF": (".aif", ".aiff"),
+}
+
+# The fields a search asks for: everything a concert list and a recording summary show.
+SEARCH_FIELDS = (
+    "identifier",
+    "title",
+    "creator",
+    "date",
+    "year",
+    "venue",
+    "coverage",
+    "source",
+    "lineage",
+    "taper",
+    "transferer",
+    "avg_rating",
+    "num_reviews",
+    "downloads",
+    "format",
+    "item_size",
+    "mediatype",
+)
+
+
+def is_audio_file(entry: Mapping[str, Any]) -> bool:
+    endings = AUDIO_FORMATS.get(as_str(entry.get("format")))
+    return bool(endings) and as_str(entry.get("name")).lower().endswith(endings)
+
+
+# --- source kind ----------------------------------------------------------------------------
+
+_TOKEN = re.compile(r"[a-z0-9]+")
+_TEXT_RULES: tuple[tuple[SourceKind, re.Pattern[str]], ...] = (
+    (SourceKind.MTX, re.compile(r"\b(mtx|matrix|ultramatrix)\b", re.I)),
+    (SourceKind.SBD, re.compile(r"\b(sbd|soundboard|sound board|board)\b", re.I)),
+    (SourceKind.FM, re.compile(r"\b(fm|pre-?fm|broadcast|radio)\b", re.I)),
+    (SourceKind.AUD, re.compile(r"\b(aud|audience)\b", re.I)),
+)
+_ID_TOKENS: tuple[tuple[SourceKind, frozenset[str]], ...] = (
+    (SourceKind.MTX, frozenset({"mtx", "matrix", "ultramatrix"})),
+    (SourceKind.SBD, frozenset({"sbd", "soundboard"})),
+    (SourceKind.FM, frozenset({"fm", "prefm"})),
+    (SourceKind.AUD, frozenset({"aud", "audience"})),
+)
+
+
+def source_kind(identifier: str, title: str = "", source: str = "", lineage: str = "") -> SourceKind:
+    """How a recording was made, from the strongest evidence to the weakest.
+
+    The identifier's tokens come first (tapers name items ``gd77-05-08.sbd.hicks...``), then the
+    ``source`` field, the lineage and the title. A matrix mentioned beside a soundboard is a
+    matrix: it mixes soundboard and audience sources.
+    """
+    tokens = set(_TOKEN.findall(identifier.lower()))
+    for kind, names in _ID_TOKENS:
+        if tokens & names:
+            return kind
+    for text in (source, lineage, title):
+        # Lineages start at the source: "SBD > MR > DAT"; look at that first link.
+        head = text.split(">")[0] if text is lineage else text
+        for kind, pattern in _TEXT_RULES:
+            if pattern.search(head):
+                return kind
+    return SourceKind.UNKNOWN
+
+
+# --- ratings and ranking --------------------------------------------------------------------
+
+
+def weighted_rating(
+    avg_source: float | None, n_source: int, avg_show: float | None, n_show: int
+) -> float | None:
+    """A recording's average stars pulled toward its concert's by how few reviews it has.
+
+    ``(n_show * avg_show + ln(n + 1) * avg_src) / (n_show + ln(n + 1) + 1)``, where ``avg_src`` and
+    ``n`` are the recording's average stars and review count and ``avg_show`` and ``n_show`` are
+    those over every review of every recording of the concert. A recording with no reviews gets
+    ``None``.
+    """
+    if avg_source is None or n_source <= 0:
+        return None
+    weight = math.log(n_source + 1)
+    show_avg = avg_show if avg_show is not None else avg_source
+    return (n_show * show_avg + weight * avg_source) / (n_show + weight + 1)
+
+
+def recording_rank_key(recording: Recording) -> tuple[int, float, int, str]:
+    """Sort key, best first: soundboard before others, then weighted rating, then downloads."""
+    return (
+        SOURCE_KIND_ORDER[recording.source_kind],
+        -(recording.weighted_rating or 0.0),
+        -(recording.downloads or 0),
+        recording.identifier,
+    )
+
+
+def rank_recordings(recordings: Iterable[Recording]) -> tuple[Recording, ...]:
+    """Recordings of one concert with weighted ratings filled in, best first."""
+    items = list(recordings)
+    rated = [r for r in items if r.avg_rating is not None and r.num_reviews > 0]
+    n_show = sum(r.num_reviews for r in rated)
+    avg_show = (
+        sum((r.avg_rating or 0.0) * r.num_reviews for r in rated) / n_show if n_show else None
+    )
+    items = [
+        replace(r, weighted_rating=weighted_rating(r.avg_rating, r.num_reviews, avg_show, n_show))
+        for r in items
+    ]
+    return tuple(sorted(items, key=recording_rank_key))
+
+
+def concert_key(recording: Recording) -> tuple[str, str] | None:
+    if recording.date is None:
+        return None
+    return (recording.artist.casefold().strip(), str(recording.date))
+
+
+def group_concerts(recordings: Iterable[Recording], *, stale: bool = False) -> list[Concert]:
+    """Group recordings by artist and date into concerts, newest first."""
+    groups: dict[tuple[str, str], list[Recording]] = defaultdict(list)
+    for recording in recordings:
+        key = concert_key(recording)
+        if key is not None:
+            groups[key].append(recording)
+    concerts = []
+    for members in groups.values():
+        ranked = rank_recordings(members)
+        best = ranked[0]
+        assert best.date is not None
+        venue = _most_common(r.venue for r in ranked) or best.venue
+        city = _most_common(r.city for r in ranked) or best.city
+        concerts.append(Concert(best.artist, best.date, venue, city, ranked, stale=stale))
+    concerts.sort(key=lambda c: (c.date.sort_key, c.artist.casefold()), reverse=True)
+    return concerts
+
+
+def _most_common(values: Iterable[str]) -> str:
+    counts: dict[str, int] = defaultdict(int)
+    for value in values:
+        if value:
+            counts[value] += 1
+    return max(counts, key=lambda v: counts[v]) if counts else ""
+
+
+# --- items to recordings ------------------------------------------------------------------
+
+
+def download_url(base_url: str, identifier: str, name: str) -> str:
+    return f"{base_url}/download/{quote(identifier, safe='')}/{quote(name)}"
+
+
+def _recording_date(metadata: Mapping[str, Any], identifier: str) -> PartialDate | None:
+    return parse_date(metadata.get("date")) or date_from_identifier(identifier)
+
+
+def recording_from_search_doc(doc: Mapping[str, Any]) -> Recording | None:
+    """A recording summary from one advanced-search doc (no tracks); ``None`` without an id."""
+    identifier = as_str(doc.get("identifier"))
+    if not identifier:
+        return None
+    title = as_str(doc.get("title"))
+    source = as_str(doc.get("source"))
+    lineage = as_str(doc.get("lineage"))
+    reviews = as_int(doc.get("num_reviews")) or 0
+    return Recording(
+        identifier=identifier,
+        title=title,
+        artist=as_str(doc.get("creator")),
+        date=_recording_date(doc, identifier),
+        venue=as_str(doc.get("venue")),
+        city=as_str(doc.get("coverage")),
+        source_kind=source_kind(identifier, title, source, lineage),
+        source=source,
+        taper=as_str(doc.get("taper")),
+        transferer=as_str(doc.get("transferer")),
+        lineage=lineage,
+        avg_rating=as_float(doc.get("avg_rating")) if reviews else None,
+        num_reviews=reviews,
+        downloads=as_int(doc.get("downloads")),
+        formats=tuple(f for f in as_list(doc.get("format")) if f in AUDIO_FORMATS),
+        total_size=as_int(doc.get("item_size")),
+    )
+
+
+_DISC_TRACK = re.compile(r"(?<![a-z])(?:d|cd|disc|s|set)(\d{1,2})[ _.-]?t(?:rack)?(\d{1,3})", re.I)
+_TRACK_ONLY = re.compile(r"(?:^|[^a-z0-9])t(?:rack)?(\d{1,3})(?![0-9])|^(\d{1,3})(?![0-9])", re.I)
+
+
+def _disc_and_number(entry: Mapping[str, Any]) -> tuple[int, int | None]:
+    stem = as_str(entry.get("name")).rsplit("/", 1)[-1]
+    stem = stem.rsplit(".", 1)[0]
+    if match := _DISC_TRACK.search(stem):
+        return int(match.group(1)) or 1, int(match.group(2))
+    if match := _TRACK_ONLY.search(stem):
+        return 1, int(match.group(1) or match.group(2))
+    return 1, None
+
+
+def _track_field(value: Any) -> int | None:
+    text = as_str(value).split("/")[0]
+    return as_int(text)
+
+
+def _track_file(entry: Mapping[str, Any], identifier: str, base_url: str) -> TrackFile:
+    name = as_str(entry.get("name"))
+    return TrackFile(
+        name=name,
+        format=as_str(entry.get("format")),
+        url=download_url(base_url, identifier, name),
+        size=as_int(entry.get("size")),
+        md5=as_str(entry.get("md5")) or None,
+        length=parse_length(entry.get("length")),
+        source=as_str(entry.get("source")),
+        private=as_str(entry.get("private")).lower() == "true",
+        bitrate=as_int(entry.get("bitrate")),
+    )
+
+
+def tracks_from_files(
+    files: Iterable[Mapping[str, Any]], identifier: str, base_url: str
+) -> tuple[Track, ...]:
+    """Tracks of an item: audio originals with their derivatives joined through ``original``.
+
+    Order is by disc (from names like ``d2t05``) then ``track`` when present, else the number in
+    the name. A derivative whose original is not an audio track (artwork turned into MP3) is not
+    a track.
+    """
+    entries = [e for e in files if isinstance(e, Mapping) and as_str(e.get("name"))]
+    audio = [e for e in entries if is_audio_file(e)]
+    originals = {as_str(e["name"]): e for e in audio if as_str(e.get("source")) != "derivative"}
+    groups: dict[str, list[Mapping[str, Any]]] = {name: [e] for name, e in originals.items()}
+    for entry in audio:
+        if as_str(entry.get("source")) != "derivative":
+            continue
+        parent = as_str(entry.get("original"))
+        if parent in groups:
+            groups[parent].append(entry)
+        elif not parent or parent not in {as_str(e["name"]) for e in entries}:
+            # A derivative whose original is gone from the listing still is a track.
+            groups[as_str(entry["name"])] = [entry]
+    tracks: list[tuple[tuple[int, int, str], Track]] = []
+    for name, members in groups.items():
+        lead = members[0]
+        disc, name_number = _disc_and_number(lead)
+        field_number = next((n for e in members if (n := _track_field(e.get("track")))), None)
+        number = field_number or name_number or 0
+        title = next((t for e in members if (t := as_str(e.get("title")))), "")
+        lengths = [length for e in members if (length := parse_length(e.get("length")))]
+        track = Track(
+            title=title or name.rsplit("/", 1)[-1].rsplit(".", 1)[0],
+            disc=disc,
+            number=number,
+            duration=statistics.median(lengths) if lengths else None,
+            files=tuple(_track_file(e, identifier, base_url) for e in members),
+        )
+        sort_number = field_number if field_number is not None else (name_number or 10_000)
+        tracks.append(((disc, sort_number, name), track))
+    tracks.sort(key=lambda pair: pair[0])
+    return tuple(track for _, track in tracks)
+
+
+def _review(entry: Mapping[str, Any]) -> Review:
+    return Review(
+        reviewer=as_str(entry.get("reviewer")),
+        title=as_str(entry.get("reviewtitle")),
+        body=strip_html(entry.get("reviewbody")),
+        stars=as_int(entry.get("stars")),
+        date=as_str(entry.get("reviewdate")) or as_str(entry.get("createdate")),
+    )
+
+
+def recording_from_metadata(
+    body: Mapping[str, Any], base_url: str, *, downloads: int | None = None
+) -> Recording | None:
+    """A full recording from a ``/metadata/{id}`` body; ``None`` for the ``{}`` of a missing item."""
+    metadata = body.get("metadata")
+    if not isinstance(metadata, Mapping):
+        return None
+    identifier = as_str(metadata.get("identifier"))
+    if not identifier:
+        return None
+    raw_files = body.get("files")
+    files = [f for f in raw_files if isinstance(f, Mapping)] if isinstance(raw_files, list) else []
+    raw_reviews = body.get("reviews")
+    review_list = [r for r in raw_reviews if isinstance(r, Mapping)] if isinstance(raw_reviews, list) else []
+    reviews = tuple(_review(r) for r in review_list)
+    stars = [r.stars for r in reviews if r.stars is not None]
+    tracks = tracks_from_files(files, identifier, base_url)
+    durations = [t.duration for t in tracks if t.duration]
+    title = as_str(metadata.get("title"))
+    source = as_str(metadata.get("source"), joiner="; ")
+    lineage = as_str(metadata.get("lineage"), joiner="; ")
+    formats = []
+    for track in tracks:
+        for file in track.files:
+            if file.format not in formats:
+                formats.append(file.format)
+    sizes = [as_int(f.get("size")) or 0 for f in files]
+    return Recording(
+        identifier=identifier,
+        title=title,
+        artist=as_str(metadata.get("creator")),
+        date=_recording_date(metadata, identifier),
+        venue=as_str(metadata.get("venue")),
+        city=as_str(metadata.get("coverage")),
+        source_kind=source_kind(identifier, title, source, lineage),
+        source=source,
+        taper=as_str(metadata.get("taper"), joiner="; "),
+        transferer=as_str(metadata.get("transferer"), joiner="; "),
+        lineage=lineage,
+        avg_rating=sum(stars) / len(stars) if stars else None,
+        num_reviews=len(stars),
+        downloads=downloads,
+        formats=tuple(formats),
+        total_size=as_int(body.get("item_size")) or (sum(sizes) or None),
+        duration=sum(durations) if durations else parse_runtime(metadata.get("runtime")),
+        description=strip_html(metadata.get("description")),
+        tracks=tracks,
+        reviews=reviews,
+    )

@@ -1,0 +1,224 @@
+"""Settings: embedded defaults < TOML file < environment variables < command-line options.
+
+The file is ``config.toml`` in the platform's config dir, or the file named by ``--config`` or
+``LIVESET_CONFIG``. Every invalid value raises ``ConfigError`` naming the key, the value and what
+is allowed.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import platformdirs
+
+from engine.errors import ConfigError
+
+APP_NAME = "liveset"
+
+#: Formats a user may prefer for downloads and playback, as archive.org names them.
+KNOWN_FORMATS = (
+    "Flac",
+    "24bit Flac",
+    "VBR MP3",
+    "Ogg Vorbis",
+    "Shorten",
+    "128Kbps MP3",
+    "64Kbps MP3",
+    "160Kbps MP3",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Resolved settings. Paths are absolute."""
+
+    config_file: Path
+    data_dir: Path
+    music_dir: Path
+    db_url: str
+    archive_url: str = "https://archive.org"
+    download_concurrency: int = 3
+    preferred_formats: tuple[str, ...] = ("Flac", "VBR MP3", "Ogg Vorbis")
+    request_concurrency: int = 4
+    request_timeout: float = 20.0
+    request_retries: int = 4
+
+    @property
+    def database_path(self) -> Path | None:
+        """The SQLite file when the database is SQLite on disk."""
+        prefix = "sqlite:///"
+        if self.db_url.startswith(prefix) and self.db_url != "sqlite:///:memory:":
+            return Path(self.db_url[len(prefix) :])
+        return None
+
+
+def _path(key: str, value: object) -> Path:
+    if not isinstance(value, (str, os.PathLike)) or not str(value):
+        raise ConfigError(key, value, "a path")
+    return Path(value).expanduser().resolve()
+
+
+def _db_url(key: str, value: object) -> str:
+    if not isinstance(value, str) or not value.startswith(("sqlite:", "postgresql")):
+        raise ConfigError(key, value, "an sqlite:/// or postgresql:// URL")
+    if value.startswith("postgresql://"):
+        # SQLAlchemy's default PostgreSQL driver is psycopg2; ship with psycopg 3.
+        value = "postgresql+psycopg://" + value[len("postgresql://") :]
+    return value
+
+
+def _http_url(key: str, value: object) -> str:
+    if not isinstance(value, str):
+        raise ConfigError(key, value, "an http:// or https:// URL")
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(key, value, "an http:// or https:// URL")
+    return value.rstrip("/")
+
+
+def _int_range(low: int, high: int) -> Callable[[str, object], int]:
+    def parse(key: str, value: object) -> int:
+        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise ConfigError(key, value, f"a whole number from {low} to {high}")
+        return value
+
+    return parse
+
+
+def _float_range(low: float, high: float) -> Callable[[str, object], float]:
+    def parse(key: str, value: object) -> float:
+        try:
+            number = float(value)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            number = float("nan")
+        if isinstance(value, bool) or not low <= number <= high:
+            raise ConfigError(key, value, f"a number from {low} to {high}")
+        return number
+
+    return parse
+
+
+def _formats(key: str, value: object) -> tuple[str, ...]:
+    items = [v.strip() for v in value.split(",")] if isinstance(value, str) else value
+    allowed = "a list of: " + ", ".join(KNOWN_FORMATS)
+    if not isinstance(items, list) or not items:
+        raise ConfigError(key, value, allowed)
+    for item in items:
+        if item not in KNOWN_FORMATS:
+            raise ConfigError(key, item, allowed)
+    return tuple(items)
+
+
+@dataclass(frozen=True, slots=True)
+class _Option:
+    field: str
+    key: str
+    env: str
+    parse: Callable[[str, object], Any]
+
+
+_OPTIONS = (
+    _Option("data_dir", "data_dir", "LIVESET_DATA_DIR", _path),
+    _Option("music_dir", "music_dir", "LIVESET_MUSIC_DIR", _path),
+    _Option("db_url", "db_url", "LIVESET_DB_URL", _db_url),
+    _Option("archive_url", "archive_url", "LIVESET_ARCHIVE_URL", _http_url),
+    _Option(
+        "download_concurrency",
+        "downloads.concurrency",
+        "LIVESET_DOWNLOAD_CONCURRENCY",
+        _int_range(1, 16),
+    ),
+    _Option(
+        "preferred_formats", "downloads.preferred_formats", "LIVESET_PREFERRED_FORMATS", _formats
+    ),
+    _Option(
+        "request_concurrency", "archive.concurrency", "LIVESET_ARCHIVE_CONCURRENCY", _int_range(1, 16)
+    ),
+    _Option("request_timeout", "archive.timeout", "LIVESET_ARCHIVE_TIMEOUT", _float_range(0.1, 600)),
+    _Option("request_retries", "archive.retries", "LIVESET_ARCHIVE_RETRIES", _int_range(0, 10)),
+)
+_BY_KEY = {o.key: o for o in _OPTIONS}
+_BY_FIELD = {o.field: o for o in _OPTIONS}
+
+
+def default_config_file(env: Mapping[str, str]) -> Path:
+    if env.get("LIVESET_CONFIG"):
+        return Path(env["LIVESET_CONFIG"]).expanduser().resolve()
+    return Path(platformdirs.user_config_dir(APP_NAME)) / "config.toml"
+
+
+def _flatten(table: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for name, value in table.items():
+        key = f"{prefix}{name}"
+        if isinstance(value, dict) and key not in _BY_KEY:
+            flat.update(_flatten(value, key + "."))
+        else:
+            flat[key] = value
+    return flat
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """The file's settings by dotted key; a missing file is an empty one."""
+    try:
+        with path.open("rb") as handle:
+            table = tomllib.load(handle)
+    except FileNotFoundError:
+        return {}
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise ConfigError("config file", str(path), f"a readable TOML file ({error})") from error
+    flat = _flatten(table)
+    for key in flat:
+        if key not in _BY_KEY:
+            raise ConfigError(key, flat[key], "a known key: " + ", ".join(sorted(_BY_KEY)))
+    return flat
+
+
+def load_settings(
+    overrides: Mapping[str, object] | None = None,
+    *,
+    config_file: str | os.PathLike[str] | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Settings:
+    """Resolve settings from defaults, the config file, the environment and ``overrides``.
+
+    ``overrides`` are command-line values by field name (``data_dir``, ``db_url`` ...); ``None``
+    values are ignored.
+    """
+    env = os.environ if env is None else env
+    path = Path(config_file).expanduser().resolve() if config_file else default_config_file(env)
+    raw: dict[str, tuple[str, object]] = {}
+    for key, value in read_config_file(path).items():
+        raw[_BY_KEY[key].field] = (key, value)
+    for option in _OPTIONS:
+        if env.get(option.env):
+            raw[option.field] = (option.env, env[option.env])
+    for name, value in (overrides or {}).items():
+        if value is not None:
+            if name not in _BY_FIELD:
+                raise ConfigError(name, value, "a known setting")
+            raw[name] = ("--" + name.replace("_", "-"), value)
+    values = {name: _BY_FIELD[name].parse(key, value) for name, (key, value) in raw.items()}
+
+    data_dir = values.pop("data_dir", None) or Path(platformdirs.user_data_dir(APP_NAME))
+    music_dir = values.pop("music_dir", None) or _default_music_dir(data_dir)
+    db_url = values.pop("db_url", None) or f"sqlite:///{data_dir / 'liveset.db'}"
+    settings = Settings(config_file=path, data_dir=data_dir, music_dir=music_dir, db_url=db_url)
+    known = {f.name for f in fields(Settings)}
+    return replace(settings, **{k: v for k, v in values.items() if k in known})
+
+
+def _default_music_dir(data_dir: Path) -> Path:
+    music = platformdirs.user_music_dir()
+    # Without a real home (a service account, a test), keep music beside the data.
+    if not music or not Path(music).parent.exists():
+        return data_dir / "music"
+    return Path(music) / APP_NAME

@@ -1,0 +1,69 @@
+"""Events the engine emits on its one stream.
+
+Events are coarse and plain: a screen that receives one re-reads what it shows through the facade.
+Every event is a frozen dataclass, so it can cross a socket as data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """Base of every engine event."""
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveStatusChanged(Event):
+    """archive.org became reachable or unreachable."""
+
+    online: bool
+    """True when the last request reached archive.org."""
+    message: str = ""
+    """Why it is offline, for the user; empty when online."""
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogChanged(Event):
+    """Archive data was stored in the database (artists, concerts or recordings)."""
+
+    identifiers: tuple[str, ...] = ()
+    """Recordings or collections whose stored data changed."""
+
+
+class EventBus:
+    """Fan-out of events to any number of subscribers, each with its own bounded queue.
+
+    A slow subscriber loses its oldest events rather than blocking the engine.
+    """
+
+    def __init__(self, maxsize: int = 1000) -> None:
+        self._maxsize = maxsize
+        self._queues: set[asyncio.Queue[Event | None]] = set()
+
+    def publish(self, event: Event) -> None:
+        for queue in self._queues:
+            if queue.full():
+                with contextlib.suppress(asyncio.QueueEmpty):
+                    queue.get_nowait()
+            queue.put_nowait(event)
+
+    def close(self) -> None:
+        for queue in self._queues:
+            if queue.full():
+                with contextlib.suppress(asyncio.QueueEmpty):
+                    queue.get_nowait()
+            queue.put_nowait(None)
+
+    async def subscribe(self) -> AsyncIterator[Event]:
+        queue: asyncio.Queue[Event | None] = asyncio.Queue(self._maxsize)
+        self._queues.add(queue)
+        try:
+            while (event := await queue.get()) is not None:
+                yield event
+        finally:
+            self._queues.discard(queue)

@@ -1,0 +1,270 @@
+"""``Engine``: the one object a front end talks to.
+
+Commands are coroutines taking and returning plain values (frozen domain objects); events come
+from ``events()``. Nothing here knows about a screen, so the same facade can be served over a
+socket later.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from types import TracebackType
+from typing import Any
+
+from engine import __version__
+from engine.archive.client import ArchiveClient
+from engine.archive.concerts import (
+    SEARCH_FIELDS,
+    group_concerts,
+    rank_recordings,
+    recording_from_metadata,
+    recording_from_search_doc,
+)
+from engine.archive.parse import as_int, as_str
+from engine.archive.query import ARTISTS_QUERY, concerts_query, parse_date_arg
+from engine.config import Settings
+from engine.errors import ArchiveError, EngineError, NotFoundError
+from engine.events import ArchiveStatusChanged, CatalogChanged, Event, EventBus
+from engine.library import repository as repo
+from engine.library.database import Database
+from engine.models import (
+    Artist,
+    ArtistList,
+    Concert,
+    ConcertList,
+    Recording,
+    SourceKind,
+)
+
+log = logging.getLogger(__name__)
+
+USER_AGENT = f"liveset/{__version__} (terminal player for the Live Music Archive)"
+
+
+class _DatabaseCache:
+    """The archive client's response cache, kept in the database."""
+
+    def __init__(self, database: Database) -> None:
+        self._database = database
+
+    async def get(self, key: str) -> tuple[bytes, float] | None:
+        return await self._database.run(lambda s: repo.cache_get(s, key))
+
+    async def put(self, key: str, kind: str, url: str, body: bytes) -> None:
+        await self._database.run(lambda s: repo.cache_put(s, key, kind, url, body))
+
+
+class Engine:
+    """The engine: database, archive client and (later) downloads, player and recommender."""
+
+    def __init__(self, settings: Settings, *, backoff_base: float = 0.5) -> None:
+        self.settings = settings
+        self._bus = EventBus()
+        self._database = Database(settings.db_url)
+        self._backoff_base = backoff_base
+        self._archive: ArchiveClient | None = None
+        self._started = False
+
+    # --- lifecycle -----------------------------------------------------------------------
+
+    async def start(self) -> None:
+        if self._started:
+            return
+        self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+        await self._database.open()
+        loop = asyncio.get_running_loop()
+        self._archive = ArchiveClient(
+            self.settings.archive_url,
+            user_agent=USER_AGENT,
+            concurrency=self.settings.request_concurrency,
+            timeout=self.settings.request_timeout,
+            retries=self.settings.request_retries,
+            backoff_base=self._backoff_base,
+            cache=_DatabaseCache(self._database),
+            on_status=lambda online, message: loop.call_soon(
+                self._bus.publish, ArchiveStatusChanged(online, message)
+            ),
+        )
+        self._started = True
+
+    async def close(self) -> None:
+        if self._archive is not None:
+            await self._archive.aclose()
+            self._archive = None
+        await self._database.close()
+        self._bus.close()
+        self._started = False
+
+    async def __aenter__(self) -> Engine:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    def events(self) -> AsyncIterator[Event]:
+        """Every event from now on, until the engine closes."""
+        return self._bus.subscribe()
+
+    @property
+    def archive(self) -> ArchiveClient:
+        if self._archive is None:
+            raise EngineError("the engine is not started")
+        return self._archive
+
+    @property
+    def archive_online(self) -> bool | None:
+        """True or False after the first request to the archive; None before."""
+        return self._archive.online if self._archive else None
+
+    @property
+    def database_dialect(self) -> str:
+        return self._database.dialect
+
+    # --- archive commands ----------------------------------------------------------------
+
+    async def artists(self, *, limit: int | None = None) -> ArtistList:
+        """The etree band collections, by name; from the cache when the archive is down."""
+        artists: list[Artist] = []
+        stale = False
+        try:
+            async for page in self.archive.scrape(
+                ARTISTS_QUERY, ("identifier", "title", "creator", "downloads", "item_count"),
+                limit=limit, kind="artists",
+            ):
+                stale = stale or page.stale
+                for item in page.data:
+                    identifier = as_str(item.get("identifier"))
+                    if identifier:
+                        name = as_str(item.get("title")) or as_str(item.get("creator")) or identifier
+                        artists.append(
+                            Artist(identifier, name, as_int(item.get("item_count")), as_int(item.get("downloads")))
+                        )
+        except ArchiveError:
+            stored = await self._database.run(repo.list_artists)
+            if not stored:
+                raise
+            return ArtistList(tuple(stored[:limit] if limit else stored), stale=True)
+        artists.sort(key=lambda a: a.name.casefold())
+        await self._database.run(lambda s: repo.save_artists(s, artists))
+        return ArtistList(tuple(artists), stale=stale)
+
+    async def search_concerts(
+        self,
+        text: str = "",
+        *,
+        artist: str | None = None,
+        year: int | None = None,
+        sbd_only: bool = False,
+        limit: int = 200,
+    ) -> ConcertList:
+        """Concerts whose recordings match, newest first.
+
+        With ``sbd_only`` only soundboard recordings count, and concerts without one are left out.
+        """
+        query = concerts_query(text, artist=artist, year=year)
+        fetched = await self.archive.advanced_search(
+            query, SEARCH_FIELDS, sort=("date desc",), rows=limit
+        )
+        docs, found = fetched.data
+        recordings = [r for d in docs if (r := recording_from_search_doc(d)) is not None]
+        if sbd_only:
+            recordings = [r for r in recordings if r.source_kind is SourceKind.SBD]
+        await self._database.run(lambda s: repo.save_recordings(s, recordings))
+        concerts = group_concerts(recordings, stale=fetched.stale)
+        return ConcertList(tuple(concerts), total_items=found, stale=fetched.stale)
+
+    async def concert(self, artist: str, date: str) -> Concert:
+        """One artist on one date, every recording with its tracks, best first."""
+        when = parse_date_arg(date)
+        query = concerts_query(artist=artist, date=when)
+        try:
+            fetched = await self.archive.advanced_search(
+                query, SEARCH_FIELDS, sort=("downloads desc",), rows=500
+            )
+        except ArchiveError:
+            stored = await self._database.run(
+                lambda s: repo.get_concert(s, artist, str(when), self.settings.archive_url)
+            )
+            if stored is None:
+                raise
+            return Concert(stored.artist, stored.date, stored.venue, stored.city, stored.recordings, True)
+        docs, _found = fetched.data
+        summaries = [r for d in docs if (r := recording_from_search_doc(d)) is not None]
+        if not summaries:
+            raise NotFoundError(f"no recordings of {artist} on {date}")
+        details = await asyncio.gather(
+            *(self._recording_details(s) for s in summaries), return_exceptions=True
+        )
+        recordings: list[Recording] = []
+        stale = fetched.stale
+        for summary, detail in zip(summaries, details, strict=True):
+            if isinstance(detail, BaseException):
+                if not isinstance(detail, EngineError):
+                    raise detail
+                log.warning("recording %s skipped: %s", summary.identifier, detail)
+                recordings.append(summary)
+            elif detail is None:
+                log.warning("recording %s: the archive has no metadata for it", summary.identifier)
+                recordings.append(summary)
+            else:
+                stale = stale or detail.stale
+                recordings.append(detail)
+        await self._database.run(lambda s: repo.save_recordings(s, recordings))
+        self._bus.publish(CatalogChanged(tuple(r.identifier for r in recordings)))
+        concerts = group_concerts(recordings, stale=stale)
+        # Items whose date differs in detail (a partial date) still belong to the asked date.
+        if len(concerts) != 1:
+            best = max(concerts, key=lambda c: len(c.recordings))
+            merged = rank_recordings(r for c in concerts for r in c.recordings)
+            return Concert(best.artist, best.date, best.venue, best.city, merged, stale)
+        return concerts[0]
+
+    async def _recording_details(self, summary: Recording) -> Recording | None:
+        fetched = await self.archive.metadata(summary.identifier)
+        if fetched.data is None:
+            return None
+        recording = recording_from_metadata(
+            fetched.data, self.settings.archive_url, downloads=summary.downloads
+        )
+        if recording is None:
+            return None
+        return _with(recording, stale=fetched.stale)
+
+    async def recording(self, identifier: str) -> Recording:
+        """One recording with its tracks, files and reviews."""
+        try:
+            fetched = await self.archive.metadata(identifier)
+        except ArchiveError:
+            stored = await self._database.run(
+                lambda s: repo.get_recording(s, identifier, self.settings.archive_url)
+            )
+            if stored is None or not stored.tracks:
+                raise
+            return _with(stored, stale=True)
+        if fetched.data is None:
+            raise NotFoundError(f"the archive has no item {identifier!r}")
+        recording = recording_from_metadata(fetched.data, self.settings.archive_url)
+        if recording is None:
+            raise NotFoundError(f"the archive has no item {identifier!r}")
+        stored = await self._database.run(
+            lambda s: repo.get_recording(s, identifier, self.settings.archive_url)
+        )
+        if stored is not None and stored.downloads is not None:
+            recording = _with(recording, downloads=stored.downloads)
+        await self._database.run(lambda s: repo.save_recordings(s, [recording]))
+        self._bus.publish(CatalogChanged((identifier,)))
+        return _with(recording, stale=fetched.stale)
+
+
+def _with(recording: Recording, **changes: Any) -> Recording:
+    from dataclasses import replace
+
+    return replace(recording, **changes)

@@ -1,0 +1,122 @@
+"""Opening the database: SQLite (WAL) by default, PostgreSQL by URL, migrated to the newest schema.
+
+All database work runs on one dedicated thread, so the event loop never waits on a query and
+SQLite never sees two writers from this process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextvars
+import functools
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine.errors import StorageError
+
+T = TypeVar("T")
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def alembic_config(connection: Any) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema to ``revision`` (the newest by default)."""
+    with engine.begin() as connection:
+        command.upgrade(alembic_config(connection), revision)
+
+
+class Database:
+    """The SQLAlchemy engine, its sessions and the thread they run on."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._engine: Engine | None = None
+        self._sessions: sessionmaker[Session] | None = None
+        self._executor = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="liveset-db")
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            raise StorageError("the database is not open")
+        return self._engine
+
+    def _open(self) -> None:
+        if self.url.startswith("sqlite:///") and ":memory:" not in self.url:
+            Path(self.url[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(self.url, future=True)
+        if engine.dialect.name == "sqlite":
+            event.listen(engine, "connect", _sqlite_pragmas)
+        migrate(engine)
+        self._engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    async def open(self) -> None:
+        try:
+            await self.run_raw(self._open)
+        except SQLAlchemyError as error:
+            raise StorageError(f"cannot open database {self._safe_url}: {error}") from error
+        except OSError as error:
+            raise StorageError(f"cannot open database {self._safe_url}: {error}") from error
+
+    @property
+    def _safe_url(self) -> str:
+        # Never show a password in a message.
+        head, sep, tail = self.url.partition("@")
+        if not sep:
+            return self.url
+        scheme, _, _credentials = head.partition("://")
+        return f"{scheme}://***@{tail}"
+
+    async def close(self) -> None:
+        if self._engine is not None:
+            await self.run_raw(self._engine.dispose)
+            self._engine = None
+        self._executor.shutdown(wait=True)
+
+    async def run_raw(self, fn: Callable[[], T]) -> T:
+        loop = asyncio.get_running_loop()
+        context = contextvars.copy_context()
+        return await loop.run_in_executor(self._executor, functools.partial(context.run, fn))
+
+    async def run(self, fn: Callable[[Session], T]) -> T:
+        """Run ``fn(session)`` on the database thread in one transaction."""
+        if self._sessions is None:
+            raise StorageError("the database is not open")
+        sessions = self._sessions
+
+        def work() -> T:
+            with sessions.begin() as session:
+                return fn(session)
+
+        try:
+            return await self.run_raw(work)
+        except SQLAlchemyError as error:
+            raise StorageError(f"database error: {error}") from error
