@@ -1,0 +1,368 @@
+"""A fake archive.org on 127.0.0.1: advanced search, scrape, metadata and downloads.
+
+Serves the real bodies in ``../shared/fixtures/archive`` (search results are computed from their
+docs with a real subset of the query syntax) and synthesised audio. Faults can be injected per
+path prefix: ``429`` and ``503`` (with ``Retry-After``), ``slow`` bodies, ``truncate``d bodies,
+``malformed`` JSON, dropped connections (``drop``) and a fixed ``latency`` per request.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import hashlib
+import json
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, quote, unquote, urlsplit
+
+from tests.fake_archive.audio import synthesise
+from tests.fake_archive.corpus import Corpus
+from tests.fake_archive.query import QuerySyntaxError, compile_query
+
+MAX_SORTED_RESULTS = 10_000
+
+
+@dataclass
+class Fault:
+    kind: str  # 429 | 503 | slow | truncate | malformed | drop
+    path_prefix: str = "/"
+    times: int = 1
+    retry_after: str | None = None
+    delay: float = 0.05
+    after_bytes: int = 100
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    params: list[tuple[str, str]]
+    headers: dict[str, str]
+
+
+@dataclass
+class Item:
+    metadata: dict[str, Any]
+    files: dict[str, bytes] = field(default_factory=dict)
+    private: set[str] = field(default_factory=set)
+
+
+class FakeArchive:
+    def __init__(self, corpus: Corpus | None = None, *, seconds: float = 1.5) -> None:
+        self.corpus = corpus or Corpus()
+        self.seconds = seconds
+        self.faults: list[Fault] = []
+        self.latency = 0.0
+        self.requests: list[Request] = []
+        self._items: dict[str, Item] = {}
+        self._lock = threading.Lock()
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # --- control -----------------------------------------------------------------------
+
+    def start(self, host: str = "127.0.0.1", port: int = 0) -> FakeArchive:
+        handler = type("Handler", (_Handler,), {"archive": self})
+        self._server = ThreadingHTTPServer((host, port), handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def add_fault(self, kind: str, path_prefix: str = "/", times: int = 1, **options: Any) -> Fault:
+        fault = Fault(kind, path_prefix, times, **options)
+        with self._lock:
+            self.faults.append(fault)
+        return fault
+
+    def reset(self) -> None:
+        with self._lock:
+            self.faults.clear()
+            self.requests.clear()
+            self.latency = 0.0
+
+    def take_fault(self, path: str) -> Fault | None:
+        with self._lock:
+            for fault in self.faults:
+                if path.startswith(fault.path_prefix) and fault.times > 0:
+                    fault.times -= 1
+                    return fault
+        return None
+
+    # --- data --------------------------------------------------------------------------
+
+    def item(self, identifier: str) -> Item | None:
+        with self._lock:
+            if identifier in self._items:
+                return self._items[identifier]
+        body = self.corpus.metadata.get(identifier)
+        if body is None:
+            return None
+        body = copy.deepcopy(body)
+        item = Item(body)
+        for entry in body.get("files", []):
+            name = str(entry.get("name", ""))
+            if not name:
+                continue
+            data = synthesise(entry, self.seconds)
+            item.files[name] = data
+            entry["size"] = str(len(data))
+            entry["md5"] = hashlib.md5(data).hexdigest()
+            if str(entry.get("private", "")).lower() == "true":
+                item.private.add(name)
+        for key in ("server", "d1", "d2", "workable_servers", "alternate_locations"):
+            body.pop(key, None)
+        with self._lock:
+            return self._items.setdefault(identifier, item)
+
+    def search(self, params: dict[str, list[str]]) -> tuple[int, str, bytes]:
+        query = _first(params, "q")
+        try:
+            predicate = compile_query(query)
+        except QuerySyntaxError as error:
+            body = {"responseHeader": {"status": 400, "QTime": 0}, "error": {"msg": str(error)}}
+            return 400, "application/json", json.dumps(body).encode()
+        fields = _listed(params, "fl")
+        sorts = _listed(params, "sort")
+        rows = int(_first(params, "rows") or 50)
+        page = max(1, int(_first(params, "page") or 1))
+        start = int(_first(params, "start") or (page - 1) * rows)
+        if sorts and start + rows > MAX_SORTED_RESULTS:
+            text = (
+                "[RANGE_OUT_OF_BOUNDS] Sorted paging is limited to 10000 results; "
+                "use the scrape API for more."
+            )
+            return 200, "application/json", text.encode()
+        docs = [d for d in self.corpus.docs if predicate(d)]
+        docs = _sorted(docs, sorts)
+        chosen = [_project(d, fields) for d in docs[start : start + rows]]
+        body = {
+            "responseHeader": {
+                "status": 0,
+                "QTime": 1,
+                "params": {
+                    "query": query,
+                    "qin": query,
+                    "fields": ",".join(fields),
+                    "wt": "json",
+                    **({"sort": ",".join(sorts)} if sorts else {}),
+                    "rows": str(rows),
+                    "start": start,
+                },
+            },
+            "response": {"numFound": len(docs), "start": start, "docs": chosen},
+        }
+        return 200, "application/json", json.dumps(body).encode()
+
+    def scrape(self, params: dict[str, list[str]]) -> tuple[int, str, bytes]:
+        query = _first(params, "q")
+        count = int(_first(params, "count") or 5000)
+        if count < 100:
+            return 200, "application/json", json.dumps({"error": "count must be at least 100"}).encode()
+        try:
+            predicate = compile_query(query)
+        except QuerySyntaxError as error:
+            return 200, "application/json", json.dumps({"error": str(error)}).encode()
+        fields = [f for f in _first(params, "fields").split(",") if f] or ["identifier"]
+        if "identifier" not in fields:
+            fields.append("identifier")
+        sorts = [s for s in _first(params, "sorts").split(",") if s]
+        docs = _sorted([d for d in self.corpus.docs if predicate(d)], sorts or ["identifier asc"])
+        cursor = _first(params, "cursor")
+        offset = int(base64.urlsafe_b64decode(cursor.encode()).decode()) if cursor else 0
+        chosen = [_project(d, fields) for d in docs[offset : offset + count]]
+        body: dict[str, Any] = {"items": chosen, "count": len(chosen), "total": len(docs)}
+        if offset + count < len(docs):
+            body["cursor"] = base64.urlsafe_b64encode(str(offset + count).encode()).decode()
+        return 200, "application/json", json.dumps(body).encode()
+
+
+def _first(params: dict[str, list[str]], name: str) -> str:
+    values = params.get(name)
+    return values[0] if values else ""
+
+
+def _listed(params: dict[str, list[str]], name: str) -> list[str]:
+    """``fl[]=a&fl[]=b``, ``fl[0]=a&fl[1]=b`` or ``fl=a,b``."""
+    out: list[str] = []
+    indexed: list[tuple[int, str]] = []
+    for key, values in params.items():
+        if key == f"{name}[]":
+            out += values
+        elif match := re.fullmatch(re.escape(name) + r"\[(\d+)\]", key):
+            indexed += [(int(match.group(1)), v) for v in values]
+        elif key == name:
+            out += [p for v in values for p in v.split(",")]
+    out += [v for _, v in sorted(indexed)]
+    return [v.strip() for v in out if v.strip()]
+
+
+def _project(doc: dict[str, Any], fields: list[str]) -> dict[str, Any]:
+    if not fields:
+        return dict(doc)
+    return {f: doc[f] for f in fields if f in doc}
+
+
+def _sorted(docs: list[dict[str, Any]], sorts: list[str]) -> list[dict[str, Any]]:
+    for spec in reversed(sorts):
+        name, _, direction = spec.strip().partition(" ")
+        reverse = direction.strip().lower() == "desc"
+
+        def key(doc: dict[str, Any], name: str = name) -> tuple[int, Any]:
+            value = doc.get(name)
+            if isinstance(value, list):
+                value = value[0] if value else None
+            if value is None:
+                return (1, "")
+            try:
+                return (0, float(value))
+            except (TypeError, ValueError):
+                return (0, str(value).casefold())
+
+        present = [d for d in docs if d.get(name) is not None]
+        missing = [d for d in docs if d.get(name) is None]
+        docs = sorted(present, key=key, reverse=reverse) + missing
+    return docs
+
+
+class _Handler(BaseHTTPRequestHandler):
+    archive: FakeArchive
+    protocol_version = "HTTP/1.1"
+    server_version = "FakeArchive/1.0"
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib's name
+        pass
+
+    def do_GET(self) -> None:
+        self._handle()
+
+    def do_HEAD(self) -> None:
+        self._handle(head=True)
+
+    def do_POST(self) -> None:
+        self._handle()
+
+    def _handle(self, head: bool = False) -> None:
+        parts = urlsplit(self.path)
+        pairs = parse_qsl(parts.query, keep_blank_values=True)
+        if self.command == "POST":
+            length = int(self.headers.get("Content-Length") or 0)
+            pairs += parse_qsl(self.rfile.read(length).decode(), keep_blank_values=True)
+        params: dict[str, list[str]] = {}
+        for key, value in pairs:
+            params.setdefault(key, []).append(value)
+        path = unquote(parts.path)
+        archive = self.archive
+        with archive._lock:
+            archive.requests.append(Request(self.command, path, pairs, dict(self.headers.items())))
+        if archive.latency:
+            time.sleep(archive.latency)
+        fault = archive.take_fault(parts.path)
+        if fault and fault.kind in ("429", "503"):
+            headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
+            self._send(int(fault.kind), "text/plain", b"slow down\n", headers)
+            return
+        if fault and fault.kind == "drop":
+            self.close_connection = True
+            self.connection.close()
+            return
+        if fault and fault.kind == "malformed":
+            self._send(200, "application/json", b'{"response": {"numFound": 3, "docs": [{"ident')
+            return
+        if path == "/advancedsearch.php":
+            status, ctype, body = archive.search(params)
+        elif path == "/services/search/v1/scrape":
+            status, ctype, body = archive.scrape(params)
+        elif path.startswith("/metadata/"):
+            item = archive.item(path[len("/metadata/") :].strip("/"))
+            status, ctype = 200, "application/json"
+            body = json.dumps(item.metadata if item else {}).encode()
+        elif path.startswith("/download/"):
+            identifier, _, name = path[len("/download/") :].partition("/")
+            node = f"ia80{hashlib.md5(identifier.encode()).hexdigest()[:4]}"
+            location = f"/serve/{node}/items/{quote(identifier)}/{quote(name)}"
+            if parts.query:
+                location += "?" + parts.query
+            self._send(302, "text/plain", b"", {"Location": location})
+            return
+        elif path.startswith("/serve/"):
+            self._serve_file(path, fault, head)
+            return
+        else:
+            status, ctype, body = 404, "text/plain", b"not found\n"
+        self._send(status, ctype, body, fault=fault, head=head)
+
+    def _serve_file(self, path: str, fault: Fault | None, head: bool) -> None:
+        match = re.fullmatch(r"/serve/[^/]+/items/([^/]+)/(.+)", path)
+        item = self.archive.item(match.group(1)) if match else None
+        if match is None or item is None or match.group(2) not in item.files:
+            self._send(404, "text/plain", b"not found\n")
+            return
+        name = match.group(2)
+        if name in item.private:
+            self._send(403, "text/plain", b"this file is stream-only\n")
+            return
+        data = item.files[name]
+        total = len(data)
+        range_header = self.headers.get("Range", "")
+        if found := re.fullmatch(r"bytes=(\d+)-(\d*)", range_header.strip()):
+            start = int(found.group(1))
+            end = int(found.group(2)) if found.group(2) else total - 1
+            if start >= total:
+                self._send(416, "text/plain", b"", {"Content-Range": f"bytes */{total}"})
+                return
+            end = min(end, total - 1)
+            headers = {"Content-Range": f"bytes {start}-{end}/{total}", "Accept-Ranges": "bytes"}
+            self._send(206, "application/octet-stream", data[start : end + 1], headers, fault, head)
+            return
+        self._send(200, "application/octet-stream", data, {"Accept-Ranges": "bytes"}, fault, head)
+
+    def _send(
+        self,
+        status: int,
+        ctype: str,
+        body: bytes,
+        headers: dict[str, str] | None = None,
+        fault: Fault | None = None,
+        head: bool = False,
+    ) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        self.end_headers()
+        if head:
+            return
+        try:
+            if fault and fault.kind == "truncate":
+                self.wfile.write(body[: fault.after_bytes])
+                self.wfile.flush()
+                self.close_connection = True
+                return
+            if fault and fault.kind == "slow":
+                for offset in range(0, len(body), 1024):
+                    self.wfile.write(body[offset : offset + 1024])
+                    self.wfile.flush()
+                    time.sleep(fault.delay)
+                return
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
