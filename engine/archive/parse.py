@@ -28,13 +28,13 @@ def load_json(body: bytes | str, url: str = "") -> Any:
         stripped = stripped.partition("\n")[2].lstrip()
     if not stripped:
         raise ArchiveResponseError("empty response body", url=url)
+    first_line = stripped.splitlines()[0][:200]
+    # Past 10,000 sorted results the body is this text, with a JSON content type.
+    if first_line.startswith("[RANGE_OUT_OF_BOUNDS]"):
+        raise ArchiveResponseError(
+            "the archive returns at most 10,000 sorted results; narrow the search", url=url
+        )
     if stripped[0] not in "{[":
-        # e.g. "[RANGE_OUT_OF_BOUNDS] ..." with a JSON content type, past 10,000 sorted results.
-        first_line = stripped.splitlines()[0][:200]
-        if first_line.startswith("[RANGE_OUT_OF_BOUNDS]"):
-            raise ArchiveResponseError(
-                "the archive returns at most 10,000 sorted results; narrow the search", url=url
-            )
         raise ArchiveResponseError(f"expected JSON, got text: {first_line!r}", url=url)
     try:
         return json.loads(stripped)

@@ -29,7 +29,7 @@ MAX_SORTED_RESULTS = 10_000
 
 @dataclass
 class Fault:
-    kind: str  # 429 | 503 | slow | truncate | malformed | drop
+    kind: str  # 429 | 503 | slow | truncate | malformed | drop | ignore-cursor
     path_prefix: str = "/"
     times: int = 1
     retry_after: str | None = None
@@ -59,6 +59,8 @@ class FakeArchive:
         self.faults: list[Fault] = []
         self.latency = 0.0
         self.requests: list[Request] = []
+        self.in_flight = 0
+        self.max_in_flight = 0
         self._items: dict[str, Item] = {}
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
@@ -97,6 +99,7 @@ class FakeArchive:
             self.faults.clear()
             self.requests.clear()
             self.latency = 0.0
+            self.max_in_flight = 0
 
     def take_fault(self, path: str) -> Fault | None:
         with self._lock:
@@ -260,6 +263,17 @@ class _Handler(BaseHTTPRequestHandler):
         self._handle()
 
     def _handle(self, head: bool = False) -> None:
+        archive = self.archive
+        with archive._lock:
+            archive.in_flight += 1
+            archive.max_in_flight = max(archive.max_in_flight, archive.in_flight)
+        try:
+            self._respond(head)
+        finally:
+            with archive._lock:
+                archive.in_flight -= 1
+
+    def _respond(self, head: bool) -> None:
         parts = urlsplit(self.path)
         pairs = parse_qsl(parts.query, keep_blank_values=True)
         if self.command == "POST":
@@ -289,6 +303,9 @@ class _Handler(BaseHTTPRequestHandler):
         if path == "/advancedsearch.php":
             status, ctype, body = archive.search(params)
         elif path == "/services/search/v1/scrape":
+            if fault and fault.kind == "ignore-cursor":
+                # A reported bug: the cursor is ignored and page 1 comes back again.
+                params.pop("cursor", None)
             status, ctype, body = archive.scrape(params)
         elif path.startswith("/metadata/"):
             item = archive.item(path[len("/metadata/") :].strip("/"))
