@@ -32,13 +32,13 @@ run: $(STAMP) libmpv
 	$(BIN)/liveset
 
 test: $(TEST_STAMP) libmpv postgres
-	$(BIN)/ruff check engine tui tests bench
+	$(BIN)/ruff check engine tui tests
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 
 lint: $(TEST_STAMP)
-	$(BIN)/ruff check engine tui tests bench
-	$(BIN)/ruff format --check engine tui tests bench
+	$(BIN)/ruff check engine tui tests
+	$(BIN)/ruff format --check engine tui tests
 	$(BIN)/mypy
 
 clean:

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from engine.config import KNOWN_FORMATS, Settings, load_settings  # noqa: E402
-from engine.errors import (  # noqa: E402
+from engine.config import KNOWN_FORMATS, Settings, load_settings
+from engine.errors import (
     ArchiveError,
     ArchiveResponseError,
     ArchiveUnavailable,
@@ -18,9 +18,9 @@ from engine.errors import (  # noqa: E402
     PlaybackUnavailable,
     StorageError,
 )
-from engine.events import ArchiveStatusChanged, CatalogChanged, Event  # noqa: E402
-from engine.facade import Engine  # noqa: E402
-from engine.models import (  # noqa: E402
+from engine.events import ArchiveStatusChanged, CatalogChanged, Event
+from engine.facade import Engine
+from engine.models import (
     SOURCE_KIND_ORDER,
     Artist,
     ArtistList,

@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import os
 import tomllib
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import platformdirs
 
 from engine.errors import ConfigError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
 
 APP_NAME = "liveset"
 
@@ -140,9 +142,14 @@ _OPTIONS = (
         "preferred_formats", "downloads.preferred_formats", "LIVESET_PREFERRED_FORMATS", _formats
     ),
     _Option(
-        "request_concurrency", "archive.concurrency", "LIVESET_ARCHIVE_CONCURRENCY", _int_range(1, 16)
+        "request_concurrency",
+        "archive.concurrency",
+        "LIVESET_ARCHIVE_CONCURRENCY",
+        _int_range(1, 16),
     ),
-    _Option("request_timeout", "archive.timeout", "LIVESET_ARCHIVE_TIMEOUT", _float_range(0.1, 600)),
+    _Option(
+        "request_timeout", "archive.timeout", "LIVESET_ARCHIVE_TIMEOUT", _float_range(0.1, 600)
+    ),
     _Option("request_retries", "archive.retries", "LIVESET_ARCHIVE_RETRIES", _int_range(0, 10)),
 )
 _BY_KEY = {o.key: o for o in _OPTIONS}

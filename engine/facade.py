@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
-from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine import __version__
 from engine.archive.client import ArchiveClient
@@ -24,7 +22,6 @@ from engine.archive.concerts import (
 )
 from engine.archive.parse import as_int, as_str
 from engine.archive.query import ARTISTS_QUERY, concerts_query, parse_date_arg
-from engine.config import Settings
 from engine.errors import ArchiveError, EngineError, NotFoundError
 from engine.events import ArchiveStatusChanged, CatalogChanged, Event, EventBus
 from engine.library import repository as repo
@@ -37,6 +34,12 @@ from engine.models import (
     Recording,
     SourceKind,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+    from types import TracebackType
+
+    from engine.config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +77,6 @@ class Engine:
             return
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)
         await self._database.open()
-        loop = asyncio.get_running_loop()
         self._archive = ArchiveClient(
             self.settings.archive_url,
             user_agent=USER_AGENT,
@@ -83,11 +85,13 @@ class Engine:
             retries=self.settings.request_retries,
             backoff_base=self._backoff_base,
             cache=_DatabaseCache(self._database),
-            on_status=lambda online, message: loop.call_soon(
-                self._bus.publish, ArchiveStatusChanged(online, message)
-            ),
+            on_status=self._archive_status,
         )
         self._started = True
+
+    def _archive_status(self, online: bool, message: str) -> None:
+        # The client runs on this loop, so its callback may publish directly.
+        self._bus.publish(ArchiveStatusChanged(online, message))
 
     async def close(self) -> None:
         if self._archive is not None:
@@ -136,16 +140,25 @@ class Engine:
         stale = False
         try:
             async for page in self.archive.scrape(
-                ARTISTS_QUERY, ("identifier", "title", "creator", "downloads", "item_count"),
-                limit=limit, kind="artists",
+                ARTISTS_QUERY,
+                ("identifier", "title", "creator", "downloads", "item_count"),
+                limit=limit,
+                kind="artists",
             ):
                 stale = stale or page.stale
                 for item in page.data:
                     identifier = as_str(item.get("identifier"))
                     if identifier:
-                        name = as_str(item.get("title")) or as_str(item.get("creator")) or identifier
+                        name = (
+                            as_str(item.get("title")) or as_str(item.get("creator")) or identifier
+                        )
                         artists.append(
-                            Artist(identifier, name, as_int(item.get("item_count")), as_int(item.get("downloads")))
+                            Artist(
+                                identifier,
+                                name,
+                                as_int(item.get("item_count")),
+                                as_int(item.get("downloads")),
+                            )
                         )
         except ArchiveError:
             stored = await self._database.run(repo.list_artists)
@@ -195,7 +208,9 @@ class Engine:
             )
             if stored is None:
                 raise
-            return Concert(stored.artist, stored.date, stored.venue, stored.city, stored.recordings, True)
+            return Concert(
+                stored.artist, stored.date, stored.venue, stored.city, stored.recordings, True
+            )
         docs, _found = fetched.data
         summaries = [r for d in docs if (r := recording_from_search_doc(d)) is not None]
         if not summaries:

@@ -8,7 +8,16 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-FORBIDDEN_IN_TUI = {"mpv", "sqlalchemy", "internetarchive", "mutagen", "sklearn", "httpx", "aiofiles", "alembic"}
+FORBIDDEN_IN_TUI = {
+    "mpv",
+    "sqlalchemy",
+    "internetarchive",
+    "mutagen",
+    "sklearn",
+    "httpx",
+    "aiofiles",
+    "alembic",
+}
 
 
 def imported_modules(package: Path) -> list[tuple[Path, int, str]]:
@@ -20,18 +29,28 @@ def imported_modules(package: Path) -> list[tuple[Path, int, str]]:
                 found += [(path, node.lineno, alias.name) for alias in node.names]
             elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
                 found += [(path, node.lineno, node.module)]
-                found += [(path, node.lineno, f"{node.module}.{a.name}") for a in node.names if node.module == "engine"]
+                found += [
+                    (path, node.lineno, f"{node.module}.{a.name}")
+                    for a in node.names
+                    if node.module == "engine"
+                ]
     return found
 
 
 def test_importing_engine_loads_no_textual_or_rich() -> None:
     code = "import sys, engine, engine.facade; print(sorted(m for m in sys.modules if m.split('.')[0] in ('textual','rich')))"
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
+    )
     assert result.stdout.strip() == "[]", result.stdout
 
 
 def test_engine_source_never_imports_textual_or_rich() -> None:
-    bad = [(p, n, m) for p, n, m in imported_modules(ROOT / "engine") if m.split(".")[0] in ("textual", "rich", "tui")]
+    bad = [
+        (p, n, m)
+        for p, n, m in imported_modules(ROOT / "engine")
+        if m.split(".")[0] in ("textual", "rich", "tui")
+    ]
     assert not bad, bad
 
 

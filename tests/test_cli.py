@@ -17,12 +17,23 @@ GD73 = "gd73-06-10.sbd.hollister.174.sbeok.shnf"
 
 @pytest.fixture
 def liveset(tmp_path: Path, fake_archive: FakeArchive, isolated_home: Path):  # type: ignore[no-untyped-def]
-    env = {**os.environ, "HOME": str(isolated_home), "LIVESET_DATA_DIR": str(tmp_path / "data"),
-           "LIVESET_ARCHIVE_URL": fake_archive.url, "COLUMNS": "120"}
+    env = {
+        **os.environ,
+        "HOME": str(isolated_home),
+        "LIVESET_DATA_DIR": str(tmp_path / "data"),
+        "LIVESET_ARCHIVE_URL": fake_archive.url,
+        "COLUMNS": "120",
+    }
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "tui", *args], capture_output=True, text=True,
-                              env=env, timeout=120, stdin=subprocess.DEVNULL)
+        return subprocess.run(
+            [sys.executable, "-m", "tui", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+            stdin=subprocess.DEVNULL,
+        )
 
     return run
 
@@ -31,13 +42,19 @@ def test_concert_json_lists_the_fixture_recording(liveset) -> None:  # type: ign
     result = liveset("concert", "Grateful Dead", "1973-06-10", "--json")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
-    assert (data["artist"], data["date"], data["venue"]) == ("Grateful Dead", "1973-06-10", "Robert F. Kennedy Stadium")
+    assert (data["artist"], data["date"], data["venue"]) == (
+        "Grateful Dead",
+        "1973-06-10",
+        "Robert F. Kennedy Stadium",
+    )
     recording = data["recordings"][0]
     assert recording["identifier"] == GD73 and recording["source_kind"] == "SBD"
     assert "weighted_rating" in recording and "rating" in data
     assert len(recording["tracks"]) == 31 and recording["tracks"][0]["title"] == "Morning Dew"
     files = {f["format"]: f for f in recording["tracks"][0]["files"]}
-    assert files["Shorten"]["private"] is True and files["VBR MP3"]["url"].endswith("/gd73-06-10d1t01.mp3")
+    assert files["Shorten"]["private"] is True and files["VBR MP3"]["url"].endswith(
+        "/gd73-06-10d1t01.mp3"
+    )
 
 
 def test_concert_table(liveset) -> None:  # type: ignore[no-untyped-def]
@@ -54,12 +71,23 @@ def test_search_json_and_table(liveset) -> None:  # type: ignore[no-untyped-def]
     concerts = data["concerts"]
     assert [c["date"] for c in concerts] == sorted((c["date"] for c in concerts), reverse=True)
     rfk = next(c for c in concerts if c["date"] == "1973-06-10")
-    assert set(rfk) == {"artist", "date", "venue", "city", "recordings", "best_source_kind", "rating", "identifiers"}
+    assert set(rfk) == {
+        "artist",
+        "date",
+        "venue",
+        "city",
+        "recordings",
+        "best_source_kind",
+        "rating",
+        "identifiers",
+    }
     assert rfk["best_source_kind"] == "SBD" and rfk["identifiers"] == [GD73]
     sbd = json.loads(liveset("search", "--artist", "Grateful Dead", "--sbd", "--json").stdout)
     assert {c["best_source_kind"] for c in sbd["concerts"]} == {"SBD"}
     table = liveset("search", "coverage:washington", "--artist", "Grateful Dead")
-    assert table.returncode == 0 and "1973-06-10" in table.stdout and "1977-05-08" not in table.stdout
+    assert (
+        table.returncode == 0 and "1973-06-10" in table.stdout and "1977-05-08" not in table.stdout
+    )
 
 
 def test_recording_and_artists(liveset) -> None:  # type: ignore[no-untyped-def]
@@ -69,7 +97,10 @@ def test_recording_and_artists(liveset) -> None:  # type: ignore[no-untyped-def]
     data = json.loads(liveset("recording", "sci2007-07-28.Schoeps", "--json").stdout)
     assert len(data["tracks"]) == 24 and data["reviews"][0]["title"] == "Aha!"
     artists = json.loads(liveset("artists", "--json").stdout)
-    assert any(a["identifier"] == "GratefulDead" and a["name"] == "Grateful Dead" for a in artists["artists"])
+    assert any(
+        a["identifier"] == "GratefulDead" and a["name"] == "Grateful Dead"
+        for a in artists["artists"]
+    )
     assert "The Floyds" in liveset("artists").stdout
 
 
@@ -80,4 +111,8 @@ def test_errors_go_to_stderr_with_nonzero_exit(liveset, fake_archive: FakeArchiv
     assert bad_date.returncode == 2 and "YYYY-MM-DD" in bad_date.stderr
     fake_archive.add_fault("malformed", "/advancedsearch.php")
     broken = liveset("search", "dead")
-    assert broken.returncode == 1 and "malformed JSON" in broken.stderr and "Traceback" not in broken.stderr
+    assert (
+        broken.returncode == 1
+        and "malformed JSON" in broken.stderr
+        and "Traceback" not in broken.stderr
+    )

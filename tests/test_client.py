@@ -26,7 +26,11 @@ class MemoryCache:
 
 
 def client(url: str, **options: object) -> ArchiveClient:
-    defaults: dict[str, object] = {"user_agent": "liveset-test/1", "retries": 3, "backoff_base": 0.01}
+    defaults: dict[str, object] = {
+        "user_agent": "liveset-test/1",
+        "retries": 3,
+        "backoff_base": 0.01,
+    }
     defaults.update(options)
     return ArchiveClient(url, **defaults)  # type: ignore[arg-type]
 
@@ -38,7 +42,9 @@ def requests_to(archive: FakeArchive, prefix: str) -> int:
 async def test_user_agent_and_search_params(fake_archive: FakeArchive) -> None:
     c = client(fake_archive.url)
     try:
-        found = await c.advanced_search('creator:"Grateful Dead"', ["identifier", "date"], sort=["date desc"], rows=3)
+        found = await c.advanced_search(
+            'creator:"Grateful Dead"', ["identifier", "date"], sort=["date desc"], rows=3
+        )
     finally:
         await c.aclose()
     docs, total = found.data
@@ -104,7 +110,9 @@ async def test_malformed_json_and_missing_item(fake_archive: FakeArchive) -> Non
             await c.advanced_search("collection:etree", ["identifier"])
         assert (await c.metadata("no-such-item")).data is None
         with pytest.raises(ArchiveResponseError, match="10,000"):
-            await c.advanced_search("collection:etree", ["identifier"], sort=["date desc"], rows=100, page=101)
+            await c.advanced_search(
+                "collection:etree", ["identifier"], sort=["date desc"], rows=100, page=101
+            )
     finally:
         await c.aclose()
 
@@ -167,4 +175,6 @@ async def test_cache_fresh_then_stale_when_down(fake_archive: FakeArchive) -> No
 def test_retry_after_forms() -> None:
     assert retry_after_seconds("3") == 3.0
     assert retry_after_seconds(None) is None and retry_after_seconds("soon") is None
-    assert retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT", now=1445412470.0) == pytest.approx(10.0)
+    assert retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT", now=1445412470.0) == pytest.approx(
+        10.0
+    )

@@ -35,7 +35,11 @@ def test_rfk_1973_tracks_discs_and_private_originals() -> None:
     assert (rec.venue, rec.city) == ("Robert F. Kennedy Stadium", "Washington, DC")
     # 31 songs; the artwork marked "Shorten" (a .bmp) and its MP3 derivative are not tracks.
     assert len(rec.tracks) == 31
-    assert [t.title for t in rec.tracks[:3]] == ["Morning Dew", "Beat It On Down The Line", "Ramble On Rose"]
+    assert [t.title for t in rec.tracks[:3]] == [
+        "Morning Dew",
+        "Beat It On Down The Line",
+        "Ramble On Rose",
+    ]
     assert [t.disc for t in rec.tracks].count(1) == 11 and rec.tracks[11].disc == 2
     assert rec.tracks[-1].title == "Johnny B. Goode" and rec.tracks[-1].disc == 4
     first = rec.tracks[0]
@@ -71,7 +75,9 @@ def test_string_cheese_public_flac_two_sets_and_reviews() -> None:
 
 
 def test_lengths_in_seconds_and_clock_form() -> None:
-    rec = recording_from_metadata(metadata("gd1990-04-03.158672.UltraMatrix.sbd.cm.miller.t.flac1644.json"), BASE)
+    rec = recording_from_metadata(
+        metadata("gd1990-04-03.158672.UltraMatrix.sbd.cm.miller.t.flac1644.json"), BASE
+    )
     assert rec is not None and len(rec.tracks) == 22
     assert rec.tracks[0].title == "01 - Tuning"
     assert rec.tracks[0].duration == pytest.approx(108.83, abs=0.03)
@@ -88,7 +94,9 @@ def test_zero_length_originals_take_the_derivative_length() -> None:
 
 
 def test_truncated_and_sparse_bodies_still_parse() -> None:
-    rec = recording_from_metadata(metadata("gd1965-11-01.sbd.bershaw.5417.sbeok.shnf.TRUNCATED.json"), BASE)
+    rec = recording_from_metadata(
+        metadata("gd1965-11-01.sbd.bershaw.5417.sbeok.shnf.TRUNCATED.json"), BASE
+    )
     assert rec is not None and rec.tracks and rec.tracks[0].title == "Speed Limit"
     assert rec.duration is not None
 
@@ -107,14 +115,22 @@ def test_missing_item_and_collections_are_not_recordings() -> None:
         ("gd1990-04-03.UltraMatrix.sbd.miller", "", "", "", SourceKind.MTX),
         ("gd70-10-23.aud.wolfson", "", "", "", SourceKind.AUD),
         ("phish1997-11-17.fm.foo", "", "", "", SourceKind.FM),
-        ("sci2007-07-28.Schoeps", "", "Gear: Schoeps cmc6 > SD 744T", "744T > HDD", SourceKind.UNKNOWN),
+        (
+            "sci2007-07-28.Schoeps",
+            "",
+            "Gear: Schoeps cmc6 > SD 744T",
+            "744T > HDD",
+            SourceKind.UNKNOWN,
+        ),
         ("band2001-01-01.foo", "", "Soundboard", "", SourceKind.SBD),
         ("band2001-01-01.foo", "", "", "AUD > Sony TC-124 > DAT", SourceKind.AUD),
         ("band2001-01-01.foo", "Band Live (pre-FM)", "", "", SourceKind.FM),
         ("band2001-01-01.foo", "", "", "DAT > CD > FLAC", SourceKind.UNKNOWN),
     ],
 )
-def test_source_kind(identifier: str, title: str, source: str, lineage: str, expected: SourceKind) -> None:
+def test_source_kind(
+    identifier: str, title: str, source: str, lineage: str, expected: SourceKind
+) -> None:
     assert source_kind(identifier, title, source, lineage) is expected
 
 
@@ -128,10 +144,19 @@ def test_weighted_rating_formula() -> None:
     assert weighted_rating(5.0, 50, 3.0, 60) > weighted_rating(5.0, 2, 3.0, 60)  # type: ignore[operator]
 
 
-def _rec(identifier: str, kind: SourceKind, avg: float | None, n: int, downloads: int = 0) -> Recording:
+def _rec(
+    identifier: str, kind: SourceKind, avg: float | None, n: int, downloads: int = 0
+) -> Recording:
     return Recording(
-        identifier=identifier, title="", artist="Grateful Dead", date=PartialDate(1977, 5, 8),
-        venue="Barton Hall", city="Ithaca, NY", source_kind=kind, avg_rating=avg, num_reviews=n,
+        identifier=identifier,
+        title="",
+        artist="Grateful Dead",
+        date=PartialDate(1977, 5, 8),
+        venue="Barton Hall",
+        city="Ithaca, NY",
+        source_kind=kind,
+        avg_rating=avg,
+        num_reviews=n,
         downloads=downloads,
     )
 
@@ -147,7 +172,11 @@ def test_ranking_soundboard_first_then_weighted_rating_then_downloads() -> None:
         ]
     )
     assert [r.identifier for r in ranked] == [
-        "sbd-good", "sbd-fair", "sbd-unrated-popular", "sbd-unrated", "aud-great",
+        "sbd-good",
+        "sbd-fair",
+        "sbd-unrated-popular",
+        "sbd-unrated",
+        "aud-great",
     ]
     assert ranked[0].weighted_rating is not None and ranked[2].weighted_rating is None
 
@@ -165,11 +194,31 @@ def test_grouping_by_artist_and_date_newest_first() -> None:
 
 
 def test_search_docs_with_drifting_types() -> None:
-    old = recording_from_search_doc({"identifier": "x", "year": "1973", "downloads": "12", "num_reviews": "2", "avg_rating": "4.5", "format": "Flac"})
-    new = recording_from_search_doc({"identifier": "x", "year": 1973, "downloads": 12, "num_reviews": 2, "avg_rating": 4.5, "format": ["Flac", "PNG"]})
+    old = recording_from_search_doc(
+        {
+            "identifier": "x",
+            "year": "1973",
+            "downloads": "12",
+            "num_reviews": "2",
+            "avg_rating": "4.5",
+            "format": "Flac",
+        }
+    )
+    new = recording_from_search_doc(
+        {
+            "identifier": "x",
+            "year": 1973,
+            "downloads": 12,
+            "num_reviews": 2,
+            "avg_rating": 4.5,
+            "format": ["Flac", "PNG"],
+        }
+    )
     assert old is not None and new is not None
     assert (old.downloads, old.num_reviews, old.avg_rating, old.formats) == (12, 2, 4.5, ("Flac",))
     assert (new.downloads, new.num_reviews, new.avg_rating, new.formats) == (12, 2, 4.5, ("Flac",))
     assert recording_from_search_doc({"title": "no identifier"}) is None
-    dated = recording_from_search_doc({"identifier": "gd77-05-08.sbd.x", "date": "1977-05-08T00:00:00Z"})
+    dated = recording_from_search_doc(
+        {"identifier": "gd77-05-08.sbd.x", "date": "1977-05-08T00:00:00Z"}
+    )
     assert dated is not None and dated.date == PartialDate(1977, 5, 8)

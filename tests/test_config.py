@@ -29,7 +29,7 @@ def test_file_then_env_then_command_line(tmp_path: Path) -> None:
     config = write(
         tmp_path / "c.toml",
         'archive_url = "http://file.example"\ndata_dir = "/tmp/from-file"\n'
-        "[downloads]\nconcurrency = 5\npreferred_formats = [\"VBR MP3\"]\n",
+        '[downloads]\nconcurrency = 5\npreferred_formats = ["VBR MP3"]\n',
     )
     from_file = load_settings(config_file=config, env={})
     assert from_file.archive_url == "http://file.example" and from_file.download_concurrency == 5
@@ -57,7 +57,7 @@ def test_postgresql_url_uses_psycopg() -> None:
     ("text", "key", "words"),
     [
         ("[downloads]\nconcurrency = 0\n", "downloads.concurrency", "from 1 to 16"),
-        ("[downloads]\nconcurrency = \"lots\"\n", "downloads.concurrency", "whole number"),
+        ('[downloads]\nconcurrency = "lots"\n', "downloads.concurrency", "whole number"),
         ('[downloads]\npreferred_formats = ["WAV"]\n', "downloads.preferred_formats", "Flac"),
         ('archive_url = "ftp://x"\n', "archive_url", "http"),
         ('db_url = "mysql://x"\n', "db_url", "postgresql"),
@@ -65,7 +65,9 @@ def test_postgresql_url_uses_psycopg() -> None:
         ("not toml [\n", "config file", "TOML"),
     ],
 )
-def test_invalid_values_name_key_value_and_allowed(tmp_path: Path, text: str, key: str, words: str) -> None:
+def test_invalid_values_name_key_value_and_allowed(
+    tmp_path: Path, text: str, key: str, words: str
+) -> None:
     config = write(tmp_path / "c.toml", text)
     with pytest.raises(ConfigError) as caught:
         load_settings(config_file=config, env={})

@@ -76,7 +76,9 @@ async def test_artists_from_scrape(engine: Engine) -> None:
     assert names == sorted(names, key=str.casefold)
 
 
-async def test_offline_serves_stale_cache_and_says_so(tmp_path: Path, fake_archive: FakeArchive) -> None:
+async def test_offline_serves_stale_cache_and_says_so(
+    tmp_path: Path, fake_archive: FakeArchive
+) -> None:
     settings = make_settings(tmp_path, fake_archive.url)
     async with Engine(settings, backoff_base=0.01) as engine:
         events = engine.events()
@@ -111,7 +113,9 @@ async def test_offline_serves_stale_cache_and_says_so(tmp_path: Path, fake_archi
             await engine.recording("sci2007-07-28.Schoeps")
 
 
-async def test_engine_on_postgresql(tmp_path: Path, fake_archive: FakeArchive, postgres_url: str) -> None:
+async def test_engine_on_postgresql(
+    tmp_path: Path, fake_archive: FakeArchive, postgres_url: str
+) -> None:
     settings = make_settings(tmp_path, fake_archive.url, postgres_url)
     async with Engine(settings, backoff_base=0.01) as engine:
         assert engine.database_dialect == "postgresql"

@@ -28,10 +28,18 @@ def ids(body: dict) -> set[str]:
     ("query", "expected"),
     [
         ('creator:"Grateful Dead" AND date:[1973-06-10 TO 1973-06-10]', {GD73}),
-        ("collection:etree AND creator:\"Grateful Dead\" AND year:[1970 TO 1973] AND NOT coverage:washington", set()),
-        ("(coverage:washington OR coverage:ithaca) AND mediatype:etree AND year:1977", {"gd77-05-08.sbd.hicks.4982.sbeok.shnf"}),
-        ('coverage:washington AND creator:"Grateful Dead" AND year:1970 -identifier:gd1970*',
-         {"gd70-10-23.aud.wolfson.15080.sbefail.shnf"}),
+        (
+            'collection:etree AND creator:"Grateful Dead" AND year:[1970 TO 1973] AND NOT coverage:washington',
+            set(),
+        ),
+        (
+            "(coverage:washington OR coverage:ithaca) AND mediatype:etree AND year:1977",
+            {"gd77-05-08.sbd.hicks.4982.sbeok.shnf"},
+        ),
+        (
+            'coverage:washington AND creator:"Grateful Dead" AND year:1970 -identifier:gd1970*',
+            {"gd70-10-23.aud.wolfson.15080.sbefail.shnf"},
+        ),
         ("identifier:sci2007*", {"sci2007-07-28.Schoeps"}),
     ],
 )
@@ -41,13 +49,21 @@ def test_query_syntax(fake_archive: FakeArchive, query: str, expected: set[str])
 
 def test_paging_sorting_and_fields(fake_archive: FakeArchive) -> None:
     q = 'collection:etree AND creator:"Grateful Dead" AND mediatype:etree'
-    everything = search(fake_archive, q, **{"fl[0]": "identifier", "fl[1]": "date", "sort[0]": "date desc", "rows": 100})
+    everything = search(
+        fake_archive,
+        q,
+        **{"fl[0]": "identifier", "fl[1]": "date", "sort[0]": "date desc", "rows": 100},
+    )
     docs = everything["response"]["docs"]
     dates = [d["date"] for d in docs if "date" in d]
     assert dates == sorted(dates, reverse=True) and len(docs) >= 5
     assert all(set(d) <= {"identifier", "date"} for d in docs)
-    page2 = search(fake_archive, q, **{"fl[0]": "identifier", "sort[0]": "date desc", "rows": 2, "page": 2})
-    assert [d["identifier"] for d in page2["response"]["docs"]] == [d["identifier"] for d in docs[2:4]]
+    page2 = search(
+        fake_archive, q, **{"fl[0]": "identifier", "sort[0]": "date desc", "rows": 2, "page": 2}
+    )
+    assert [d["identifier"] for d in page2["response"]["docs"]] == [
+        d["identifier"] for d in docs[2:4]
+    ]
     assert page2["response"]["numFound"] == everything["response"]["numFound"]
 
 
@@ -62,13 +78,23 @@ def test_sorted_paging_past_ten_thousand_is_text(fake_archive: FakeArchive) -> N
 
 def test_scrape_cursor_paging(fake_archive: FakeArchive) -> None:
     url = f"{fake_archive.url}/services/search/v1/scrape"
-    first = httpx.get(url, params={"q": "collection:etree AND mediatype:collection", "fields": "identifier,title", "count": 100}).json()
+    first = httpx.get(
+        url,
+        params={
+            "q": "collection:etree AND mediatype:collection",
+            "fields": "identifier,title",
+            "count": 100,
+        },
+    ).json()
     assert first["total"] > 0 and "items" in first
     small = httpx.get(url, params={"q": "collection:etree", "count": 10}).json()
     assert "error" in small
     everything = httpx.get(url, params={"q": "mediatype:etree", "count": 100}).json()
     assert "cursor" not in everything  # one page holds them all
-    paged = httpx.get(url, params={"q": "mediatype:etree OR mediatype:collection OR mediatype:audio", "count": 100}).json()
+    paged = httpx.get(
+        url,
+        params={"q": "mediatype:etree OR mediatype:collection OR mediatype:audio", "count": 100},
+    ).json()
     assert paged["total"] >= paged["count"]
     if "cursor" in paged:
         offset = int(base64.urlsafe_b64decode(paged["cursor"]).decode())
@@ -92,13 +118,17 @@ def test_downloads_redirect_range_and_match_served_metadata(fake_archive: FakeAr
     assert hashlib.md5(whole.content).hexdigest() == entry["md5"]
     tail = httpx.get(url, follow_redirects=True, headers={"Range": "bytes=100-"})
     assert tail.status_code == 206 and tail.content == whole.content[100:]
-    assert tail.headers["content-range"] == f"bytes 100-{len(whole.content) - 1}/{len(whole.content)}"
+    assert (
+        tail.headers["content-range"] == f"bytes 100-{len(whole.content) - 1}/{len(whole.content)}"
+    )
 
 
 def test_private_originals_are_forbidden(fake_archive: FakeArchive) -> None:
     url = f"{fake_archive.url}/download/{GD73}/gd73-06-10d1t01.shn"
     assert httpx.get(url, follow_redirects=True).status_code == 403
-    mp3 = httpx.get(f"{fake_archive.url}/download/{GD73}/gd73-06-10d1t01.mp3", follow_redirects=True)
+    mp3 = httpx.get(
+        f"{fake_archive.url}/download/{GD73}/gd73-06-10d1t01.mp3", follow_redirects=True
+    )
     assert mp3.status_code == 200 and (mp3.content[:3] == b"ID3" or mp3.content[0] == 0xFF)
 
 

@@ -24,7 +24,11 @@ def test_string_or_list_fields() -> None:
     assert as_list("Grateful Dead") == ["Grateful Dead"]
     assert as_list(["etree", "GratefulDead", "etree", "etree"]) == ["etree", "GratefulDead"]
     assert as_list(None) == []
-    assert as_list("Soundboard;Ultramatrix; Charlie Miller", split=";") == ["Soundboard", "Ultramatrix", "Charlie Miller"]
+    assert as_list("Soundboard;Ultramatrix; Charlie Miller", split=";") == [
+        "Soundboard",
+        "Ultramatrix",
+        "Charlie Miller",
+    ]
     assert as_str(["Vicki Dale", "The Peter Pan Orchestra"]) == "Vicki Dale"
     assert as_str(["a", "b"], joiner="; ") == "a; b"
     assert as_str(None) == ""
@@ -87,12 +91,16 @@ def test_lengths_and_runtimes() -> None:
 
 
 def test_html_in_descriptions() -> None:
-    text = strip_html("<p>Set 1:</p><ul><li>Bertha</li><li>Me &amp; My Uncle</li></ul>Encore<br/>U.S. Blues&nbsp;!")
+    text = strip_html(
+        "<p>Set 1:</p><ul><li>Bertha</li><li>Me &amp; My Uncle</li></ul>Encore<br/>U.S. Blues&nbsp;!"
+    )
     assert text.splitlines() == ["Set 1:", "Bertha", "Me & My Uncle", "Encore", "U.S. Blues !"]
 
 
 def test_load_json_drops_comment_lines_from_hand_captured_bodies() -> None:
-    body = (fixtures_dir() / "search" / "etree-artist-collections.WITH-COMMENT-LINE.json").read_bytes()
+    body = (
+        fixtures_dir() / "search" / "etree-artist-collections.WITH-COMMENT-LINE.json"
+    ).read_bytes()
     assert body.startswith(b"//")
     assert load_json(body)["response"]["numFound"] == 7579
 
@@ -109,4 +117,6 @@ def test_plain_text_labelled_json_is_a_clear_error() -> None:
 
 
 def test_missing_item_body_is_empty_object() -> None:
-    assert load_json((fixtures_dir() / "metadata" / "missing-item-empty-body.json").read_bytes()) == {}
+    assert (
+        load_json((fixtures_dir() / "metadata" / "missing-item-empty-body.json").read_bytes()) == {}
+    )

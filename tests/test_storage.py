@@ -32,6 +32,7 @@ async def test_migrations_build_exactly_the_schema(db_url: str) -> None:
     database = Database(db_url)
     await database.open()
     try:
+
         def diff() -> list[object]:
             with database.engine.connect() as connection:
                 context = MigrationContext.configure(connection, opts={"compare_type": True})
@@ -39,7 +40,15 @@ async def test_migrations_build_exactly_the_schema(db_url: str) -> None:
 
         assert await database.run_raw(diff) == []
         tables = await database.run_raw(lambda: set(inspect(database.engine).get_table_names()))
-        assert {"artists", "concerts", "recordings", "tracks", "track_files", "reviews", "response_cache"} <= tables
+        assert {
+            "artists",
+            "concerts",
+            "recordings",
+            "tracks",
+            "track_files",
+            "reviews",
+            "response_cache",
+        } <= tables
         assert "alembic_version" in tables
     finally:
         await database.close()
@@ -70,7 +79,9 @@ async def test_recording_round_trip_and_summaries_keep_details(db_url: str) -> N
         again = await database.run(lambda s: repo.get_recording(s, full.identifier, BASE))
         assert again is not None and again.downloads == 1234
         assert again.tracks == full.tracks and again.reviews == full.reviews
-        concert = await database.run(lambda s: repo.get_concert(s, "string cheese incident", "2007-07-28", BASE))
+        concert = await database.run(
+            lambda s: repo.get_concert(s, "string cheese incident", "2007-07-28", BASE)
+        )
         assert concert is not None and concert.recordings[0].identifier == full.identifier
         assert concert.date == PartialDate(2007, 7, 28)
     finally:
@@ -82,13 +93,22 @@ async def test_concert_groups_stored_recordings_ranked(db_url: str) -> None:
     await database.open()
     try:
         sbd = fixture_recording("gd73-06-10.sbd.hollister.174.sbeok.shnf.json")
-        aud = replace(sbd, identifier="gd73-06-10.aud.someone", source_kind=SourceKind.AUD, tracks=sbd.tracks[:2])
+        aud = replace(
+            sbd,
+            identifier="gd73-06-10.aud.someone",
+            source_kind=SourceKind.AUD,
+            tracks=sbd.tracks[:2],
+        )
         partial = replace(sbd, identifier="gd73-06-xx.aud", date=PartialDate(1973, 6), tracks=())
         await database.run(lambda s: repo.save_recordings(s, [aud, sbd, partial]))
-        concert = await database.run(lambda s: repo.get_concert(s, "Grateful Dead", "1973-06-10", BASE))
+        concert = await database.run(
+            lambda s: repo.get_concert(s, "Grateful Dead", "1973-06-10", BASE)
+        )
         assert concert is not None
         assert [r.identifier for r in concert.recordings] == [sbd.identifier, aud.identifier]
-        vague = await database.run(lambda s: repo.get_concert(s, "Grateful Dead", "1973-06-??", BASE))
+        vague = await database.run(
+            lambda s: repo.get_concert(s, "Grateful Dead", "1973-06-??", BASE)
+        )
         assert vague is not None and vague.date == PartialDate(1973, 6)
     finally:
         await database.close()

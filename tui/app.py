@@ -26,7 +26,7 @@ from engine import (
 def clock(seconds: float | None) -> str:
     if not seconds:
         return "-"
-    total = int(round(seconds))
+    total = round(seconds)
     hours, rest = divmod(total, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
@@ -67,9 +67,13 @@ class ConcertScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#concert-title", StatusLine).message = f"{self.artist} — {self.date}: loading…"
+        self.query_one(
+            "#concert-title", StatusLine
+        ).message = f"{self.artist} — {self.date}: loading…"
         recordings = self.query_one("#recordings", DataTable)
-        recordings.add_columns("source", "rating", "reviews", "taper", "formats", "length", "identifier")
+        recordings.add_columns(
+            "source", "rating", "reviews", "taper", "formats", "length", "identifier"
+        )
         self.query_one("#tracks", DataTable).add_columns("pos", "title", "length")
         self.load()
 
@@ -117,7 +121,9 @@ class ConcertScreen(Screen[None]):
     def recording_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if self.concert is None or event.row_key.value is None:
             return
-        chosen = next((r for r in self.concert.recordings if r.identifier == event.row_key.value), None)
+        chosen = next(
+            (r for r in self.concert.recordings if r.identifier == event.row_key.value), None
+        )
         if chosen is not None:
             self.show_tracks(chosen)
 
@@ -131,7 +137,9 @@ class BrowseScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Input(placeholder="Search concerts: words, or artist:/venue:/coverage:/year:", id="search")
+        yield Input(
+            placeholder="Search concerts: words, or artist:/venue:/coverage:/year:", id="search"
+        )
         yield StatusLine(id="status")
         yield DataTable(id="concerts", cursor_type="row", zebra_stripes=True)
         yield Footer()
@@ -175,8 +183,14 @@ class BrowseScreen(Screen[None]):
         table.clear()
         for c in found.concerts:
             table.add_row(
-                str(c.date), c.artist, c.venue, c.city, str(len(c.recordings)),
-                c.best_source_kind.value, stars(c.rating), key=f"{c.artist}\t{c.date}",
+                str(c.date),
+                c.artist,
+                c.venue,
+                c.city,
+                str(len(c.recordings)),
+                c.best_source_kind.value,
+                stars(c.rating),
+                key=f"{c.artist}\t{c.date}",
             )
 
     @on(DataTable.RowSelected, "#concerts")

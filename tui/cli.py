@@ -11,9 +11,9 @@ import json
 import logging
 import shutil
 import sys
-from collections.abc import Callable, Coroutine, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from engine import Concert as ConcertModel
 from engine import (
     ConfigError,
     Engine,
@@ -24,19 +24,34 @@ from engine import (
     load_settings,
     to_data,
 )
-from engine import Concert as ConcertModel
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Coroutine, Sequence
 
 
 def _common_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
     default = argparse.SUPPRESS if suppress else None
-    parser.add_argument("--config", metavar="FILE", default=default, help="config file (LIVESET_CONFIG)")
-    parser.add_argument("--data-dir", metavar="DIR", default=default, help="data dir (LIVESET_DATA_DIR)")
-    parser.add_argument("--music-dir", metavar="DIR", default=default, help="music dir (LIVESET_MUSIC_DIR)")
-    parser.add_argument("--db-url", metavar="URL", default=default, help="database URL (LIVESET_DB_URL)")
     parser.add_argument(
-        "--archive-url", metavar="URL", default=default, help="archive.org base URL (LIVESET_ARCHIVE_URL)"
+        "--config", metavar="FILE", default=default, help="config file (LIVESET_CONFIG)"
     )
-    parser.add_argument("-v", "--verbose", action="count", default=argparse.SUPPRESS if suppress else 0)
+    parser.add_argument(
+        "--data-dir", metavar="DIR", default=default, help="data dir (LIVESET_DATA_DIR)"
+    )
+    parser.add_argument(
+        "--music-dir", metavar="DIR", default=default, help="music dir (LIVESET_MUSIC_DIR)"
+    )
+    parser.add_argument(
+        "--db-url", metavar="URL", default=default, help="database URL (LIVESET_DB_URL)"
+    )
+    parser.add_argument(
+        "--archive-url",
+        metavar="URL",
+        default=default,
+        help="archive.org base URL (LIVESET_ARCHIVE_URL)",
+    )
+    parser.add_argument(
+        "-v", "--verbose", action="count", default=argparse.SUPPRESS if suppress else 0
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -55,7 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--artist", help="the band, as the archive names it")
     search.add_argument("--year", type=int)
     search.add_argument("--sbd", action="store_true", help="soundboard recordings only")
-    search.add_argument("--limit", type=int, default=200, help="recordings to look at (default 200)")
+    search.add_argument(
+        "--limit", type=int, default=200, help="recordings to look at (default 200)"
+    )
     search.add_argument("--json", action="store_true")
 
     concert = sub.add_parser("concert", parents=[common], help="one concert, all recordings ranked")
@@ -83,7 +100,7 @@ def _stars(value: float | None) -> str:
 def _clock(seconds: float | None) -> str:
     if not seconds:
         return "-"
-    total = int(round(seconds))
+    total = round(seconds)
     hours, rest = divmod(total, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
@@ -208,7 +225,17 @@ async def cmd_concert(engine: Engine, args: argparse.Namespace) -> int:
         return 0
     print(f"{concert.artist} — {concert.date} — {concert.venue}, {concert.city}")
     print(f"{len(concert.recordings)} recording(s), best first\n")
-    headers = ["#", "source", "rating", "reviews", "downloads", "formats", "size", "length", "identifier"]
+    headers = [
+        "#",
+        "source",
+        "rating",
+        "reviews",
+        "downloads",
+        "formats",
+        "size",
+        "length",
+        "identifier",
+    ]
     print(table(headers, _recording_rows(concert.recordings), flexible=5))
     best = concert.best
     if best and best.tracks:
@@ -225,7 +252,9 @@ def _print_tracks(recording: Recording) -> None:
             rows.append(["", "", f"— set/disc {track.disc} —", "", ""])
         last_disc = track.disc
         formats = ", ".join(f.format + (" (stream only)" if f.private else "") for f in track.files)
-        rows.append([track.position, str(track.number), track.title, _clock(track.duration), formats])
+        rows.append(
+            [track.position, str(track.number), track.title, _clock(track.duration), formats]
+        )
     print(table(["pos", "no", "title", "length", "files"], rows, flexible=4))
 
 
@@ -265,7 +294,10 @@ async def cmd_artists(engine: Engine, args: argparse.Namespace) -> int:
     if args.json:
         _print_json({"stale": found.stale, "artists": [to_data(a) for a in found.artists]})
         return 0
-    rows = [[a.name, a.identifier, str(a.item_count or "-"), str(a.downloads or "-")] for a in found.artists]
+    rows = [
+        [a.name, a.identifier, str(a.item_count or "-"), str(a.downloads or "-")]
+        for a in found.artists
+    ]
     print(table(["artist", "identifier", "items", "downloads"], rows, flexible=0))
     return 0
 

@@ -14,14 +14,16 @@ import json
 import logging
 import random
 import time
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 import httpx
 
 from engine.archive.parse import as_int, as_str, load_json
 from engine.errors import ArchiveResponseError, ArchiveUnavailable
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +124,7 @@ class ArchiveClient:
                 self._on_status(online, message)
 
     def _delay(self, attempt: int, retry_after: float | None) -> float:
-        backoff = min(self._backoff_cap, self._backoff_base * 2**attempt)
+        backoff = min(self._backoff_cap, self._backoff_base * 2.0**attempt)
         backoff *= 0.75 + random.random() / 2  # jitter keeps many clients from retrying in step
         if retry_after is not None:
             return min(max(retry_after, backoff), max(self._backoff_cap, 60.0))
@@ -139,7 +141,9 @@ class ArchiveClient:
                     response = await self._client.get(url, params=list(params))
                     body = await response.aread()
             except httpx.TransportError as error:
-                last_problem = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+                last_problem = (
+                    f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+                )
             else:
                 if response.status_code < 400:
                     self._set_online(True)
@@ -151,7 +155,9 @@ class ArchiveClient:
                 retry_after = retry_after_seconds(response.headers.get("Retry-After"))
             if attempt < self._retries:
                 delay = self._delay(attempt, retry_after)
-                log.info("archive: %s for %s; retry %d in %.2fs", last_problem, url, attempt + 1, delay)
+                log.info(
+                    "archive: %s for %s; retry %d in %.2fs", last_problem, url, attempt + 1, delay
+                )
                 await asyncio.sleep(delay)
         message = f"archive.org unavailable ({last_problem})"
         self._set_online(False, message)
@@ -200,7 +206,9 @@ class ArchiveClient:
         body = fetched.data
         response = body.get("response") if isinstance(body, dict) else None
         if not isinstance(response, dict) or not isinstance(response.get("docs"), list):
-            raise ArchiveResponseError("search body without response.docs", url="/advancedsearch.php")
+            raise ArchiveResponseError(
+                "search body without response.docs", url="/advancedsearch.php"
+            )
         docs = [d for d in response["docs"] if isinstance(d, dict)]
         found = as_int(response.get("numFound"))
         return Fetched((docs, found if found is not None else len(docs)), fetched.stale)
@@ -234,7 +242,9 @@ class ArchiveClient:
             fetched = await self.get_json("/services/search/v1/scrape", params, kind)
             body = fetched.data
             if not isinstance(body, dict) or not isinstance(body.get("items"), list):
-                raise ArchiveResponseError("scrape body without items", url="/services/search/v1/scrape")
+                raise ArchiveResponseError(
+                    "scrape body without items", url="/services/search/v1/scrape"
+                )
             items = []
             for item in body["items"]:
                 if not isinstance(item, dict):

@@ -75,7 +75,9 @@ SEARCH_FIELDS = (
 
 def is_audio_file(entry: Mapping[str, Any]) -> bool:
     endings = AUDIO_FORMATS.get(as_str(entry.get("format")))
-    return bool(endings) and as_str(entry.get("name")).lower().endswith(endings)
+    if not endings:
+        return False
+    return as_str(entry.get("name")).lower().endswith(endings)
 
 
 # --- source kind ----------------------------------------------------------------------------
@@ -95,7 +97,9 @@ _ID_TOKENS: tuple[tuple[SourceKind, frozenset[str]], ...] = (
 )
 
 
-def source_kind(identifier: str, title: str = "", source: str = "", lineage: str = "") -> SourceKind:
+def source_kind(
+    identifier: str, title: str = "", source: str = "", lineage: str = ""
+) -> SourceKind:
     """How a recording was made, from the strongest evidence to the weakest.
 
     The identifier's tokens come first (tapers name items ``gd77-05-08.sbd.hicks...``), then the
@@ -333,7 +337,9 @@ def recording_from_metadata(
     raw_files = body.get("files")
     files = [f for f in raw_files if isinstance(f, Mapping)] if isinstance(raw_files, list) else []
     raw_reviews = body.get("reviews")
-    review_list = [r for r in raw_reviews if isinstance(r, Mapping)] if isinstance(raw_reviews, list) else []
+    review_list = (
+        [r for r in raw_reviews if isinstance(r, Mapping)] if isinstance(raw_reviews, list) else []
+    )
     reviews = tuple(_review(r) for r in review_list)
     stars = [r.stars for r in reviews if r.stars is not None]
     tracks = tracks_from_files(files, identifier, base_url)

@@ -12,11 +12,13 @@ import html
 import json
 import math
 import re
-from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.errors import ArchiveResponseError
 from engine.models import PartialDate
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 
 def load_json(body: bytes | str, url: str = "") -> Any:

@@ -39,7 +39,11 @@ def date_range(date: PartialDate) -> str:
 
 
 def concerts_query(
-    text: str = "", *, artist: str | None = None, year: int | None = None, date: PartialDate | None = None
+    text: str = "",
+    *,
+    artist: str | None = None,
+    year: int | None = None,
+    date: PartialDate | None = None,
 ) -> str:
     """A query for Live Music Archive recordings matching free text and filters."""
     terms = ["collection:etree", "mediatype:etree"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
@@ -30,6 +30,9 @@ from engine.models import (
     TrackFile,
 )
 
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+
 
 def artist_key(name: str) -> str:
     return " ".join(name.casefold().split())
@@ -46,7 +49,9 @@ def cache_get(session: Session, key: str) -> tuple[bytes, float] | None:
 def cache_put(session: Session, key: str, kind: str, url: str, body: bytes) -> None:
     row = session.get(ResponseCacheRow, key)
     if row is None:
-        session.add(ResponseCacheRow(key=key, kind=kind, url=url, body=body, fetched_at=time.time()))
+        session.add(
+            ResponseCacheRow(key=key, kind=kind, url=url, body=body, fetched_at=time.time())
+        )
     else:
         row.kind, row.url, row.body, row.fetched_at = kind, url, body, time.time()
 
@@ -150,7 +155,9 @@ def save_recordings(session: Session, recordings: Iterable[Recording]) -> None:
             row.has_details = True
             row.tracks = [_track_row(i, t) for i, t in enumerate(recording.tracks)]
             row.reviews = [
-                ReviewRow(reviewer=v.reviewer, title=v.title, body=v.body, stars=v.stars, date=v.date)
+                ReviewRow(
+                    reviewer=v.reviewer, title=v.title, body=v.body, stars=v.stars, date=v.date
+                )
                 for v in recording.reviews
             ]
         session.flush()

@@ -48,9 +48,15 @@ class Corpus:
             self.metadata[identifier] = body
             doc = docs.setdefault(identifier, {})
             doc.update({k: v for k, v in meta.items() if k not in doc or k == "identifier"})
-            formats = sorted({str(f.get("format")) for f in body.get("files", []) if f.get("format")})
+            formats = sorted(
+                {str(f.get("format")) for f in body.get("files", []) if f.get("format")}
+            )
             doc.setdefault("format", formats)
-            stars = [int(r["stars"]) for r in body.get("reviews", []) if str(r.get("stars", "")).isdigit()]
+            stars = [
+                int(r["stars"])
+                for r in body.get("reviews", [])
+                if str(r.get("stars", "")).isdigit()
+            ]
             if stars:
                 doc.setdefault("num_reviews", len(stars))
                 doc.setdefault("avg_rating", round(sum(stars) / len(stars), 2))

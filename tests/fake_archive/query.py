@@ -16,7 +16,16 @@ from typing import Any
 Doc = Mapping[str, Any]
 Predicate = Callable[[Doc], bool]
 
-TEXT_FIELDS = ("identifier", "title", "creator", "description", "venue", "coverage", "subject", "source")
+TEXT_FIELDS = (
+    "identifier",
+    "title",
+    "creator",
+    "description",
+    "venue",
+    "coverage",
+    "subject",
+    "source",
+)
 EXACT_FIELDS = {"identifier", "collection", "mediatype", "format", "year", "month", "week"}
 
 
@@ -43,7 +52,7 @@ def _tokenize(text: str) -> list[_Tok]:
     while pos < len(text):
         match = _TOKEN.match(text, pos)
         if not match or match.end() == pos:
-            raise QuerySyntaxError(f"cannot parse query at {text[pos:pos + 20]!r}")
+            raise QuerySyntaxError(f"cannot parse query at {text[pos : pos + 20]!r}")
         pos = match.end()
         if match.group("phrase"):
             raw = match.group("phrase")[1:-1]
@@ -106,9 +115,9 @@ def _match_value(field: str | None, value: str, phrase: bool) -> Predicate:
                 elif name in EXACT_FIELDS and field:
                     if hay == needle or (name == "year" and hay[:4] == needle):
                         return True
-                elif name == "date" and hay.startswith(needle):
-                    return True
-                elif re.search(r"(?<!\w)" + re.escape(needle) + r"(?!\w)", hay):
+                elif (name == "date" and hay.startswith(needle)) or re.search(
+                    r"(?<!\w)" + re.escape(needle) + r"(?!\w)", hay
+                ):
                     return True
         return False
 

@@ -178,7 +178,11 @@ class FakeArchive:
         query = _first(params, "q")
         count = int(_first(params, "count") or 5000)
         if count < 100:
-            return 200, "application/json", json.dumps({"error": "count must be at least 100"}).encode()
+            return (
+                200,
+                "application/json",
+                json.dumps({"error": "count must be at least 100"}).encode(),
+            )
         try:
             predicate = compile_query(query)
         except QuerySyntaxError as error:
@@ -250,7 +254,7 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "FakeArchive/1.0"
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib's name
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
     def do_GET(self) -> None:
