@@ -5,7 +5,7 @@
 set -euo pipefail
 what=${1:?usage: ensure-system-deps.sh libmpv|postgres}
 
-have_libmpv() { ldconfig -p 2>/dev/null | grep -q 'libmpv\.so'; }
+have_libmpv() { ldconfig -p 2>/dev/null | grep 'libmpv\.so' >/dev/null; }
 have_postgres() {
   command -v initdb >/dev/null 2>&1 || compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null
 }
