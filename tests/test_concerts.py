@@ -218,6 +218,8 @@ def test_search_docs_with_drifting_types() -> None:
     assert (old.downloads, old.num_reviews, old.avg_rating, old.formats) == (12, 2, 4.5, ("Flac",))
     assert (new.downloads, new.num_reviews, new.avg_rating, new.formats) == (12, 2, 4.5, ("Flac",))
     assert recording_from_search_doc({"title": "no identifier"}) is None
+    unrated = recording_from_search_doc({"identifier": "x", "num_reviews": 1, "avg_rating": 0})
+    assert unrated is not None and unrated.avg_rating is None
     dated = recording_from_search_doc(
         {"identifier": "gd77-05-08.sbd.x", "date": "1977-05-08T00:00:00Z"}
     )

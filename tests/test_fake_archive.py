@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import time
 
 import httpx
 import pytest
@@ -140,3 +141,14 @@ def test_faults(fake_archive: FakeArchive) -> None:
     fake_archive.add_fault("truncate", "/serve/", after_bytes=10)
     with pytest.raises(httpx.RemoteProtocolError):
         httpx.get(f"{fake_archive.url}/download/{GD73}/gd73-06-10d1t01.mp3", follow_redirects=True)
+
+
+def test_slow_bodies_arrive_whole_but_late(fake_archive: FakeArchive) -> None:
+    url = f"{fake_archive.url}/download/sci2007-07-28.Schoeps/sci2007-07-28.Schoeps_d1t01.flac"
+    whole = httpx.get(url, follow_redirects=True).content
+    chunks = -(-len(whole) // 1024)
+    fake_archive.add_fault("slow", "/serve/", delay=0.01)
+    started = time.monotonic()
+    slow = httpx.get(url, follow_redirects=True, timeout=60)
+    assert slow.content == whole
+    assert time.monotonic() - started >= chunks * 0.01

@@ -40,7 +40,8 @@ async def test_search_open_concert_and_see_the_setlist(settings: Settings) -> No
         table = app.screen.query_one("#concerts", DataTable)
         dates = [table.get_row_at(i)[0] for i in range(table.row_count)]
         assert "1973-06-10" in dates and "2007-07-28" not in dates
-        table.focus()
+        await pilot.press("enter")  # from the search box to the results
+        assert table.has_focus
         table.move_cursor(row=dates.index("1973-06-10"))
         await pilot.press("enter")
         await settle(pilot)

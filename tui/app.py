@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -20,6 +20,7 @@ from engine import (
     EngineError,
     Recording,
     Settings,
+    SourceKind,
 )
 
 
@@ -32,8 +33,27 @@ def clock(seconds: float | None) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
+def kind_label(kind: SourceKind) -> str:
+    return "-" if kind is SourceKind.UNKNOWN else kind.value
+
+
 def stars(value: float | None) -> str:
     return f"{value:.2f}" if value is not None else "-"
+
+
+def fit_columns(table: DataTable[str], widths: dict[str, int], flexible: dict[str, int]) -> None:
+    """Fixed widths for some columns; the rest of the table's width shared by weight."""
+    padding = 2 * table.cell_padding * len(table.columns)
+    spare = max(0, table.size.width - padding - sum(widths.values()) - 2)
+    total = sum(flexible.values()) or 1
+    for key, column in table.columns.items():
+        name = str(key.value)
+        column.auto_width = False
+        if name in widths:
+            column.width = widths[name]
+        elif name in flexible:
+            column.width = max(4, spare * flexible[name] // total)
+    table.refresh()
 
 
 class StatusLine(Static):
@@ -98,7 +118,7 @@ class ConcertScreen(Screen[None]):
         table.clear()
         for r in concert.recordings:
             table.add_row(
-                r.source_kind.value,
+                kind_label(r.source_kind),
                 stars(r.weighted_rating),
                 str(r.num_reviews),
                 r.taper[:30],
@@ -146,12 +166,24 @@ class BrowseScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#concerts", DataTable)
-        table.add_columns("date", "artist", "venue", "city", "recs", "best", "rating")
+        for name in ("date", "artist", "venue", "city", "recs", "best", "rating"):
+            table.add_column(name, key=name)
         table.focus()  # keys act at once; "/" moves to the search box
         self.search("")
 
+    def on_resize(self, event: events.Resize) -> None:
+        fit_columns(
+            self.query_one("#concerts", DataTable),
+            {"date": 10, "recs": 4, "best": 4, "rating": 6},
+            {"artist": 3, "venue": 4, "city": 3},
+        )
+
     def action_focus_search(self) -> None:
         self.query_one("#search", Input).focus()
+
+    @on(Input.Submitted, "#search")
+    def search_submitted(self) -> None:
+        self.query_one("#concerts", DataTable).focus()
 
     @on(Input.Changed, "#search")
     def search_changed(self, event: Input.Changed) -> None:

@@ -208,6 +208,12 @@ def _recording_date(metadata: Mapping[str, Any], identifier: str) -> PartialDate
     return parse_date(metadata.get("date")) or date_from_identifier(identifier)
 
 
+def _stars(value: Any) -> float | None:
+    """An average of 1-5 stars; the index's 0 means no rating."""
+    number = as_float(value)
+    return number if number is not None and 1 <= number <= 5 else None
+
+
 def recording_from_search_doc(doc: Mapping[str, Any]) -> Recording | None:
     """A recording summary from one advanced-search doc (no tracks); ``None`` without an id."""
     identifier = as_str(doc.get("identifier"))
@@ -229,7 +235,7 @@ def recording_from_search_doc(doc: Mapping[str, Any]) -> Recording | None:
         taper=as_str(doc.get("taper")),
         transferer=as_str(doc.get("transferer")),
         lineage=lineage,
-        avg_rating=as_float(doc.get("avg_rating")) if reviews else None,
+        avg_rating=_stars(doc.get("avg_rating")) if reviews else None,
         num_reviews=reviews,
         downloads=as_int(doc.get("downloads")),
         formats=tuple(f for f in as_list(doc.get("format")) if f in AUDIO_FORMATS),
