@@ -116,3 +116,25 @@ def test_errors_go_to_stderr_with_nonzero_exit(liveset, fake_archive: FakeArchiv
         and "malformed JSON" in broken.stderr
         and "Traceback" not in broken.stderr
     )
+
+
+def test_tables_fit_an_80_column_terminal(liveset, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from tui.cli import table
+
+    monkeypatch.setenv("COLUMNS", "80")
+    rows = [
+        [
+            "1973-06-10",
+            "Grateful Dead",
+            "Robert F. Kennedy Stadium",
+            "Washington, DC, USA, Earth" * 2,
+            "1",
+            "SBD",
+            "4.50",
+        ]
+    ]
+    text = table(
+        ["date", "artist", "venue", "city", "recs", "best", "rating"], rows, keep=(0, 4, 5, 6)
+    )
+    assert all(len(line) <= 80 for line in text.splitlines())
+    assert "1973-06-10" in text and "SBD" in text and "4.50" in text and "Robert F." in text

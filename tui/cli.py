@@ -117,14 +117,20 @@ def _size(size: int | None) -> str:
     return "-"
 
 
-def table(headers: Sequence[str], rows: Sequence[Sequence[str]], flexible: int = -1) -> str:
-    """Columns padded to fit; the ``flexible`` column is cut to the terminal's width."""
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]], keep: Sequence[int] = ()) -> str:
+    """Columns padded to fit the terminal: the widest columns give way first.
+
+    Columns in ``keep`` (short codes, numbers) are never cut.
+    """
     widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
-    budget = shutil.get_terminal_size((100, 24)).columns
-    over = sum(widths) + 2 * (len(widths) - 1) - budget
-    flex = flexible % len(widths)
-    if over > 0:
-        widths[flex] = max(len(headers[flex]), widths[flex] - over)
+    budget = shutil.get_terminal_size((100, 24)).columns - 2 * (len(widths) - 1)
+    floors = [w if i in keep else max(len(headers[i]), 6) for i, w in enumerate(widths)]
+    while sum(widths) > budget:
+        shrinkable = [i for i, w in enumerate(widths) if w > floors[i]]
+        if not shrinkable:
+            break
+        widest = max(shrinkable, key=lambda i: widths[i])
+        widths[widest] -= 1
 
     def line(cells: Sequence[str]) -> str:
         out = []
@@ -210,7 +216,11 @@ async def cmd_search(engine: Engine, args: argparse.Namespace) -> int:
         ]
         for c in found.concerts
     ]
-    print(table(["date", "artist", "venue", "city", "recs", "best", "rating"], rows, flexible=2))
+    print(
+        table(
+            ["date", "artist", "venue", "city", "recs", "best", "rating"], rows, keep=(0, 4, 5, 6)
+        )
+    )
     return 0
 
 
@@ -236,7 +246,7 @@ async def cmd_concert(engine: Engine, args: argparse.Namespace) -> int:
         "length",
         "identifier",
     ]
-    print(table(headers, _recording_rows(concert.recordings), flexible=5))
+    print(table(headers, _recording_rows(concert.recordings), keep=(0, 1, 2, 3, 4, 6, 7)))
     best = concert.best
     if best and best.tracks:
         print(f"\nsetlist of {best.identifier}:")
@@ -255,7 +265,7 @@ def _print_tracks(recording: Recording) -> None:
         rows.append(
             [track.position, str(track.number), track.title, _clock(track.duration), formats]
         )
-    print(table(["pos", "no", "title", "length", "files"], rows, flexible=4))
+    print(table(["pos", "no", "title", "length", "files"], rows, keep=(0, 1, 3)))
 
 
 async def cmd_recording(engine: Engine, args: argparse.Namespace) -> int:
@@ -298,7 +308,7 @@ async def cmd_artists(engine: Engine, args: argparse.Namespace) -> int:
         [a.name, a.identifier, str(a.item_count or "-"), str(a.downloads or "-")]
         for a in found.artists
     ]
-    print(table(["artist", "identifier", "items", "downloads"], rows, flexible=0))
+    print(table(["artist", "identifier", "items", "downloads"], rows, keep=(2, 3)))
     return 0
 
 
