@@ -22,23 +22,11 @@ from engine import (
     Settings,
     SourceKind,
 )
-
-
-def clock(seconds: float | None) -> str:
-    if not seconds:
-        return "-"
-    total = round(seconds)
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+from tui.formatting import clock, stars
 
 
 def kind_label(kind: SourceKind) -> str:
     return "-" if kind is SourceKind.UNKNOWN else kind.value
-
-
-def stars(value: float | None) -> str:
-    return f"{value:.2f}" if value is not None else "-"
 
 
 def fit_columns(table: DataTable[str], widths: dict[str, int], flexible: dict[str, int]) -> None:

@@ -24,6 +24,7 @@ from engine import (
     load_settings,
     to_data,
 )
+from tui.formatting import clock, stars
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Coroutine, Sequence
@@ -93,19 +94,6 @@ def build_parser() -> argparse.ArgumentParser:
 # --- formatting ---------------------------------------------------------------------------
 
 
-def _stars(value: float | None) -> str:
-    return f"{value:.2f}" if value is not None else "-"
-
-
-def _clock(seconds: float | None) -> str:
-    if not seconds:
-        return "-"
-    total = round(seconds)
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-
-
 def _size(size: int | None) -> str:
     if not size:
         return "-"
@@ -170,12 +158,12 @@ def _recording_rows(recordings: Sequence[Recording]) -> list[list[str]]:
         [
             str(i),
             r.source_kind.value,
-            _stars(r.weighted_rating),
+            stars(r.weighted_rating),
             str(r.num_reviews),
             str(r.downloads or "-"),
             ",".join(r.formats) or "-",
             _size(r.total_size),
-            _clock(r.duration),
+            clock(r.duration),
             r.identifier,
         ]
         for i, r in enumerate(recordings, 1)
@@ -212,7 +200,7 @@ async def cmd_search(engine: Engine, args: argparse.Namespace) -> int:
             c.city,
             str(len(c.recordings)),
             c.best_source_kind.value,
-            _stars(c.rating),
+            stars(c.rating),
         ]
         for c in found.concerts
     ]
@@ -263,7 +251,7 @@ def _print_tracks(recording: Recording) -> None:
         last_disc = track.disc
         formats = ", ".join(f.format + (" (stream only)" if f.private else "") for f in track.files)
         rows.append(
-            [track.position, str(track.number), track.title, _clock(track.duration), formats]
+            [track.position, str(track.number), track.title, clock(track.duration), formats]
         )
     print(table(["pos", "no", "title", "length", "files"], rows, keep=(0, 1, 3)))
 
@@ -286,10 +274,10 @@ async def cmd_recording(engine: Engine, args: argparse.Namespace) -> int:
         ("taper", r.taper),
         ("transferer", r.transferer),
         ("lineage", r.lineage),
-        ("rating", f"{_stars(r.avg_rating)} from {r.num_reviews} review(s)"),
+        ("rating", f"{stars(r.avg_rating)} from {r.num_reviews} review(s)"),
         ("formats", ", ".join(r.formats)),
         ("size", _size(r.total_size)),
-        ("length", _clock(r.duration)),
+        ("length", clock(r.duration)),
     ):
         if value:
             print(f"  {label:<12} {value}")
