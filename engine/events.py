@@ -48,19 +48,19 @@ class EventBus:
         self._maxsize = maxsize
         self._queues: set[asyncio.Queue[Event | None]] = set()
 
-    def publish(self, event: Event) -> None:
+    def _offer(self, item: Event | None) -> None:
         for queue in self._queues:
             if queue.full():
                 with contextlib.suppress(asyncio.QueueEmpty):
                     queue.get_nowait()
-            queue.put_nowait(event)
+            queue.put_nowait(item)
+
+    def publish(self, event: Event) -> None:
+        self._offer(event)
 
     def close(self) -> None:
-        for queue in self._queues:
-            if queue.full():
-                with contextlib.suppress(asyncio.QueueEmpty):
-                    queue.get_nowait()
-            queue.put_nowait(None)
+        """End every subscription: each subscriber's stream stops after what it already has."""
+        self._offer(None)
 
     async def subscribe(self) -> AsyncIterator[Event]:
         queue: asyncio.Queue[Event | None] = asyncio.Queue(self._maxsize)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING, Any
+from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from engine import __version__
 from engine.archive.client import ArchiveClient
@@ -208,9 +209,7 @@ class Engine:
             )
             if stored is None:
                 raise
-            return Concert(
-                stored.artist, stored.date, stored.venue, stored.city, stored.recordings, True
-            )
+            return replace(stored, stale=True)
         docs, _found = fetched.data
         summaries = [r for d in docs if (r := recording_from_search_doc(d)) is not None]
         if not summaries:
@@ -239,7 +238,7 @@ class Engine:
         if len(concerts) != 1:
             best = max(concerts, key=lambda c: len(c.recordings))
             merged = rank_recordings(r for c in concerts for r in c.recordings)
-            return Concert(best.artist, best.date, best.venue, best.city, merged, stale)
+            return replace(best, recordings=merged, stale=stale)
         return concerts[0]
 
     async def _recording_details(self, summary: Recording) -> Recording | None:
@@ -251,7 +250,7 @@ class Engine:
         )
         if recording is None:
             return None
-        return _with(recording, stale=fetched.stale)
+        return replace(recording, stale=fetched.stale)
 
     async def recording(self, identifier: str) -> Recording:
         """One recording with its tracks, files and reviews."""
@@ -263,7 +262,7 @@ class Engine:
             )
             if stored is None or not stored.tracks:
                 raise
-            return _with(stored, stale=True)
+            return replace(stored, stale=True)
         if fetched.data is None:
             raise NotFoundError(f"the archive has no item {identifier!r}")
         recording = recording_from_metadata(fetched.data, self.settings.archive_url)
@@ -273,13 +272,7 @@ class Engine:
             lambda s: repo.get_recording(s, identifier, self.settings.archive_url)
         )
         if stored is not None and stored.downloads is not None:
-            recording = _with(recording, downloads=stored.downloads)
+            recording = replace(recording, downloads=stored.downloads)
         await self._database.run(lambda s: repo.save_recordings(s, [recording]))
         self._bus.publish(CatalogChanged((identifier,)))
-        return _with(recording, stale=fetched.stale)
-
-
-def _with(recording: Recording, **changes: Any) -> Recording:
-    from dataclasses import replace
-
-    return replace(recording, **changes)
+        return replace(recording, stale=fetched.stale)

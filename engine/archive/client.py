@@ -10,12 +10,12 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import hashlib
-import json
 import logging
 import random
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+from urllib.parse import quote
 
 import httpx
 
@@ -23,7 +23,7 @@ from engine.archive.parse import as_int, as_str, load_json
 from engine.errors import ArchiveResponseError, ArchiveUnavailable
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+    from collections.abc import AsyncIterator, Callable, Sequence
 
 log = logging.getLogger(__name__)
 
@@ -268,8 +268,6 @@ class ArchiveClient:
 
     async def metadata(self, identifier: str) -> Fetched[dict[str, Any] | None]:
         """The ``/metadata/{id}`` body, or ``None`` for the ``{}`` of a missing item."""
-        from urllib.parse import quote
-
         fetched = await self.get_json(f"/metadata/{quote(identifier, safe='')}", (), "metadata")
         body = fetched.data
         if not isinstance(body, dict):
@@ -277,7 +275,3 @@ class ArchiveClient:
         if not body or not isinstance(body.get("metadata"), dict):
             return Fetched(None, fetched.stale)
         return Fetched(body, fetched.stale)
-
-
-def dumps(data: Mapping[str, Any]) -> bytes:
-    return json.dumps(data, separators=(",", ":")).encode()
