@@ -8,6 +8,7 @@ is allowed.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -50,6 +51,9 @@ class Settings:
     request_concurrency: int = 4
     request_timeout: float = 20.0
     request_retries: int = 4
+    download_retries: int = 5
+    keep_free: int = 512 * 1024 * 1024
+    library_folders: tuple[Path, ...] = ()
 
     @property
     def database_path(self) -> Path | None:
@@ -108,6 +112,26 @@ def _float_range(low: float, high: float) -> Callable[[str, object], float]:
     return parse
 
 
+_SIZE = re.compile(r"(?i)\s*(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?\s*")
+_SIZE_UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
+
+
+def _size(key: str, value: object) -> int:
+    """Bytes, as a number or text like ``500MB`` or ``2 GiB``."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    if isinstance(value, str) and (match := _SIZE.fullmatch(value)):
+        return int(float(match.group(1)) * _SIZE_UNITS[match.group(2).lower()])
+    raise ConfigError(key, value, "a size in bytes, or with a unit: 500MB, 2GB")
+
+
+def _paths(key: str, value: object) -> tuple[Path, ...]:
+    items = value.split(os.pathsep) if isinstance(value, str) else value
+    if not isinstance(items, list):
+        raise ConfigError(key, value, "a list of folders")
+    return tuple(_path(key, item) for item in items if item)
+
+
 def _formats(key: str, value: object) -> tuple[str, ...]:
     items = [v.strip() for v in value.split(",")] if isinstance(value, str) else value
     allowed = "a list of: " + ", ".join(KNOWN_FORMATS)
@@ -151,6 +175,9 @@ _OPTIONS = (
         "request_timeout", "archive.timeout", "LIVESET_ARCHIVE_TIMEOUT", _float_range(0.1, 600)
     ),
     _Option("request_retries", "archive.retries", "LIVESET_ARCHIVE_RETRIES", _int_range(0, 10)),
+    _Option("download_retries", "downloads.retries", "LIVESET_DOWNLOAD_RETRIES", _int_range(0, 20)),
+    _Option("keep_free", "downloads.keep_free", "LIVESET_KEEP_FREE", _size),
+    _Option("library_folders", "library.folders", "LIVESET_LIBRARY_FOLDERS", _paths),
 )
 _BY_KEY = {o.key: o for o in _OPTIONS}
 _BY_FIELD = {o.field: o for o in _OPTIONS}

@@ -7,6 +7,8 @@ Exception tree::
     ├── StorageError           the database cannot be opened, migrated or written
     ├── NotFoundError          an artist, concert or recording that does not exist
     ├── PlaybackUnavailable    libmpv is missing or failed to start
+    ├── DownloadError          a download cannot be queued or did not complete
+    │   └── DiskSpaceError         the music dir's disk has no room for a recording
     └── ArchiveError           archive.org could not answer usefully
         ├── ArchiveUnavailable     unreachable, or kept failing (timeouts, 429/5xx) after retries
         └── ArchiveResponseError   a response that cannot be parsed (malformed JSON, error body)
@@ -42,6 +44,31 @@ class NotFoundError(EngineError):
 
 class PlaybackUnavailable(EngineError):
     """Playback cannot work here (for example libmpv is not installed)."""
+
+
+class DownloadError(EngineError):
+    """A download cannot be queued, or failed for good."""
+
+
+class DiskSpaceError(DownloadError):
+    """Not enough free space for what was asked; nothing was queued."""
+
+    def __init__(self, needed: int, free: int, keep_free: int, where: str) -> None:
+        self.needed, self.free, self.keep_free = needed, free, keep_free
+        super().__init__(
+            f"not enough disk space in {where}: the download needs {_size(needed)}, "
+            f"{_size(free)} is free and {_size(keep_free)} is kept free "
+            "(downloads.keep_free)"
+        )
+
+
+def _size(count: int) -> str:
+    value = float(count)
+    for unit in ("B", "KB", "MB", "GB"):
+        if abs(value) < 1024:
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} TB"
 
 
 class ArchiveError(EngineError):

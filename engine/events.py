@@ -38,6 +38,51 @@ class CatalogChanged(Event):
     """Recordings or collections whose stored data changed."""
 
 
+@dataclass(frozen=True, slots=True)
+class FileProgress:
+    """Progress of one running download."""
+
+    download_id: int
+    identifier: str
+    bytes_done: int
+    size: int | None
+    speed: float
+    """Bytes per second."""
+
+
+@dataclass(frozen=True, slots=True)
+class DownloadProgress(Event):
+    """Running downloads moved on; sent a few times a second at most."""
+
+    files: tuple[FileProgress, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DownloadsChanged(Event):
+    """Downloads were queued, started, finished, failed, paused, cancelled or removed."""
+
+    identifiers: tuple[str, ...] = ()
+    """Recordings whose downloads changed."""
+
+
+@dataclass(frozen=True, slots=True)
+class LibraryChanged(Event):
+    """Files were added to, changed in or removed from the library."""
+
+    added: int = 0
+    removed: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ScanProgress(Event):
+    """A library scan moved on; sent a few times a second at most."""
+
+    done: int
+    total: int
+    """Files found so far (grows while the folders are walked)."""
+    finished: bool = False
+
+
 class EventBus:
     """Fan-out of events to any number of subscribers, each with its own bounded queue.
 

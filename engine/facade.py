@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import replace
+from functools import partial
 from typing import TYPE_CHECKING
 
 from engine import __version__
@@ -23,21 +24,33 @@ from engine.archive.concerts import (
 )
 from engine.archive.parse import as_int, as_str
 from engine.archive.query import ARTISTS_QUERY, concerts_query, parse_date_arg
-from engine.errors import ArchiveError, EngineError, NotFoundError
+from engine.config import KNOWN_FORMATS
+from engine.downloads.manager import DownloadManager
+from engine.errors import ArchiveError, DownloadError, EngineError, NotFoundError
 from engine.events import ArchiveStatusChanged, CatalogChanged, Event, EventBus
+from engine.library import files
 from engine.library import repository as repo
 from engine.library.database import Database
+from engine.library.scanner import scan
 from engine.models import (
     Artist,
     ArtistList,
     Concert,
     ConcertList,
+    Download,
+    DownloadState,
+    LibraryConcert,
+    LibraryProblem,
+    LibraryStats,
+    LibraryTrack,
     Recording,
+    ScanResult,
     SourceKind,
 )
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
+    from collections.abc import AsyncIterator, Iterable
+    from pathlib import Path
     from types import TracebackType
 
     from engine.config import Settings
@@ -69,6 +82,8 @@ class Engine:
         self._database = Database(settings.db_url)
         self._backoff_base = backoff_base
         self._archive: ArchiveClient | None = None
+        self._downloads: DownloadManager | None = None
+        self._downloads_running = False
         self._started = False
 
     # --- lifecycle -----------------------------------------------------------------------
@@ -88,6 +103,17 @@ class Engine:
             cache=_DatabaseCache(self._database),
             on_status=self._archive_status,
         )
+        self._downloads = DownloadManager(
+            self._database,
+            self._archive.http,
+            archive_url=self.settings.archive_url,
+            music_dir=self.settings.music_dir,
+            publish=self._bus.publish,
+            concurrency=self.settings.download_concurrency,
+            retries=self.settings.download_retries,
+            keep_free=self.settings.keep_free,
+            backoff_base=self._backoff_base,
+        )
         self._started = True
 
     def _archive_status(self, online: bool, message: str) -> None:
@@ -95,6 +121,11 @@ class Engine:
         self._bus.publish(ArchiveStatusChanged(online, message))
 
     async def close(self) -> None:
+        if self._downloads is not None:
+            if self._downloads_running:
+                await self._downloads.close()
+            self._downloads = None
+            self._downloads_running = False
         if self._archive is not None:
             await self._archive.aclose()
             self._archive = None
@@ -276,3 +307,111 @@ class Engine:
         await self._database.run(lambda s: repo.save_recordings(s, [recording]))
         self._bus.publish(CatalogChanged((identifier,)))
         return replace(recording, stale=fetched.stale)
+
+    # --- downloads -----------------------------------------------------------------------
+
+    @property
+    def _queue(self) -> DownloadManager:
+        if self._downloads is None:
+            raise EngineError("the engine is not started")
+        return self._downloads
+
+    async def run_downloads(self) -> None:
+        """Start working through the download queue in the background (files left running by
+        a liveset that stopped are resumed). Until this is called the queue only records."""
+        if not self._downloads_running:
+            await self._queue.start()
+            self._downloads_running = True
+
+    async def download(
+        self,
+        identifier: str,
+        *,
+        format: str | None = None,
+        tracks: Iterable[int] | None = None,
+    ) -> tuple[Download, ...]:
+        """Queue a recording (or its 1-based ``tracks``) in ``format``, else the preferred
+        formats of the config; stream-only originals fall back to a derivative with a note."""
+        if format is not None and format not in KNOWN_FORMATS:
+            raise DownloadError(f"unknown format {format!r}; one of: {', '.join(KNOWN_FORMATS)}")
+        fetched = await self.archive.metadata(identifier)
+        if fetched.data is None:
+            raise NotFoundError(f"the archive has no item {identifier!r}")
+        recording = recording_from_metadata(fetched.data, self.settings.archive_url)
+        if recording is None:
+            raise NotFoundError(f"the archive has no item {identifier!r}")
+        preferred = self.settings.preferred_formats
+        if format is not None:
+            preferred = (format, *(f for f in preferred if f != format))
+        await self._database.run(lambda s: repo.save_recordings(s, [recording]))
+        return await self._queue.enqueue(
+            recording, fetched.data, preferred=preferred, tracks=tracks
+        )
+
+    async def downloads(
+        self, *, states: Iterable[DownloadState] | None = None, identifier: str | None = None
+    ) -> tuple[Download, ...]:
+        """The download queue, oldest first, with live progress of running files."""
+        return await self._queue.listing(states=states, identifier=identifier)
+
+    async def pause_downloads(self, ids: Iterable[int]) -> None:
+        await self._queue.pause(ids)
+
+    async def resume_downloads(self, ids: Iterable[int]) -> None:
+        await self._queue.resume(ids)
+
+    async def cancel_downloads(self, ids: Iterable[int]) -> None:
+        """Stop files and delete their partial data."""
+        await self._queue.cancel(ids)
+
+    async def retry_downloads(self, ids: Iterable[int]) -> None:
+        await self._queue.retry(ids)
+
+    async def remove_download(self, identifier: str) -> int:
+        """Delete a downloaded recording from disk, the library and the queue; files removed."""
+        return await self._queue.remove(identifier)
+
+    async def wait_downloads(self, identifier: str | None = None) -> tuple[Download, ...]:
+        """Wait until nothing of ``identifier`` (or of the queue) is queued or running."""
+        return await self._queue.wait(identifier)
+
+    # --- library -------------------------------------------------------------------------
+
+    @property
+    def library_folders(self) -> tuple[Path, ...]:
+        """The folders a scan looks in: the music dir, then ``library.folders``."""
+        folders = (self.settings.music_dir, *self.settings.library_folders)
+        return tuple(dict.fromkeys(folders))
+
+    async def scan_library(self, folders: Iterable[Path] | None = None) -> ScanResult:
+        """Scan ``folders`` (default: ``library_folders``); publishes ``ScanProgress``."""
+        chosen = tuple(folders) if folders is not None else self.library_folders
+        return await scan(self._database, chosen, self._bus.publish)
+
+    async def library_stats(self) -> LibraryStats:
+        return await self._database.run(files.stats)
+
+    async def library_search(self, text: str, *, limit: int = 200) -> tuple[LibraryTrack, ...]:
+        """Tracks on disk matching every word of ``text`` (title, artist, album, venue, city,
+        date), as prefixes."""
+        return tuple(await self._database.run(lambda s: files.search(s, text, limit)))
+
+    async def library_artists(self) -> tuple[tuple[str, int], ...]:
+        """Artists on disk with how many concerts of theirs are there."""
+        return tuple(await self._database.run(files.artists))
+
+    async def library_concerts(self, artist: str | None = None) -> tuple[LibraryConcert, ...]:
+        return tuple(await self._database.run(lambda s: files.concerts(s, artist)))
+
+    async def library_tracks(
+        self, *, artist: str | None = None, album: str | None = None, identifier: str | None = None
+    ) -> tuple[LibraryTrack, ...]:
+        return tuple(
+            await self._database.run(
+                partial(files.tracks, artist=artist, album=album, identifier=identifier)
+            )
+        )
+
+    async def library_problems(self) -> tuple[LibraryProblem, ...]:
+        """Files the scanner could not read, with the reason."""
+        return tuple(await self._database.run(files.problems))

@@ -172,6 +172,180 @@ class ArtistList:
     stale: bool = False
 
 
+class DownloadState(enum.StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    PAUSED = "paused"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+#: States a download can still move on from by itself.
+ACTIVE_DOWNLOAD_STATES = frozenset({DownloadState.QUEUED, DownloadState.RUNNING})
+
+
+@dataclass(frozen=True, slots=True)
+class Download:
+    """One file of a recording in the download queue."""
+
+    id: int
+    identifier: str
+    file_name: str
+    """The file's name in the archive item."""
+    format: str
+    kind: str
+    """``track`` for audio, ``info`` for the text beside it."""
+    title: str
+    track_number: int | None
+    path: str
+    """Where it lands, relative to the music dir."""
+    state: DownloadState
+    bytes_done: int
+    size: int | None
+    speed: float = 0.0
+    """Bytes per second over the last few seconds; 0 when not running."""
+    error: str = ""
+    note: str = ""
+    """Something the user should know, such as a format fallback."""
+    attempts: int = 0
+
+    @property
+    def fraction(self) -> float | None:
+        if not self.size:
+            return 1.0 if self.state is DownloadState.DONE else None
+        return min(1.0, self.bytes_done / self.size)
+
+    @property
+    def eta(self) -> float | None:
+        """Seconds left at the current speed."""
+        if self.state is not DownloadState.RUNNING or not self.size or self.speed <= 0:
+            return None
+        return max(0.0, (self.size - self.bytes_done) / self.speed)
+
+
+@dataclass(frozen=True, slots=True)
+class RecordingDownload:
+    """The files of one recording in the queue, summed up."""
+
+    identifier: str
+    files: tuple[Download, ...]
+
+    @property
+    def state(self) -> DownloadState:
+        states = {f.state for f in self.files}
+        for state in (
+            DownloadState.RUNNING,
+            DownloadState.QUEUED,
+            DownloadState.FAILED,
+            DownloadState.PAUSED,
+            DownloadState.DONE,
+        ):
+            if state in states:
+                return state
+        return DownloadState.CANCELLED
+
+    @property
+    def bytes_done(self) -> int:
+        return sum(f.bytes_done for f in self.files)
+
+    @property
+    def size(self) -> int:
+        return sum(f.size or 0 for f in self.files)
+
+    @property
+    def speed(self) -> float:
+        return sum(f.speed for f in self.files)
+
+    @property
+    def done(self) -> int:
+        return sum(f.state is DownloadState.DONE for f in self.files)
+
+    @property
+    def eta(self) -> float | None:
+        speed = self.speed
+        return (self.size - self.bytes_done) / speed if speed > 0 else None
+
+    @property
+    def errors(self) -> tuple[str, ...]:
+        return tuple(f"{f.file_name}: {f.error}" for f in self.files if f.error)
+
+
+def group_downloads(downloads: tuple[Download, ...]) -> tuple[RecordingDownload, ...]:
+    """Downloads by recording, in queue order."""
+    grouped: dict[str, list[Download]] = {}
+    for download in downloads:
+        grouped.setdefault(download.identifier, []).append(download)
+    return tuple(RecordingDownload(k, tuple(v)) for k, v in grouped.items())
+
+
+@dataclass(frozen=True, slots=True)
+class LibraryTrack:
+    """An audio file on disk with its tags."""
+
+    path: str
+    format: str
+    artist: str
+    album: str
+    title: str
+    date: str
+    venue: str
+    city: str
+    track_number: int | None
+    disc: int | None
+    duration: float | None
+    identifier: str
+    size: int
+
+
+@dataclass(frozen=True, slots=True)
+class LibraryConcert:
+    """The tracks of one album (one recording of a concert) on disk."""
+
+    artist: str
+    date: str
+    album: str
+    venue: str
+    city: str
+    identifier: str
+    tracks: int
+    duration: float | None
+    size: int
+
+
+@dataclass(frozen=True, slots=True)
+class LibraryProblem:
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ScanResult:
+    folders: tuple[str, ...]
+    files: int
+    """Audio files found."""
+    added: int
+    updated: int
+    removed: int
+    unchanged: int
+    problems: tuple[LibraryProblem, ...]
+    """Files that could not be read, and why."""
+    untagged: int
+    """Files in a format without tags (Shorten), listed by their folder names."""
+    seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class LibraryStats:
+    files: int
+    artists: int
+    concerts: int
+    size: int
+    duration: float
+    problems: int
+    formats: tuple[tuple[str, int], ...]
+
+
 def to_data(value: Any) -> Any:
     """Plain JSON-able data for any domain value (dataclasses, enums, tuples)."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
@@ -189,16 +363,26 @@ def to_data(value: Any) -> Any:
 
 
 __all__ = [
+    "ACTIVE_DOWNLOAD_STATES",
     "SOURCE_KIND_ORDER",
     "Artist",
     "ArtistList",
     "Concert",
     "ConcertList",
+    "Download",
+    "DownloadState",
+    "LibraryConcert",
+    "LibraryProblem",
+    "LibraryStats",
+    "LibraryTrack",
     "PartialDate",
     "Recording",
+    "RecordingDownload",
     "Review",
+    "ScanResult",
     "SourceKind",
     "Track",
     "TrackFile",
+    "group_downloads",
     "to_data",
 ]

@@ -22,6 +22,16 @@ class Base(DeclarativeBase):
     pass
 
 
+#: Database objects made by migrations outside these models: the full-text index of the library.
+FULL_TEXT_OBJECTS = ("library_fts", "ix_library_files_search")
+
+
+def is_modelled(name: str | None, type_: str, _parent: object = None) -> bool:
+    """For schema comparisons: leave out the full-text objects (SQLite FTS5 tables and their
+    shadow tables, the PostgreSQL expression index)."""
+    return not (name and name.startswith(FULL_TEXT_OBJECTS))
+
+
 class ArtistRow(Base):
     __tablename__ = "artists"
 
@@ -145,3 +155,118 @@ class ResponseCacheRow(Base):
     url: Mapped[str] = mapped_column(Text)
     body: Mapped[bytes] = mapped_column(LargeBinary)
     fetched_at: Mapped[float] = mapped_column(Float)
+
+
+class DownloadRow(Base):
+    """One file of a recording to download, in one format; recordings group by ``identifier``."""
+
+    __tablename__ = "downloads"
+    __table_args__ = (
+        UniqueConstraint("identifier", "file_name", name="uq_downloads_identifier_file"),
+        Index("ix_downloads_state", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    identifier: Mapped[str] = mapped_column(String(255), index=True)
+    file_name: Mapped[str] = mapped_column(Text)
+    format: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16), default="track")  # track | info
+    title: Mapped[str] = mapped_column(Text, default="")
+    track_number: Mapped[int | None] = mapped_column(Integer)
+    disc: Mapped[int | None] = mapped_column(Integer)
+    dest_path: Mapped[str] = mapped_column(Text)  # relative to the music dir
+    size: Mapped[int | None] = mapped_column(BigInteger)
+    md5: Mapped[str | None] = mapped_column(String(32))
+    bytes_done: Mapped[int] = mapped_column(BigInteger, default=0)
+    state: Mapped[str] = mapped_column(String(16), default="queued")
+    error: Mapped[str] = mapped_column(Text, default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    tags: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[float] = mapped_column(Float)
+    updated_at: Mapped[float] = mapped_column(Float)
+    finished_at: Mapped[float | None] = mapped_column(Float)
+
+
+class LibraryFileRow(Base):
+    """An audio file on disk, with the tags the scanner read (or why it could not)."""
+
+    __tablename__ = "library_files"
+    __table_args__ = (
+        Index("ix_library_files_artist_date", "artist", "date"),
+        Index("ix_library_files_album", "album"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    path: Mapped[str] = mapped_column(Text, unique=True)
+    root: Mapped[str] = mapped_column(Text, index=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    mtime_ns: Mapped[int] = mapped_column(BigInteger)
+    format: Mapped[str] = mapped_column(String(32), default="")
+    artist: Mapped[str] = mapped_column(Text, default="")
+    album: Mapped[str] = mapped_column(Text, default="")
+    title: Mapped[str] = mapped_column(Text, default="")
+    date: Mapped[str] = mapped_column(String(10), default="")
+    venue: Mapped[str] = mapped_column(Text, default="")
+    city: Mapped[str] = mapped_column(Text, default="")
+    track_number: Mapped[int | None] = mapped_column(Integer)
+    disc: Mapped[int | None] = mapped_column(Integer)
+    duration: Mapped[float | None] = mapped_column(Float)
+    identifier: Mapped[str] = mapped_column(String(255), default="", index=True)
+    problem: Mapped[str] = mapped_column(Text, default="")  # why tags could not be read
+    scanned_at: Mapped[float] = mapped_column(Float)
+
+
+class PlayRow(Base):
+    __tablename__ = "plays"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    identifier: Mapped[str] = mapped_column(String(255), default="", index=True)
+    file_name: Mapped[str] = mapped_column(Text, default="")
+    path: Mapped[str] = mapped_column(Text, default="")
+    started_at: Mapped[float] = mapped_column(Float, index=True)
+    seconds_played: Mapped[float] = mapped_column(Float, default=0.0)
+    position: Mapped[float] = mapped_column(Float, default=0.0)
+    completed: Mapped[bool] = mapped_column(Boolean, default=False)
+    skipped: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class FeedbackRow(Base):
+    """Favourite and like/dislike on a track, a recording or an artist."""
+
+    __tablename__ = "feedback"
+    __table_args__ = (UniqueConstraint("target_kind", "target", name="uq_feedback_target"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    target_kind: Mapped[str] = mapped_column(String(16))  # track | recording | artist
+    target: Mapped[str] = mapped_column(Text)
+    favourite: Mapped[bool] = mapped_column(Boolean, default=False)
+    rating: Mapped[int] = mapped_column(Integer, default=0)  # -1 dislike, 0, 1 like
+    updated_at: Mapped[float] = mapped_column(Float)
+
+
+class PlaylistRow(Base):
+    __tablename__ = "playlists"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(500), unique=True)
+    created_at: Mapped[float] = mapped_column(Float)
+
+    items: Mapped[list[PlaylistItemRow]] = relationship(
+        back_populates="playlist", cascade="all, delete-orphan", order_by="PlaylistItemRow.position"
+    )
+
+
+class PlaylistItemRow(Base):
+    __tablename__ = "playlist_items"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    playlist_id: Mapped[int] = mapped_column(
+        ForeignKey("playlists.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    identifier: Mapped[str] = mapped_column(String(255), default="")
+    file_name: Mapped[str] = mapped_column(Text, default="")
+    path: Mapped[str] = mapped_column(Text, default="")
+
+    playlist: Mapped[PlaylistRow] = relationship(back_populates="items")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from engine.library.schema import Base
+from engine.library.schema import Base, is_modelled
 
 connection = context.config.attributes["connection"]
 context.configure(
@@ -12,6 +12,7 @@ context.configure(
     target_metadata=Base.metadata,
     render_as_batch=connection.dialect.name == "sqlite",
     compare_type=True,
+    include_name=is_modelled,
 )
 with context.begin_transaction():
     context.run_migrations()

@@ -1,0 +1,1 @@
+"""Background downloads: the persistent queue, paths and landing files in the library."""

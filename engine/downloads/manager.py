@@ -1,0 +1,712 @@
+"""The download manager: a persistent queue run N files at a time over the shared httpx client.
+
+Each file streams into ``<name>.part`` beside its destination and resumes with ``Range`` after a
+dropped connection, a pause or a restart. Before it lands (an atomic rename) its size and md5 are
+checked against the archive's metadata and its tags are written; a checksum mismatch throws the
+part away and starts again, a few times, then fails with the reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import random
+import shutil
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+import aiofiles
+import httpx
+
+from engine.archive.client import RETRY_STATUSES, retry_after_seconds
+from engine.archive.concerts import download_url
+from engine.downloads import store
+from engine.downloads.paths import (
+    inside,
+    plain_file_name,
+    recording_dir,
+    track_file_name,
+)
+from engine.errors import DiskSpaceError, DownloadError, NotFoundError
+from engine.events import DownloadProgress, DownloadsChanged, FileProgress, LibraryChanged
+from engine.library import files
+from engine.library.scanner import read_file
+from engine.library.tags import write_tags
+from engine.models import ACTIVE_DOWNLOAD_STATES, Download, DownloadState
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Mapping, Sequence
+    from pathlib import Path
+
+    from engine.events import Event
+    from engine.library.database import Database
+    from engine.library.schema import DownloadRow
+    from engine.models import Recording, Track, TrackFile
+
+log = logging.getLogger(__name__)
+
+CHUNK = 1 << 20
+#: Metadata fields that name servers: they change, so they are not kept beside the audio.
+_SERVER_FIELDS = ("server", "d1", "d2", "dir", "workable_servers", "alternate_locations")
+
+
+class _Retry(Exception):
+    """A failure worth another try (a dropped connection, 429, 5xx)."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class _Fatal(Exception):
+    """A failure another try will not fix (403, 404, a full disk)."""
+
+
+@dataclass
+class _Live:
+    """What a running file has done, kept in memory between database writes."""
+
+    bytes_done: int
+    size: int | None
+    samples: deque[tuple[float, int]] = field(default_factory=lambda: deque(maxlen=64))
+
+    def speed(self) -> float:
+        if len(self.samples) < 2:
+            return 0.0
+        (t0, b0), (t1, b1) = self.samples[0], self.samples[-1]
+        return (b1 - b0) / (t1 - t0) if t1 > t0 else 0.0
+
+    def advance(self, count: int) -> None:
+        self.bytes_done += count
+        now = time.monotonic()
+        self.samples.append((now, self.bytes_done))
+        while len(self.samples) > 2 and now - self.samples[0][0] > 3.0:
+            self.samples.popleft()
+
+
+def choose_file(track: Track, preferred: Sequence[str]) -> tuple[TrackFile | None, str]:
+    """The file of ``track`` to download, and a note when it is not the first choice.
+
+    Private (stream-only) files cannot be downloaded: then the next preferred format is taken,
+    else any downloadable MP3 or Ogg derivative.
+    """
+    for fmt in preferred:
+        file = track.file_for(fmt)
+        if file is not None and not file.private:
+            break
+    else:
+        fallbacks = [f for f in track.files if not f.private]
+        fallbacks.sort(key=lambda f: (f.format != "VBR MP3", "MP3" not in f.format, f.format))
+        file = fallbacks[0] if fallbacks else None
+    if file is None:
+        return None, ""
+    wanted = preferred[0] if preferred else file.format
+    if file.format == wanted:
+        return file, ""
+    wanted_file = track.file_for(wanted)
+    why = (
+        "is stream-only on the archive" if wanted_file and wanted_file.private else "is not offered"
+    )
+    return file, f"{wanted} {why}; {file.format} instead"
+
+
+def _album(recording: Recording) -> str:
+    place = ", ".join(p for p in (recording.venue, recording.city) if p)
+    return f"{recording.date} {place}".strip() if recording.date else place or recording.title
+
+
+def _free_space(path: Path) -> int:
+    probe = path
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    return shutil.disk_usage(probe).free
+
+
+class DownloadManager:
+    def __init__(
+        self,
+        database: Database,
+        http: httpx.AsyncClient,
+        *,
+        archive_url: str,
+        music_dir: Path,
+        publish: Callable[[Event], None],
+        concurrency: int = 3,
+        retries: int = 5,
+        keep_free: int = 0,
+        backoff_base: float = 0.5,
+        backoff_cap: float = 30.0,
+        progress_interval: float = 0.25,
+    ) -> None:
+        self._database = database
+        self._http = http
+        self._archive_url = archive_url.rstrip("/")
+        self.music_dir = music_dir
+        self._publish = publish
+        self._concurrency = concurrency
+        self._retries = retries
+        self._keep_free = keep_free
+        self._backoff_base = backoff_base
+        self._backoff_cap = backoff_cap
+        self._progress_interval = progress_interval
+        self._tasks: dict[int, asyncio.Task[None]] = {}
+        self._live: dict[int, _Live] = {}
+        self._wake = asyncio.Event()
+        self._changed = asyncio.Condition()
+        self._progress_dirty = False
+        self._background: list[asyncio.Task[None]] = []
+        self._closing = False
+
+    # --- lifecycle -----------------------------------------------------------------------
+
+    async def start(self) -> None:
+        requeued = await self._database.run(store.requeue_interrupted)
+        if requeued:
+            log.info("downloads: %d interrupted file(s) queued again", requeued)
+        self._background = [
+            asyncio.create_task(self._schedule(), name="downloads-scheduler"),
+            asyncio.create_task(self._report_progress(), name="downloads-progress"),
+        ]
+        self._wake.set()
+
+    async def close(self) -> None:
+        """Stop running files; they stay queued (with their parts) for the next start."""
+        self._closing = True
+        for task in self._background:
+            task.cancel()
+        running = list(self._tasks.items())
+        for _, task in running:
+            task.cancel()
+        await asyncio.gather(*self._background, *(t for _, t in running), return_exceptions=True)
+        for download_id, _ in running:
+            live = self._live.pop(download_id, None)
+            await self._record(
+                download_id,
+                DownloadState.QUEUED,
+                **({"bytes_done": live.bytes_done} if live else {}),
+            )
+
+    # --- commands ------------------------------------------------------------------------
+
+    async def enqueue(
+        self,
+        recording: Recording,
+        metadata: Mapping[str, Any],
+        *,
+        preferred: Sequence[str],
+        tracks: Iterable[int] | None = None,
+    ) -> tuple[Download, ...]:
+        """Queue a recording's tracks (all, or the 1-based ``tracks``) with the info text, and
+        write the metadata JSON into its folder. Refuses when the disk has no room."""
+        folder = recording_dir(recording)
+        count = len(recording.tracks)
+        width = max(2, len(str(count)))
+        chosen = set(tracks) if tracks is not None else None
+        if chosen is not None and (bad := sorted(n for n in chosen if not 1 <= n <= count)):
+            raise NotFoundError(
+                f"{recording.identifier} has tracks 1 to {count}; no track {bad[0]}"
+            )
+        values: list[dict[str, Any]] = []
+        skipped: list[str] = []
+        album = _album(recording)
+        for index, track in enumerate(recording.tracks, start=1):
+            if chosen is not None and index not in chosen:
+                continue
+            file, note = choose_file(track, preferred)
+            if file is None:
+                skipped.append(track.title)
+                continue
+            dest = folder / track_file_name(index, track, file.name, width)
+            values.append(
+                {
+                    "identifier": recording.identifier,
+                    "file_name": file.name,
+                    "format": file.format,
+                    "kind": "track",
+                    "title": track.title,
+                    "track_number": index,
+                    "disc": track.disc,
+                    "dest_path": dest.as_posix(),
+                    "size": file.size,
+                    "md5": file.md5,
+                    "note": note,
+                    "tags": {
+                        "artist": recording.artist,
+                        "album": album,
+                        "date": str(recording.date) if recording.date else "",
+                        "tracknumber": f"{index}/{count}",
+                        "title": track.title,
+                        "venue": recording.venue,
+                        "city": recording.city,
+                        "archive_identifier": recording.identifier,
+                    },
+                }
+            )
+        if not values:
+            raise DownloadError(
+                f"{recording.identifier} has no downloadable audio"
+                + (f" ({len(skipped)} stream-only tracks)" if skipped else "")
+            )
+        if chosen is None:
+            values += self._info_files(recording.identifier, metadata, folder)
+        for value in values:
+            inside(self.music_dir, value["dest_path"])  # refuse before anything is queued
+        await self._check_space(values)
+        await asyncio.to_thread(self._write_metadata, recording.identifier, metadata, folder)
+        known = await self._database.run(lambda s: store.existing(s, recording.identifier))
+        fresh = [v for v in values if self._needs_download(known.get(v["file_name"]))]
+        if fresh:
+            await self._database.run(lambda s: store.add(s, fresh))
+        self._changed_now((recording.identifier,))
+        wanted = {v["file_name"] for v in values}
+        listed = await self.listing(identifier=recording.identifier)
+        return tuple(d for d in listed if d.file_name in wanted)
+
+    def _needs_download(self, row: DownloadRow | None) -> bool:
+        if row is None:
+            return True
+        if row.state == DownloadState.DONE.value:
+            return not (self.music_dir / row.dest_path).exists()
+        return row.state in (DownloadState.FAILED.value, DownloadState.CANCELLED.value)
+
+    def _info_files(
+        self, identifier: str, metadata: Mapping[str, Any], folder: Any
+    ) -> list[dict[str, Any]]:
+        raw = metadata.get("files")
+        entries = [e for e in raw if isinstance(e, dict)] if isinstance(raw, list) else []
+        infos = []
+        for entry in entries:
+            name = str(entry.get("name") or "")
+            if entry.get("format") != "Text" or not name.lower().endswith(".txt"):
+                continue
+            if str(entry.get("private", "")).lower() == "true":
+                continue
+            size = entry.get("size")
+            infos.append(
+                {
+                    "identifier": identifier,
+                    "file_name": name,
+                    "format": "Text",
+                    "kind": "info",
+                    "title": name,
+                    "track_number": None,
+                    "disc": None,
+                    "dest_path": (folder / plain_file_name(name)).as_posix(),
+                    "size": int(str(size)) if str(size or "").isdigit() else None,
+                    "md5": str(entry.get("md5") or "") or None,
+                    "note": "",
+                    "tags": {},
+                }
+            )
+        return infos
+
+    def _write_metadata(self, identifier: str, metadata: Mapping[str, Any], folder: Any) -> None:
+        kept = {k: v for k, v in metadata.items() if k not in _SERVER_FIELDS}
+        target = inside(self.music_dir, folder / f"{plain_file_name(identifier)}.json")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary = target.with_name(target.name + ".part")
+        temporary.write_text(json.dumps(kept, indent=1, ensure_ascii=False), encoding="utf-8")
+        os.replace(temporary, target)
+
+    async def _check_space(self, values: Sequence[dict[str, Any]]) -> None:
+        needed = 0
+        for value in values:
+            part = self.music_dir / (value["dest_path"] + ".part")
+            have = part.stat().st_size if part.exists() else 0
+            needed += max(0, (value["size"] or 0) - have)
+        needed += await self._database.run(store.remaining_bytes)
+        free = await asyncio.to_thread(_free_space, self.music_dir)
+        if needed > free - self._keep_free:
+            raise DiskSpaceError(needed, free, self._keep_free, str(self.music_dir))
+
+    async def listing(
+        self,
+        *,
+        states: Iterable[DownloadState] | None = None,
+        identifier: str | None = None,
+    ) -> tuple[Download, ...]:
+        rows = await self._database.run(
+            lambda s: store.listing(s, states=states, identifier=identifier)
+        )
+        return tuple(self._snapshot(row) for row in rows)
+
+    def _snapshot(self, row: DownloadRow) -> Download:
+        live = self._live.get(row.id)
+        if live is None:
+            return store.to_download(row)
+        return store.to_download(row, speed=live.speed(), bytes_done=live.bytes_done)
+
+    async def _stop(self, ids: Iterable[int]) -> list[DownloadRow]:
+        rows = await self._database.run(lambda s: store.listing(s, ids=ids))
+        tasks = [self._tasks[row.id] for row in rows if row.id in self._tasks]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        return rows
+
+    async def pause(self, ids: Iterable[int]) -> None:
+        rows = await self._stop(ids)
+        for row in rows:
+            if row.state in (DownloadState.QUEUED.value, DownloadState.RUNNING.value):
+                part = self._part(row)
+                done = part.stat().st_size if part and part.exists() else 0
+                await self._record(row.id, DownloadState.PAUSED, bytes_done=done)
+        self._changed_now(tuple({r.identifier for r in rows}))
+
+    async def resume(self, ids: Iterable[int]) -> None:
+        rows = await self._database.run(lambda s: store.listing(s, ids=ids))
+        for row in rows:
+            if row.state == DownloadState.PAUSED.value:
+                await self._record(row.id, DownloadState.QUEUED)
+        self._changed_now(tuple({r.identifier for r in rows}))
+
+    async def retry(self, ids: Iterable[int]) -> None:
+        rows = await self._database.run(lambda s: store.listing(s, ids=ids))
+        for row in rows:
+            if row.state in (DownloadState.FAILED.value, DownloadState.CANCELLED.value):
+                await self._record(row.id, DownloadState.QUEUED, error="", attempts=0)
+        self._changed_now(tuple({r.identifier for r in rows}))
+
+    async def cancel(self, ids: Iterable[int]) -> None:
+        """Stop and forget the partial data; done files stay."""
+        rows = await self._stop(ids)
+        for row in rows:
+            if row.state == DownloadState.DONE.value:
+                continue
+            part = self._part(row)
+            if part is not None:
+                await asyncio.to_thread(part.unlink, missing_ok=True)
+            await self._record(row.id, DownloadState.CANCELLED, bytes_done=0)
+        self._changed_now(tuple({r.identifier for r in rows}))
+
+    async def remove(self, identifier: str) -> int:
+        """Delete a recording's downloaded files and parts from disk and from the queue."""
+        rows = await self._database.run(lambda s: store.listing(s, identifier=identifier))
+        if not rows:
+            raise NotFoundError(f"nothing of {identifier} was downloaded")
+        await self._stop(r.id for r in rows)
+        removed = await asyncio.to_thread(self._delete_files, rows, identifier)
+        await self._database.run(partial(files.remove_paths, paths=removed))
+        await self._database.run(lambda s: store.remove(s, identifier))
+        self._changed_now((identifier,))
+        self._publish(LibraryChanged(removed=len(removed)))
+        return len(removed)
+
+    def _delete_files(self, rows: Sequence[DownloadRow], identifier: str) -> list[str]:
+        removed: list[str] = []
+        folders: set[Path] = set()
+        for row in rows:
+            try:
+                dest = inside(self.music_dir, row.dest_path)
+            except Exception:  # a path that would escape is not ours to delete
+                continue
+            for path in (dest, dest.with_name(dest.name + ".part")):
+                if path.exists():
+                    path.unlink()
+                    if path == dest:
+                        removed.append(str(dest))
+            folders.add(dest.parent)
+        for folder in folders:
+            (folder / f"{plain_file_name(identifier)}.json").unlink(missing_ok=True)
+            # Remove the recording's folder and an artist folder left empty, nothing above.
+            for candidate in (folder, folder.parent):
+                if candidate != self.music_dir.resolve() and candidate.is_dir():
+                    with contextlib.suppress(OSError):
+                        candidate.rmdir()
+        return removed
+
+    async def wait(self, identifier: str | None = None) -> tuple[Download, ...]:
+        """Wait until nothing of ``identifier`` (or of the whole queue) is queued or running."""
+        while True:
+            async with self._changed:
+                downloads = await self.listing(identifier=identifier)
+                if not any(d.state in ACTIVE_DOWNLOAD_STATES for d in downloads):
+                    return downloads
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._changed.wait(), 1.0)
+
+    def progress(self) -> tuple[FileProgress, ...]:
+        return tuple(
+            FileProgress(i, "", live.bytes_done, live.size, live.speed())
+            for i, live in self._live.items()
+        )
+
+    # --- the queue -----------------------------------------------------------------------
+
+    def _changed_now(self, identifiers: tuple[str, ...]) -> None:
+        self._wake.set()
+        self._publish(DownloadsChanged(identifiers))
+
+        async def notify() -> None:
+            async with self._changed:
+                self._changed.notify_all()
+
+        if not self._closing:
+            task = asyncio.get_running_loop().create_task(notify())
+            self._background.append(task)
+            task.add_done_callback(self._background.remove)
+
+    async def _schedule(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            room = self._concurrency - len(self._tasks)
+            if room <= 0:
+                continue
+            rows = await self._database.run(
+                partial(store.next_queued, limit=room, exclude=list(self._tasks))
+            )
+            for row in rows:
+                task = asyncio.create_task(self._run_file(row), name=f"download-{row.id}")
+                self._tasks[row.id] = task
+                task.add_done_callback(partial(self._file_finished, row.id))
+            if rows:
+                self._changed_now(tuple({r.identifier for r in rows}))
+
+    def _file_finished(self, download_id: int, _task: object = None) -> None:
+        self._tasks.pop(download_id, None)
+        self._live.pop(download_id, None)
+        self._wake.set()
+
+    async def _report_progress(self) -> None:
+        """One ``DownloadProgress`` per interval at most, and none when nothing moved."""
+        while True:
+            await asyncio.sleep(self._progress_interval)
+            if self._progress_dirty and self._live:
+                self._progress_dirty = False
+                self._publish(DownloadProgress(self.progress()))
+
+    def _part(self, row: DownloadRow) -> Path | None:
+        try:
+            dest = inside(self.music_dir, row.dest_path)
+        except Exception:
+            return None
+        return dest.with_name(dest.name + ".part")
+
+    def _delay(self, failures: int, retry_after: float | None) -> float:
+        backoff = min(self._backoff_cap, self._backoff_base * 2.0 ** (failures - 1))
+        backoff *= 0.75 + random.random() / 2
+        if retry_after is not None:
+            return min(max(retry_after, backoff), max(self._backoff_cap, 60.0))
+        return backoff
+
+    async def _run_file(self, row: DownloadRow) -> None:
+        """Download one file to the end: retries, checks, tags, lands. Records the outcome."""
+        try:
+            dest = inside(self.music_dir, row.dest_path)
+        except Exception as error:
+            await self._finish(row, DownloadState.FAILED, error=str(error))
+            return
+        part = dest.with_name(dest.name + ".part")
+        failures = 0
+        mismatches = 0
+        attempts = row.attempts
+        while True:
+            attempts += 1
+            try:
+                await asyncio.to_thread(dest.parent.mkdir, parents=True, exist_ok=True)
+                before = await asyncio.to_thread(_file_size, part)
+                digest = await self._transfer(row, part)
+                if not await self._verified(row, part, digest):
+                    mismatches += 1
+                    await asyncio.to_thread(part.unlink, missing_ok=True)
+                    self._live.pop(row.id, None)
+                    problem = f"checksum mismatch (expected md5 {row.md5}, size {row.size})"
+                    if mismatches > self._retries:
+                        await self._finish(
+                            row,
+                            DownloadState.FAILED,
+                            error=f"{problem}; gave up after {mismatches} tries",
+                            attempts=attempts,
+                        )
+                        return
+                    log.warning(
+                        "download %s/%s: %s; starting again", row.identifier, row.file_name, problem
+                    )
+                    await self._record(
+                        row.id,
+                        DownloadState.RUNNING,
+                        bytes_done=0,
+                        attempts=attempts,
+                        error=problem,
+                    )
+                    continue
+                landed = await asyncio.to_thread(self._land, row, part, dest)
+                if landed is not None:
+                    await self._database.run(partial(files.store, values=[landed]))
+                await self._finish(row, DownloadState.DONE, attempts=attempts, error="")
+                self._publish(LibraryChanged(added=1))
+                return
+            except _Retry as problem:
+                after = await asyncio.to_thread(_file_size, part)
+                failures = 1 if after > before else failures + 1  # progress resets the count
+                if failures > self._retries:
+                    await self._finish(
+                        row,
+                        DownloadState.FAILED,
+                        error=f"{problem} (gave up after {failures} tries in a row)",
+                        attempts=attempts,
+                        bytes_done=after,
+                    )
+                    return
+                delay = self._delay(failures, problem.retry_after)
+                log.info(
+                    "download %s/%s: %s; retry in %.2fs",
+                    row.identifier,
+                    row.file_name,
+                    problem,
+                    delay,
+                )
+                await self._record(
+                    row.id,
+                    DownloadState.RUNNING,
+                    bytes_done=after,
+                    attempts=attempts,
+                    error=str(problem),
+                )
+                await asyncio.sleep(delay)
+            except _Fatal as problem:
+                await self._finish(row, DownloadState.FAILED, error=str(problem), attempts=attempts)
+                return
+            except OSError as error:
+                await self._finish(
+                    row,
+                    DownloadState.FAILED,
+                    error=f"cannot write {part}: {error.strerror or error}",
+                    attempts=attempts,
+                )
+                return
+            except Exception as error:  # never leave a file marked running by a bug
+                log.exception("download %s/%s", row.identifier, row.file_name)
+                await self._finish(
+                    row, DownloadState.FAILED, error=f"internal error: {error!r}", attempts=attempts
+                )
+                return
+
+    async def _record(self, download_id: int, state: DownloadState, **values: Any) -> None:
+        await self._database.run(
+            partial(store.set_state, download_id=download_id, state=state, **values)
+        )
+
+    async def _finish(self, row: DownloadRow, state: DownloadState, **values: Any) -> None:
+        live = self._live.pop(row.id, None)
+        if live is not None and state is not DownloadState.DONE:
+            values.setdefault("bytes_done", live.bytes_done)
+        if state is DownloadState.DONE:
+            values["bytes_done"] = row.size or values.get("bytes_done", 0)
+        await self._record(row.id, state, **values)
+        if state is DownloadState.FAILED:
+            log.warning(
+                "download %s/%s failed: %s", row.identifier, row.file_name, values.get("error")
+            )
+        self._changed_now((row.identifier,))
+
+    async def _transfer(self, row: DownloadRow, part: Path) -> Any:
+        """Stream the file into ``part`` from where it stopped; returns the md5 of the whole."""
+        offset = await asyncio.to_thread(_file_size, part)
+        if row.size is not None and offset > row.size:
+            offset = 0
+        digest = hashlib.md5()
+        if offset:
+            digest = await asyncio.to_thread(_md5_of, part, offset)
+        url = download_url(self._archive_url, row.identifier, row.file_name)
+        headers = {"Range": f"bytes={offset}-"} if offset else {}
+        live = self._live.setdefault(row.id, _Live(offset, row.size))
+        live.bytes_done = offset
+        try:
+            async with self._http.stream("GET", url, headers=headers) as response:
+                status = response.status_code
+                if status == 416 and offset and offset == row.size:
+                    return digest  # the part is already whole
+                if status in RETRY_STATUSES:
+                    raise _Retry(
+                        f"HTTP {status}", retry_after_seconds(response.headers.get("Retry-After"))
+                    )
+                if status == 403:
+                    raise _Fatal("the archive refuses this file (HTTP 403: stream-only or private)")
+                if status == 416:
+                    offset = 0  # the part is longer than the file: start again
+                    await asyncio.to_thread(part.unlink, missing_ok=True)
+                    raise _Retry("the partial file did not match; starting again", 0.0)
+                if status >= 400:
+                    raise _Fatal(f"HTTP {status} for {url}")
+                if offset and status == 200:
+                    offset, digest, live.bytes_done = 0, hashlib.md5(), 0  # Range ignored
+                elif offset and not response.headers.get("Content-Range", "").startswith(
+                    f"bytes {offset}-"
+                ):
+                    await asyncio.to_thread(part.unlink, missing_ok=True)
+                    raise _Retry("the server resumed at the wrong place; starting again", 0.0)
+                async with aiofiles.open(part, "ab" if offset else "wb") as handle:
+                    buffer = bytearray()
+                    async for chunk in response.aiter_raw():
+                        buffer += chunk
+                        if len(buffer) >= CHUNK:
+                            await handle.write(buffer)
+                            digest.update(buffer)
+                            live.advance(len(buffer))
+                            self._progress_dirty = True
+                            buffer = bytearray()
+                    if buffer:
+                        await handle.write(buffer)
+                        digest.update(buffer)
+                        live.advance(len(buffer))
+                        self._progress_dirty = True
+        except httpx.TransportError as error:
+            raise _Retry(
+                f"connection problem: {type(error).__name__}" + (f": {error}" if str(error) else "")
+            ) from error
+        finally:
+            await self._database.run(lambda s: store.set_progress(s, row.id, live.bytes_done))
+        if row.size is not None and live.bytes_done < row.size:
+            raise _Retry(f"the connection closed at {live.bytes_done} of {row.size} bytes")
+        return digest
+
+    async def _verified(self, row: DownloadRow, part: Path, digest: Any) -> bool:
+        size = (await asyncio.to_thread(part.stat)).st_size
+        if row.size is not None and size != row.size:
+            return False
+        return not row.md5 or digest.hexdigest() == row.md5.lower()
+
+    def _land(self, row: DownloadRow, part: Path, dest: Path) -> dict[str, Any] | None:
+        """Tag the verified part and rename it into place; its library row for a track."""
+        if row.kind == "track" and row.tags:
+            try:
+                write_tags(part, row.tags, ext=dest.suffix)
+            except Exception as error:  # a file that plays but cannot be tagged still lands
+                log.warning("cannot tag %s: %s", dest, error)
+        with open(part, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(part, dest)
+        if row.kind != "track":
+            return None
+        stat = dest.stat()
+        root = str(self.music_dir.resolve())
+        return read_file(str(dest), root, stat.st_size, stat.st_mtime_ns)
+
+
+def _file_size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0
+
+
+def _md5_of(path: Path, length: int) -> Any:
+    digest = hashlib.md5()
+    with open(path, "rb") as handle:
+        remaining = length
+        while remaining > 0:
+            block = handle.read(min(CHUNK, remaining))
+            if not block:
+                break
+            digest.update(block)
+            remaining -= len(block)
+    return digest

@@ -1,0 +1,145 @@
+"""The download queue in the database."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import delete, func, select, update
+
+from engine.library.schema import DownloadRow
+from engine.models import Download, DownloadState
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+
+    from sqlalchemy.orm import Session
+
+
+def to_download(row: DownloadRow, speed: float = 0.0, bytes_done: int | None = None) -> Download:
+    return Download(
+        id=row.id,
+        identifier=row.identifier,
+        file_name=row.file_name,
+        format=row.format,
+        kind=row.kind,
+        title=row.title,
+        track_number=row.track_number,
+        path=row.dest_path,
+        state=DownloadState(row.state),
+        bytes_done=row.bytes_done if bytes_done is None else bytes_done,
+        size=row.size,
+        speed=speed,
+        error=row.error,
+        note=row.note,
+        attempts=row.attempts,
+    )
+
+
+def existing(session: Session, identifier: str) -> dict[str, DownloadRow]:
+    rows = session.scalars(select(DownloadRow).where(DownloadRow.identifier == identifier))
+    return {row.file_name: row for row in rows}
+
+
+def add(session: Session, values: Sequence[dict[str, Any]]) -> list[int]:
+    """Queue new files, or queue again ones that failed, were cancelled or went missing."""
+    now = time.time()
+    ids: list[int] = []
+    for value in values:
+        row = session.scalars(
+            select(DownloadRow).where(
+                DownloadRow.identifier == value["identifier"],
+                DownloadRow.file_name == value["file_name"],
+            )
+        ).first()
+        if row is None:
+            row = DownloadRow(**value, created_at=now, updated_at=now)
+            session.add(row)
+        else:
+            for key, item in value.items():
+                setattr(row, key, item)
+            row.state, row.error, row.attempts = DownloadState.QUEUED.value, "", 0
+            row.bytes_done, row.finished_at, row.updated_at = 0, None, now
+        session.flush()
+        ids.append(row.id)
+    return ids
+
+
+def get(session: Session, download_id: int) -> DownloadRow | None:
+    return session.get(DownloadRow, download_id)
+
+
+def listing(
+    session: Session,
+    *,
+    states: Iterable[DownloadState] | None = None,
+    identifier: str | None = None,
+    ids: Iterable[int] | None = None,
+) -> list[DownloadRow]:
+    query = select(DownloadRow).order_by(DownloadRow.created_at, DownloadRow.id)
+    if states is not None:
+        query = query.where(DownloadRow.state.in_([s.value for s in states]))
+    if identifier is not None:
+        query = query.where(DownloadRow.identifier == identifier)
+    if ids is not None:
+        query = query.where(DownloadRow.id.in_(list(ids)))
+    return list(session.scalars(query))
+
+
+def next_queued(session: Session, *, limit: int, exclude: Iterable[int]) -> list[DownloadRow]:
+    """The oldest queued files, marked running."""
+    query = (
+        select(DownloadRow)
+        .where(DownloadRow.state == DownloadState.QUEUED.value)
+        .order_by(DownloadRow.created_at, DownloadRow.id)
+        .limit(limit)
+    )
+    excluded = list(exclude)
+    if excluded:
+        query = query.where(DownloadRow.id.not_in(excluded))
+    rows = list(session.scalars(query))
+    for row in rows:
+        row.state, row.updated_at = DownloadState.RUNNING.value, time.time()
+    return rows
+
+
+def set_state(session: Session, *, download_id: int, state: DownloadState, **values: Any) -> None:
+    values = {"state": state.value, "updated_at": time.time(), **values}
+    if state is DownloadState.DONE:
+        values.setdefault("finished_at", time.time())
+    session.execute(update(DownloadRow).where(DownloadRow.id == download_id).values(**values))
+
+
+def set_progress(session: Session, download_id: int, bytes_done: int) -> None:
+    session.execute(
+        update(DownloadRow)
+        .where(DownloadRow.id == download_id)
+        .values(bytes_done=bytes_done, updated_at=time.time())
+    )
+
+
+def requeue_interrupted(session: Session) -> int:
+    """Files left running by a liveset that stopped (or was killed) go back in the queue."""
+    result = session.execute(
+        update(DownloadRow)
+        .where(DownloadRow.state == DownloadState.RUNNING.value)
+        .values(state=DownloadState.QUEUED.value, updated_at=time.time())
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def remaining_bytes(session: Session) -> int:
+    """Bytes still to come for queued, running and paused files."""
+    active = [DownloadState.QUEUED.value, DownloadState.RUNNING.value, DownloadState.PAUSED.value]
+    total = session.scalar(
+        select(func.sum(func.coalesce(DownloadRow.size, 0) - DownloadRow.bytes_done)).where(
+            DownloadRow.state.in_(active)
+        )
+    )
+    return max(0, int(total or 0))
+
+
+def remove(session: Session, identifier: str) -> list[DownloadRow]:
+    rows = listing(session, identifier=identifier)
+    session.execute(delete(DownloadRow).where(DownloadRow.identifier == identifier))
+    return rows

@@ -1,0 +1,309 @@
+"""The library's files in the database: kept by the scanner and by downloads, read by screens."""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import delete, func, insert, literal_column, or_, select, text, update
+
+from engine.library.schema import LibraryFileRow
+from engine.library.tags import AUDIO_EXTENSIONS, UNTAGGABLE
+from engine.models import LibraryConcert, LibraryProblem, LibraryStats, LibraryTrack
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+
+    from sqlalchemy import Select
+    from sqlalchemy.orm import Session
+
+    from engine.library.tags import FileTags
+
+#: The columns text search looks in (the same as the full-text index of migration 0002).
+SEARCH_COLUMNS = ("title", "artist", "album", "venue", "city", "date")
+_CHUNK = 500
+
+
+def file_values(
+    path: str, root: str, size: int, mtime_ns: int, tags: FileTags | None, problem: str = ""
+) -> dict[str, Any]:
+    """A row's values for one file: its tags, or the problem that kept them from being read."""
+    values: dict[str, Any] = {
+        "path": path,
+        "root": root,
+        "size": size,
+        "mtime_ns": mtime_ns,
+        "problem": problem,
+        "scanned_at": time.time(),
+        "format": "",
+        "artist": "",
+        "album": "",
+        "title": "",
+        "date": "",
+        "venue": "",
+        "city": "",
+        "track_number": None,
+        "disc": None,
+        "duration": None,
+        "identifier": "",
+    }
+    if tags is not None:
+        values.update(
+            format=tags.format,
+            artist=tags.artist,
+            album=tags.album,
+            title=tags.title,
+            date=tags.date,
+            venue=tags.venue,
+            city=tags.city,
+            track_number=tags.track_number,
+            disc=tags.disc,
+            duration=tags.duration,
+            identifier=tags.identifier,
+        )
+    return values
+
+
+def index(session: Session, *, root: str) -> dict[str, tuple[int, int, int]]:
+    """path → (id, size, mtime_ns) for every file stored under ``root``."""
+    rows = session.execute(
+        select(
+            LibraryFileRow.path, LibraryFileRow.id, LibraryFileRow.size, LibraryFileRow.mtime_ns
+        ).where(LibraryFileRow.root == root)
+    )
+    return {path: (id_, size, mtime) for path, id_, size, mtime in rows}
+
+
+def store(session: Session, *, values: Sequence[dict[str, Any]]) -> None:
+    """Insert or update files by path."""
+    for start in range(0, len(values), _CHUNK):
+        chunk = values[start : start + _CHUNK]
+        paths = [v["path"] for v in chunk]
+        rows = session.execute(
+            select(LibraryFileRow.path, LibraryFileRow.id).where(LibraryFileRow.path.in_(paths))
+        )
+        known = {path: id_ for path, id_ in rows}
+        new = [v for v in chunk if v["path"] not in known]
+        changed = [{**v, "id": known[v["path"]]} for v in chunk if v["path"] in known]
+        if new:
+            session.execute(insert(LibraryFileRow), new)
+        if changed:
+            session.execute(update(LibraryFileRow), changed)
+
+
+def remove_ids(session: Session, *, ids: Iterable[int]) -> int:
+    ids = list(ids)
+    for start in range(0, len(ids), _CHUNK):
+        session.execute(
+            delete(LibraryFileRow).where(LibraryFileRow.id.in_(ids[start : start + _CHUNK]))
+        )
+    return len(ids)
+
+
+def remove_paths(session: Session, *, paths: Iterable[str]) -> int:
+    paths = list(paths)
+    for start in range(0, len(paths), _CHUNK):
+        session.execute(
+            delete(LibraryFileRow).where(LibraryFileRow.path.in_(paths[start : start + _CHUNK]))
+        )
+    return len(paths)
+
+
+def _track(row: LibraryFileRow) -> LibraryTrack:
+    return LibraryTrack(
+        path=row.path,
+        format=row.format,
+        artist=row.artist,
+        album=row.album,
+        title=row.title,
+        date=row.date,
+        venue=row.venue,
+        city=row.city,
+        track_number=row.track_number,
+        disc=row.disc,
+        duration=row.duration,
+        identifier=row.identifier,
+        size=row.size,
+    )
+
+
+_READABLE = LibraryFileRow.problem == ""
+_ORDER = (
+    LibraryFileRow.artist,
+    LibraryFileRow.date,
+    LibraryFileRow.album,
+    LibraryFileRow.disc,
+    LibraryFileRow.track_number,
+    LibraryFileRow.path,
+)
+
+
+def artists(session: Session) -> list[tuple[str, int]]:
+    """Artists on disk with their number of concerts (albums)."""
+    rows = session.execute(
+        select(LibraryFileRow.artist, func.count(func.distinct(LibraryFileRow.album)))
+        .where(_READABLE)
+        .group_by(LibraryFileRow.artist)
+        .order_by(func.lower(LibraryFileRow.artist))
+    )
+    return [(artist, count) for artist, count in rows]
+
+
+def concerts(session: Session, artist: str | None = None) -> list[LibraryConcert]:
+    query = (
+        select(
+            LibraryFileRow.artist,
+            LibraryFileRow.album,
+            func.max(LibraryFileRow.date),
+            func.max(LibraryFileRow.venue),
+            func.max(LibraryFileRow.city),
+            func.max(LibraryFileRow.identifier),
+            func.count(),
+            func.sum(LibraryFileRow.duration),
+            func.sum(LibraryFileRow.size),
+        )
+        .where(_READABLE)
+        .group_by(LibraryFileRow.artist, LibraryFileRow.album)
+        .order_by(LibraryFileRow.artist, func.max(LibraryFileRow.date), LibraryFileRow.album)
+    )
+    if artist is not None:
+        query = query.where(LibraryFileRow.artist == artist)
+    return [
+        LibraryConcert(a, date, album, venue, city, ident, count, duration, size or 0)
+        for a, album, date, venue, city, ident, count, duration, size in session.execute(query)
+    ]
+
+
+def tracks(
+    session: Session,
+    *,
+    artist: str | None = None,
+    album: str | None = None,
+    identifier: str | None = None,
+) -> list[LibraryTrack]:
+    query = select(LibraryFileRow).where(_READABLE).order_by(*_ORDER)
+    if artist is not None:
+        query = query.where(LibraryFileRow.artist == artist)
+    if album is not None:
+        query = query.where(LibraryFileRow.album == album)
+    if identifier is not None:
+        query = query.where(LibraryFileRow.identifier == identifier)
+    return [_track(row) for row in session.scalars(query)]
+
+
+def count_untagged(session: Session, *, roots: Sequence[str]) -> int:
+    """Files under ``roots`` in a format without tags (named from their folders instead)."""
+    return (
+        session.scalar(
+            select(func.count()).where(
+                LibraryFileRow.root.in_(roots),
+                LibraryFileRow.format.in_([AUDIO_EXTENSIONS[ext] for ext in UNTAGGABLE]),
+            )
+        )
+        or 0
+    )
+
+
+def problems(session: Session) -> list[LibraryProblem]:
+    rows = session.execute(
+        select(LibraryFileRow.path, LibraryFileRow.problem)
+        .where(LibraryFileRow.problem != "")
+        .order_by(LibraryFileRow.path)
+    )
+    return [LibraryProblem(path, problem) for path, problem in rows]
+
+
+def stats(session: Session) -> LibraryStats:
+    files, size, duration = session.execute(
+        select(func.count(), func.sum(LibraryFileRow.size), func.sum(LibraryFileRow.duration))
+    ).one()
+    artist_count = session.scalar(
+        select(func.count(func.distinct(LibraryFileRow.artist))).where(_READABLE)
+    )
+    concert_count = session.scalar(
+        select(func.count()).select_from(
+            select(LibraryFileRow.artist, LibraryFileRow.album)
+            .where(_READABLE)
+            .group_by(LibraryFileRow.artist, LibraryFileRow.album)
+            .subquery()
+        )
+    )
+    problem_count = session.scalar(select(func.count()).where(LibraryFileRow.problem != ""))
+    formats = session.execute(
+        select(LibraryFileRow.format, func.count())
+        .group_by(LibraryFileRow.format)
+        .order_by(func.count().desc())
+    )
+    return LibraryStats(
+        files=files or 0,
+        artists=artist_count or 0,
+        concerts=concert_count or 0,
+        size=size or 0,
+        duration=float(duration or 0.0),
+        problems=problem_count or 0,
+        formats=tuple((fmt or "unknown", count) for fmt, count in formats),
+    )
+
+
+# --- text search --------------------------------------------------------------------------
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def search_words(query: str) -> list[str]:
+    return [w.casefold() for w in _WORD.findall(query)][:16]
+
+
+def has_fts5(session: Session) -> bool:
+    found = session.execute(
+        text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'library_fts'")
+    ).first()
+    return found is not None
+
+
+def search(session: Session, query: str, limit: int = 200) -> list[LibraryTrack]:
+    """Tracks whose title, artist, album, venue, city or date hold every word of ``query``
+    (as a prefix: ``scar beg`` finds Scarlet Begonias)."""
+    words = search_words(query)
+    if not words:
+        return []
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite" and has_fts5(session):
+        match = " ".join('"' + w.replace('"', "") + '"*' for w in words)
+        ids: Select[tuple[Any]] = (
+            select(literal_column("rowid"))
+            .select_from(text("library_fts"))
+            .where(text("library_fts MATCH :match"))
+            .order_by(literal_column("rank"))
+            .limit(limit * 4)
+        )
+        rows = session.scalars(
+            select(LibraryFileRow)
+            .where(LibraryFileRow.id.in_(ids), _READABLE)
+            .order_by(*_ORDER)
+            .limit(limit),
+            {"match": match},
+        )
+    elif dialect == "postgresql":
+        document = " || ' ' || ".join(f"coalesce({c}, '')" for c in SEARCH_COLUMNS)
+        terms = " & ".join(re.sub(r"\W", "", w) + ":*" for w in words)
+        rows = session.scalars(
+            select(LibraryFileRow)
+            .where(
+                text(f"to_tsvector('simple', {document}) @@ to_tsquery('simple', :terms)"),
+                _READABLE,
+            )
+            .order_by(*_ORDER)
+            .limit(limit),
+            {"terms": terms},
+        )
+    else:
+        conditions = [
+            or_(*(getattr(LibraryFileRow, c).ilike(f"%{w}%") for c in SEARCH_COLUMNS))
+            for w in words
+        ]
+        rows = session.scalars(
+            select(LibraryFileRow).where(*conditions, _READABLE).order_by(*_ORDER).limit(limit)
+        )
+    return [_track(row) for row in rows]
