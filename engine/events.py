@@ -107,9 +107,13 @@ class EventBus:
         """End every subscription: each subscriber's stream stops after what it already has."""
         self._offer(None)
 
-    async def subscribe(self) -> AsyncIterator[Event]:
+    def subscribe(self) -> AsyncIterator[Event]:
+        """Every event published from this call on (not from the first ``anext``)."""
         queue: asyncio.Queue[Event | None] = asyncio.Queue(self._maxsize)
         self._queues.add(queue)
+        return self._drain(queue)
+
+    async def _drain(self, queue: asyncio.Queue[Event | None]) -> AsyncIterator[Event]:
         try:
             while (event := await queue.get()) is not None:
                 yield event

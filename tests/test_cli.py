@@ -138,3 +138,110 @@ def test_tables_fit_an_80_column_terminal(liveset, monkeypatch) -> None:  # type
     )
     assert all(len(line) <= 80 for line in text.splitlines())
     assert "1973-06-10" in text and "SBD" in text and "4.50" in text and "Robert F." in text
+
+
+# --- downloads and the library --------------------------------------------------------------
+
+SCI = "sci2007-07-28.Schoeps"
+
+
+def test_download_wait_then_library_commands(liveset, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    music = tmp_path / "data" / "music"
+    result = liveset("download", SCI, "--tracks", "1-3", "--wait", "--music-dir", str(music))
+    assert result.returncode == 0, result.stderr
+    assert "3 of 3 files" in result.stdout
+    assert len(list(music.rglob("*.flac"))) == 3
+
+    listed = json.loads(liveset("downloads", "--json").stdout)["downloads"]
+    assert [(d["track_number"], d["state"]) for d in listed] == [
+        (1, "done"),
+        (2, "done"),
+        (3, "done"),
+    ]
+
+    stats = json.loads(liveset("library", "stats", "--json", "--music-dir", str(music)).stdout)
+    assert stats["files"] == 3
+    found = json.loads(liveset("library", "search", "catfish", "--json").stdout)["tracks"]
+    assert [t["title"] for t in found] == ["Catfish John"]
+
+    scan = liveset("library", "scan", "--music-dir", str(music))
+    assert scan.returncode == 0 and "3 unchanged" in scan.stdout
+
+
+def test_download_wait_fails_with_a_clear_message(liveset, fake_archive: FakeArchive) -> None:  # type: ignore[no-untyped-def]
+    fake_archive.add_fault("corrupt", "/serve/", times=1000)
+    result = liveset("download", SCI, "--tracks", "1", "--wait")
+    assert result.returncode == 1
+    assert "checksum mismatch" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_bad_track_numbers_are_refused(liveset) -> None:  # type: ignore[no-untyped-def]
+    result = liveset("download", SCI, "--tracks", "one")
+    assert result.returncode == 2
+    assert "not track numbers" in result.stderr
+
+
+def test_download_survives_sigkill_and_resumes(tmp_path: Path, isolated_home: Path) -> None:
+    """Kill liveset with SIGKILL mid-file; the next run finds the queue, resumes with Range,
+    and the file lands whole (md5 checked) with no .part left."""
+    import hashlib
+    import signal
+    import time
+
+    archive = FakeArchive(seconds=6.0).start()
+    try:
+        archive.add_fault("slow", "/serve/", times=1, delay=0.02)
+        env = {
+            **os.environ,
+            "HOME": str(isolated_home),
+            "LIVESET_DATA_DIR": str(tmp_path / "data"),
+            "LIVESET_MUSIC_DIR": str(tmp_path / "music"),
+            "LIVESET_ARCHIVE_URL": archive.url,
+        }
+        command = [sys.executable, "-m", "tui", "download", SCI, "--tracks", "1", "--wait"]
+        first = subprocess.Popen(
+            command,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 60
+        parts: list[Path] = []
+        while time.monotonic() < deadline:
+            parts = list((tmp_path / "music").rglob("*.part"))
+            if parts and parts[0].stat().st_size > 20_000:
+                break
+            time.sleep(0.05)
+        assert parts, "no partial file appeared"
+        first.send_signal(signal.SIGKILL)
+        first.wait(10)
+        kept = parts[0].stat().st_size
+        assert kept > 0
+
+        second = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+        assert second.returncode == 0, second.stderr
+        flacs = list((tmp_path / "music").rglob("*.flac"))
+        assert len(flacs) == 1
+        assert not list((tmp_path / "music").rglob("*.part"))
+        serves = [r for r in archive.requests if r.path.startswith("/serve/")]
+        resumed = serves[-1].headers.get("Range", "")
+        assert resumed.startswith("bytes=") and int(resumed[6:-1]) >= kept - (1 << 20)
+        assert int(resumed[6:-1]) > 0
+        item = archive.item(SCI)
+        assert item is not None
+        name = serves[-1].path.rsplit("/", 1)[-1]
+        served_md5 = hashlib.md5(item.files[name]).hexdigest()
+        listed = subprocess.run(
+            [sys.executable, "-m", "tui", "downloads", "--json"],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        (row,) = json.loads(listed.stdout)["downloads"]
+        assert row["state"] == "done" and row["attempts"] >= 2
+        expected = next(e["md5"] for e in item.metadata["files"] if e["name"] == name)
+        assert served_md5 == expected  # and the manager checked the same md5 before landing
+    finally:
+        archive.stop()

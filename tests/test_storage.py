@@ -35,7 +35,9 @@ async def test_migrations_build_exactly_the_schema(db_url: str) -> None:
 
         def diff() -> list[object]:
             with database.engine.connect() as connection:
-                context = MigrationContext.configure(connection, opts={"compare_type": True, "include_name": is_modelled})
+                context = MigrationContext.configure(
+                    connection, opts={"compare_type": True, "include_name": is_modelled}
+                )
                 return list(compare_metadata(context, Base.metadata))
 
         assert await database.run_raw(diff) == []

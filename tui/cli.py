@@ -11,11 +11,14 @@ import json
 import logging
 import shutil
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from engine import Concert as ConcertModel
 from engine import (
+    KNOWN_FORMATS,
     ConfigError,
+    Download,
+    DownloadState,
     Engine,
     EngineError,
     Recording,
@@ -24,7 +27,8 @@ from engine import (
     load_settings,
     to_data,
 )
-from tui.formatting import clock, stars
+from engine import Concert as ConcertModel
+from tui.formatting import clock, progress_bar, size_text, stars
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Coroutine, Sequence
@@ -88,21 +92,54 @@ def build_parser() -> argparse.ArgumentParser:
     artists = sub.add_parser("artists", parents=[common], help="the etree artist collections")
     artists.add_argument("--limit", type=int)
     artists.add_argument("--json", action="store_true")
+
+    download = sub.add_parser(
+        "download",
+        parents=[common],
+        help="queue a recording for offline play",
+        description="Queue a recording (or some of its tracks). The queue runs while liveset is "
+        "open; --wait runs it here and returns when the recording is done.",
+    )
+    download.add_argument("identifier")
+    download.add_argument(
+        "--format", choices=KNOWN_FORMATS, help="default: downloads.preferred_formats"
+    )
+    download.add_argument("--tracks", type=_track_numbers, help="track numbers, e.g. 1,2,5 or 3-7")
+    download.add_argument(
+        "--wait", action="store_true", help="download now with a progress bar; exit 1 on failure"
+    )
+
+    downloads = sub.add_parser("downloads", parents=[common], help="the download queue")
+    downloads.add_argument("--state", choices=[s.value for s in DownloadState], action="append")
+    downloads.add_argument("--json", action="store_true")
+
+    library = sub.add_parser("library", parents=[common], help="the music on disk")
+    library_sub = library.add_subparsers(dest="library_command", metavar="ACTION", required=True)
+    scan = library_sub.add_parser("scan", parents=[common], help="read new and changed files")
+    scan.add_argument("paths", nargs="*", help="folders (default: music dir and library.folders)")
+    stats = library_sub.add_parser("stats", parents=[common], help="what the library holds")
+    stats.add_argument("--json", action="store_true")
+    find = library_sub.add_parser("search", parents=[common], help="tracks on disk")
+    find.add_argument("query", nargs="+")
+    find.add_argument("--limit", type=int, default=200)
+    find.add_argument("--json", action="store_true")
     return parser
 
 
+def _track_numbers(text: str) -> list[int]:
+    numbers: list[int] = []
+    try:
+        for part in text.split(","):
+            low, dash, high = part.strip().partition("-")
+            numbers += range(int(low), int(high) + 1) if dash else [int(low)]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"not track numbers: {text!r} (e.g. 1,2,5 or 3-7)"
+        ) from None
+    return numbers
+
+
 # --- formatting ---------------------------------------------------------------------------
-
-
-def _size(size: int | None) -> str:
-    if not size:
-        return "-"
-    value = float(size)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return "-"
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]], keep: Sequence[int] = ()) -> str:
@@ -162,7 +199,7 @@ def _recording_rows(recordings: Sequence[Recording]) -> list[list[str]]:
             str(r.num_reviews),
             str(r.downloads or "-"),
             ",".join(r.formats) or "-",
-            _size(r.total_size),
+            size_text(r.total_size),
             clock(r.duration),
             r.identifier,
         ]
@@ -276,7 +313,7 @@ async def cmd_recording(engine: Engine, args: argparse.Namespace) -> int:
         ("lineage", r.lineage),
         ("rating", f"{stars(r.avg_rating)} from {r.num_reviews} review(s)"),
         ("formats", ", ".join(r.formats)),
-        ("size", _size(r.total_size)),
+        ("size", size_text(r.total_size)),
         ("length", clock(r.duration)),
     ):
         if value:
@@ -300,11 +337,144 @@ async def cmd_artists(engine: Engine, args: argparse.Namespace) -> int:
     return 0
 
 
+def _download_rows(downloads: Sequence[Download]) -> list[list[str]]:
+    rows = []
+    for d in downloads:
+        fraction = d.fraction
+        rows.append(
+            [
+                str(d.id),
+                d.state.value,
+                f"{fraction * 100:.0f}%" if fraction is not None else "-",
+                size_text(d.size),
+                d.format,
+                d.identifier,
+                d.path.rsplit("/", 1)[-1],
+                d.error or d.note,
+            ]
+        )
+    return rows
+
+
+def _progress_line(downloads: Sequence[Download]) -> str:
+    tracks = [d for d in downloads if d.kind == "track"] or list(downloads)
+    total = sum(d.size or 0 for d in downloads)
+    done = sum(min(d.bytes_done, d.size or d.bytes_done) for d in downloads)
+    speed = sum(d.speed for d in downloads)
+    finished = sum(d.state is DownloadState.DONE for d in tracks)
+    eta = clock((total - done) / speed) if speed > 0 else "-"
+    fraction = done / total if total else 0.0
+    return (
+        f"{progress_bar(fraction, 24)} {fraction * 100:3.0f}%  {size_text(done)} / "
+        f"{size_text(total)}  {size_text(int(speed))}/s  ETA {eta}  "
+        f"{finished}/{len(tracks)} tracks"
+    )
+
+
+async def cmd_download(engine: Engine, args: argparse.Namespace) -> int:
+    queued = await engine.download(args.identifier, format=args.format, tracks=args.tracks)
+    notes = sorted({d.note for d in queued if d.note})
+    for note in notes:
+        print(f"liveset: {note}", file=sys.stderr)
+    if not args.wait:
+        tracks = sum(d.kind == "track" for d in queued)
+        print(
+            f"queued {tracks} tracks of {args.identifier} "
+            f"({size_text(sum(d.size or 0 for d in queued))}); they download while liveset is "
+            "open, or now with --wait"
+        )
+        return 0
+    await engine.run_downloads()
+    waiting = asyncio.create_task(engine.wait_downloads(args.identifier))
+    live = sys.stderr.isatty()
+    reported: set[int] = set()
+    while True:
+        done, _ = await asyncio.wait({waiting}, timeout=0.25)
+        current = await engine.downloads(identifier=args.identifier)
+        if live:
+            print("\r" + _progress_line(current), end="", file=sys.stderr, flush=True)
+        else:
+            for d in current:
+                if d.state is DownloadState.DONE and d.id not in reported:
+                    reported.add(d.id)
+                    print(f"done {d.path}", file=sys.stderr)
+        if done:
+            break
+    if live:
+        print(file=sys.stderr)
+    final = waiting.result()
+    failed = [d for d in final if d.state is DownloadState.FAILED]
+    for d in failed:
+        print(f"liveset: {d.file_name}: {d.error}", file=sys.stderr)
+    wanted = {d.id for d in queued}
+    complete = sum(d.state is DownloadState.DONE for d in final if d.id in wanted)
+    folder = queued[0].path.rsplit("/", 1)[0]
+    print(f"{complete} of {len(wanted)} files in {engine.settings.music_dir / folder}")
+    return 1 if failed else 0
+
+
+async def cmd_downloads(engine: Engine, args: argparse.Namespace) -> int:
+    states = [DownloadState(s) for s in args.state] if args.state else None
+    found = await engine.downloads(states=states)
+    if args.json:
+        _print_json({"downloads": [to_data(d) for d in found]})
+        return 0
+    if not found:
+        print("the download queue is empty")
+        return 0
+    headers = ["id", "state", "done", "size", "format", "recording", "file", "note"]
+    print(table(headers, _download_rows(found), keep=(0, 1, 2, 3)))
+    return 0
+
+
+async def cmd_library(engine: Engine, args: argparse.Namespace) -> int:
+    if args.library_command == "scan":
+        folders = [Path(p) for p in args.paths] or None
+        result = await engine.scan_library(folders)
+        print(
+            f"{result.files} audio files in {', '.join(result.folders)}: {result.added} added, "
+            f"{result.updated} updated, {result.removed} removed, {result.unchanged} unchanged "
+            f"({result.seconds:.1f} s)"
+        )
+        if result.untagged:
+            print(f"{result.untagged} files in a format without tags (named from their folders)")
+        for problem in result.problems:
+            print(f"unreadable: {problem.path}: {problem.reason}", file=sys.stderr)
+        return 0
+    if args.library_command == "stats":
+        stats = await engine.library_stats()
+        if args.json:
+            _print_json(to_data(stats))
+            return 0
+        print(f"files      {stats.files}")
+        print(f"artists    {stats.artists}")
+        print(f"concerts   {stats.concerts}")
+        print(f"size       {size_text(stats.size)}")
+        print(f"duration   {clock(stats.duration)}")
+        print(f"unreadable {stats.problems}")
+        print("formats    " + ", ".join(f"{fmt} {count}" for fmt, count in stats.formats))
+        return 0
+    text = " ".join(args.query)
+    tracks = await engine.library_search(text, limit=args.limit)
+    if args.json:
+        _print_json({"query": text, "tracks": [to_data(t) for t in tracks]})
+        return 0
+    rows = [
+        [t.artist, t.date, t.title, t.venue, clock(t.duration), t.path.rsplit("/", 1)[-1]]
+        for t in tracks
+    ]
+    print(table(["artist", "date", "title", "venue", "length", "file"], rows, keep=(1, 4)))
+    return 0
+
+
 COMMANDS: dict[str, Callable[[Engine, argparse.Namespace], Coroutine[Any, Any, int]]] = {
     "search": cmd_search,
     "concert": cmd_concert,
     "recording": cmd_recording,
     "artists": cmd_artists,
+    "download": cmd_download,
+    "downloads": cmd_downloads,
+    "library": cmd_library,
 }
 
 

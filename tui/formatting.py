@@ -14,3 +14,21 @@ def clock(seconds: float | None) -> str:
 
 def stars(value: float | None) -> str:
     return f"{value:.2f}" if value is not None else "-"
+
+
+def size_text(size: int | None) -> str:
+    """``1.2 GB``; ``-`` when unknown or nothing."""
+    if not size:
+        return "-"
+    value = float(size)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return "-"
+
+
+def progress_bar(fraction: float, width: int) -> str:
+    """``[#####-----]``, ``width`` characters inside the brackets."""
+    filled = round(max(0.0, min(1.0, fraction)) * width)
+    return "[" + "#" * filled + "-" * (width - filled) + "]"

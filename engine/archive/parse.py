@@ -44,6 +44,9 @@ def load_json(body: bytes | str, url: str = "") -> Any:
         raise ArchiveResponseError(f"malformed JSON: {error}", url=url) from error
 
 
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
 def as_list(value: Any, *, split: str | None = None) -> list[str]:
     """A field that may be missing, a string or a list, as a list of non-empty strings.
 
@@ -57,7 +60,8 @@ def as_list(value: Any, *, split: str | None = None) -> list[str]:
     for item in items:
         if item is None or isinstance(item, (dict, list)):
             continue
-        parts = str(item).split(split) if split else [str(item)]
+        text = _SURROGATES.sub("\ufffd", str(item))  # JSON may carry lone surrogates
+        parts = text.split(split) if split else [text]
         for part in parts:
             part = part.strip()
             if part and part not in out:

@@ -53,6 +53,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CHUNK = 1 << 20
+FLUSH_SECONDS = 0.25
 #: Metadata fields that name servers: they change, so they are not kept beside the audio.
 _SERVER_FIELDS = ("server", "d1", "d2", "dir", "workable_servers", "alternate_locations")
 
@@ -312,7 +313,9 @@ class DownloadManager:
         target = inside(self.music_dir, folder / f"{plain_file_name(identifier)}.json")
         target.parent.mkdir(parents=True, exist_ok=True)
         temporary = target.with_name(target.name + ".part")
-        temporary.write_text(json.dumps(kept, indent=1, ensure_ascii=False), encoding="utf-8")
+        temporary.write_text(
+            json.dumps(kept, indent=1), encoding="ascii"
+        )  # escapes keep any odd text intact
         os.replace(temporary, target)
 
     async def _check_space(self, values: Sequence[dict[str, Any]]) -> None:
@@ -511,6 +514,8 @@ class DownloadManager:
         while True:
             attempts += 1
             try:
+                # Recorded up front: a try cut short by a crash still counts.
+                await self._record(row.id, DownloadState.RUNNING, attempts=attempts)
                 await asyncio.to_thread(dest.parent.mkdir, parents=True, exist_ok=True)
                 before = await asyncio.to_thread(_file_size, part)
                 digest = await self._transfer(row, part)
@@ -646,19 +651,21 @@ class DownloadManager:
                     raise _Retry("the server resumed at the wrong place; starting again", 0.0)
                 async with aiofiles.open(part, "ab" if offset else "wb") as handle:
                     buffer = bytearray()
-                    async for chunk in response.aiter_raw():
-                        buffer += chunk
-                        if len(buffer) >= CHUNK:
-                            await handle.write(buffer)
-                            digest.update(buffer)
-                            live.advance(len(buffer))
+                    flushed = time.monotonic()
+                    try:
+                        async for chunk in response.aiter_raw():
+                            buffer += chunk
+                            live.advance(len(chunk))
                             self._progress_dirty = True
-                            buffer = bytearray()
-                    if buffer:
-                        await handle.write(buffer)
-                        digest.update(buffer)
-                        live.advance(len(buffer))
-                        self._progress_dirty = True
+                            # Big writes, but never more than a moment's worth left unwritten.
+                            now = time.monotonic()
+                            if len(buffer) >= CHUNK or now - flushed > FLUSH_SECONDS:
+                                await self._append(handle, buffer, digest)
+                                buffer, flushed = bytearray(), now
+                    finally:
+                        # What arrived before a drop or a pause is kept for the resume.
+                        if buffer:
+                            await self._append(handle, buffer, digest)
         except httpx.TransportError as error:
             raise _Retry(
                 f"connection problem: {type(error).__name__}" + (f": {error}" if str(error) else "")
@@ -668,6 +675,10 @@ class DownloadManager:
         if row.size is not None and live.bytes_done < row.size:
             raise _Retry(f"the connection closed at {live.bytes_done} of {row.size} bytes")
         return digest
+
+    async def _append(self, handle: Any, data: bytearray, digest: Any) -> None:
+        await handle.write(data)
+        digest.update(data)
 
     async def _verified(self, row: DownloadRow, part: Path, digest: Any) -> bool:
         size = (await asyncio.to_thread(part.stat)).st_size

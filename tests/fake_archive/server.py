@@ -29,7 +29,7 @@ MAX_SORTED_RESULTS = 10_000
 
 @dataclass
 class Fault:
-    kind: str  # 429 | 503 | slow | truncate | malformed | drop | ignore-cursor
+    kind: str  # 429 | 503 | slow | truncate | malformed | drop | ignore-cursor | corrupt
     path_prefix: str = "/"
     times: int = 1
     retry_after: str | None = None
@@ -110,6 +110,43 @@ class FakeArchive:
         return None
 
     # --- data --------------------------------------------------------------------------
+
+    def add_item(
+        self,
+        identifier: str,
+        metadata: dict[str, Any],
+        files: dict[str, bytes],
+        *,
+        formats: dict[str, str] | None = None,
+        private: set[str] | None = None,
+        extra: dict[str, dict[str, str]] | None = None,
+    ) -> Item:
+        """Serve a made-up item: ``files`` by name (size and md5 computed), in ``formats``
+        (by name; else from the ending); ``extra`` adds fields (titles) to file entries."""
+        endings = {".flac": "Flac", ".mp3": "VBR MP3", ".ogg": "Ogg Vorbis", ".txt": "Text"}
+        entries = []
+        for number, (name, data) in enumerate(files.items(), start=1):
+            fmt = (formats or {}).get(name) or endings.get(name[name.rfind(".") :], "Unknown")
+            entry = {
+                "name": name,
+                "source": "original",
+                "format": fmt,
+                "size": str(len(data)),
+                "md5": hashlib.md5(data).hexdigest(),
+                "track": str(number),
+            }
+            entry.update((extra or {}).get(name, {}))
+            if private and name in private:
+                entry["private"] = "true"
+            entries.append(entry)
+        body = {
+            "metadata": {"identifier": identifier, "mediatype": "etree", **metadata},
+            "files": entries,
+        }
+        item = Item(body, dict(files), set(private or ()))
+        with self._lock:
+            self._items[identifier] = item
+        return item
 
     def item(self, identifier: str) -> Item | None:
         with self._lock:
@@ -351,8 +388,12 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             end = min(end, total - 1)
             headers = {"Content-Range": f"bytes {start}-{end}/{total}", "Accept-Ranges": "bytes"}
+            if fault and fault.kind == "corrupt":
+                data = data[:start] + bytes([data[start] ^ 0xFF]) + data[start + 1 :]
             self._send(206, "application/octet-stream", data[start : end + 1], headers, fault, head)
             return
+        if fault and fault.kind == "corrupt":
+            data = bytes([data[0] ^ 0xFF]) + data[1:]
         self._send(200, "application/octet-stream", data, {"Accept-Ranges": "bytes"}, fault, head)
 
     def _send(
