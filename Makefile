@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test lint libmpv postgres clean
+.PHONY: run test lint bench libmpv postgres clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,14 +32,20 @@ run: $(STAMP) libmpv
 	$(BIN)/liveset
 
 test: $(TEST_STAMP) libmpv postgres
-	$(BIN)/ruff check engine tui tests
+	$(BIN)/ruff check engine tui tests bench
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 
 lint: $(TEST_STAMP)
-	$(BIN)/ruff check engine tui tests
-	$(BIN)/ruff format --check engine tui tests
+	$(BIN)/ruff check engine tui tests bench
+	$(BIN)/ruff format --check engine tui tests bench
 	$(BIN)/mypy
+
+# Benchmarks print tables; they need curl and, for the library, build files in /tmp.
+bench: $(TEST_STAMP)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test,bench]'
+	$(BIN)/python -m bench.downloads
+	$(BIN)/python -m bench.library
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -650,6 +650,9 @@ class DownloadManager:
                     await asyncio.to_thread(part.unlink, missing_ok=True)
                     raise _Retry("the server resumed at the wrong place; starting again", 0.0)
                 async with aiofiles.open(part, "ab" if offset else "wb") as handle:
+                    # Receiving overlaps with writing and hashing the previous block (both
+                    # off the loop, one block in flight, so the order holds).
+                    writing: asyncio.Future[None] | None = None
                     buffer = bytearray()
                     flushed = time.monotonic()
                     try:
@@ -660,12 +663,18 @@ class DownloadManager:
                             # Big writes, but never more than a moment's worth left unwritten.
                             now = time.monotonic()
                             if len(buffer) >= CHUNK or now - flushed > FLUSH_SECONDS:
-                                await self._append(handle, buffer, digest)
+                                if writing is not None:
+                                    await writing
+                                writing = asyncio.ensure_future(
+                                    _append(handle, bytes(buffer), digest)
+                                )
                                 buffer, flushed = bytearray(), now
                     finally:
                         # What arrived before a drop or a pause is kept for the resume.
+                        if writing is not None:
+                            await writing
                         if buffer:
-                            await self._append(handle, buffer, digest)
+                            await _append(handle, bytes(buffer), digest)
         except httpx.TransportError as error:
             raise _Retry(
                 f"connection problem: {type(error).__name__}" + (f": {error}" if str(error) else "")
@@ -675,10 +684,6 @@ class DownloadManager:
         if row.size is not None and live.bytes_done < row.size:
             raise _Retry(f"the connection closed at {live.bytes_done} of {row.size} bytes")
         return digest
-
-    async def _append(self, handle: Any, data: bytearray, digest: Any) -> None:
-        await handle.write(data)
-        digest.update(data)
 
     async def _verified(self, row: DownloadRow, part: Path, digest: Any) -> bool:
         size = (await asyncio.to_thread(part.stat)).st_size
@@ -701,6 +706,11 @@ class DownloadManager:
         stat = dest.stat()
         root = str(self.music_dir.resolve())
         return read_file(str(dest), root, stat.st_size, stat.st_mtime_ns)
+
+
+async def _append(handle: Any, data: bytes, digest: Any) -> None:
+    await handle.write(data)
+    await asyncio.to_thread(digest.update, data)  # hashlib lets go of the GIL for big blocks
 
 
 def _file_size(path: Path) -> int:

@@ -58,6 +58,7 @@ class FakeArchive:
         self.seconds = seconds
         self.faults: list[Fault] = []
         self.latency = 0.0
+        self.keep_alive = True
         self.requests: list[Request] = []
         self.in_flight = 0
         self.max_in_flight = 0
@@ -410,6 +411,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         for key, value in (headers or {}).items():
             self.send_header(key, value)
+        if not self.archive.keep_alive:
+            self.send_header("Connection", "close")
+            self.close_connection = True
         self.end_headers()
         if head:
             return
