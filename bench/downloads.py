@@ -7,7 +7,7 @@ The fake server runs in its own process and closes each connection after its res
 keep-alive, ``internetarchive`` now and then reused a connection the server had closed, and its
 retries are mounted for archive.org only). liveset is timed in this process from the call that
 queues the recording to the moment every file has landed (md5 checked, renamed into place);
-curl and ``internetarchive`` run as their own processes. Each figure is the median of the runs.
+curl and ``internetarchive`` run as their own processes. Each figure is the median of the runs; the tools take turns within each round.
 Scenarios: one large file; a 20-file show; the same show with 50 ms added to every request
 (liveset runs 3 files at once, ``internetarchive`` one at a time).
 """
@@ -24,8 +24,12 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from engine import DownloadState, Engine, load_settings
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -101,7 +105,9 @@ async def liveset_run(url: str, identifier: str, concurrency: int) -> float:
         return elapsed
 
 
-def curl_run(urls: list[str], parallel: int) -> float:
+def curl_run(urls: list[str], parallel: int, verify: bool = False) -> float:
+    """curl fetching ``urls``; with ``verify`` also md5sum over the files afterwards, the same
+    check liveset makes before a file lands."""
     with tempfile.TemporaryDirectory() as tmp:
         command = ["curl", "-sS", "--no-progress-meter", "-L", "--fail"]
         if parallel > 1:
@@ -110,6 +116,12 @@ def curl_run(urls: list[str], parallel: int) -> float:
             command += ["-o", f"{tmp}/{n}.wav", url]
         started = time.perf_counter()
         subprocess.run(command, check=True)
+        if verify:
+            subprocess.run(
+                ["md5sum", *(f"{tmp}/{n}.wav" for n in range(len(urls)))],
+                check=True,
+                capture_output=True,
+            )
         return time.perf_counter() - started
 
 
@@ -141,12 +153,21 @@ def _ia_once(url: str, identifier: str) -> float:
         return float(result.stdout.strip().splitlines()[-1])
 
 
-def median(runs: int, fn: object, *args: object) -> float:
-    times = []
+def _once(fn: Callable[..., Any], args: tuple[Any, ...]) -> float:
+    value = fn(*args)
+    return float(asyncio.run(value) if asyncio.iscoroutine(value) else value)
+
+
+def scenario(
+    runs: int, tools: dict[str, tuple[Callable[..., Any], tuple[Any, ...]]]
+) -> dict[str, float]:
+    """The median time of each tool; rounds take every tool in turn, so that the machine's
+    ups and downs fall on all of them alike."""
+    times: dict[str, list[float]] = {name: [] for name in tools}
     for _ in range(runs):
-        value = fn(*args)  # type: ignore[operator]
-        times.append(asyncio.run(value) if asyncio.iscoroutine(value) else value)
-    return statistics.median(times)
+        for name, (fn, args) in tools.items():
+            times[name].append(_once(fn, args))
+    return {name: statistics.median(values) for name, values in times.items()}
 
 
 def row(name: str, tool: str, megabytes: float, seconds: float, reference: float) -> str:
@@ -173,34 +194,45 @@ def main() -> None:
     try:
         large = [f"{server.url}/download/bench-large/large.wav"]
         show = [f"{server.url}/download/bench-show/bench-show-t{n:02d}.wav" for n in range(1, 21)]
-        curl_large = median(args.runs, curl_run, large, 1)
-        lines.append(row("1 large file", "curl (reference)", args.large_mb, curl_large, curl_large))
-        ours = median(args.runs, liveset_run, server.url, "bench-large", 3)
-        lines.append(row("1 large file", "liveset", args.large_mb, ours, curl_large))
-        ia = median(args.runs, ia_run, server.url, "bench-large")
-        lines.append(row("1 large file", "internetarchive", args.large_mb, ia, curl_large))
-
-        curl_show = median(args.runs, curl_run, show, 3)
-        lines.append(
-            row("20-file show", "curl, 3 at once (reference)", show_mb, curl_show, curl_show)
+        name = "1 large file"
+        found = scenario(
+            args.runs,
+            {
+                "curl (reference)": (curl_run, (large, 1)),
+                "curl, then md5sum": (curl_run, (large, 1, True)),
+                "liveset": (liveset_run, (server.url, "bench-large", 3)),
+                "internetarchive": (ia_run, (server.url, "bench-large")),
+            },
         )
-        curl_serial = median(args.runs, curl_run, show, 1)
-        lines.append(row("20-file show", "curl, one at a time", show_mb, curl_serial, curl_show))
-        ours = median(args.runs, liveset_run, server.url, "bench-show", 3)
-        lines.append(row("20-file show", "liveset, 3 at once", show_mb, ours, curl_show))
-        ia = median(args.runs, ia_run, server.url, "bench-show")
-        lines.append(row("20-file show", "internetarchive", show_mb, ia, curl_show))
+        reference = found["curl (reference)"]
+        lines += [row(name, tool, args.large_mb, t, reference) for tool, t in found.items()]
+        name = "20-file show"
+        found = scenario(
+            args.runs,
+            {
+                "curl, 3 at once (reference)": (curl_run, (show, 3)),
+                "curl, one at a time": (curl_run, (show, 1)),
+                "liveset, 3 at once": (liveset_run, (server.url, "bench-show", 3)),
+                "internetarchive": (ia_run, (server.url, "bench-show")),
+            },
+        )
+        reference = found["curl, 3 at once (reference)"]
+        lines += [row(name, tool, show_mb, t, reference) for tool, t in found.items()]
     finally:
         server.stop()
 
     server = Server(0.05, 1, args.show_mb)
     try:
-        ia = median(args.runs, ia_run, server.url, "bench-show")
-        lines.append(
-            row("20-file show, 50 ms/request", "internetarchive (reference)", show_mb, ia, ia)
+        name = "20-file show, 50 ms/request"
+        found = scenario(
+            args.runs,
+            {
+                "internetarchive (reference)": (ia_run, (server.url, "bench-show")),
+                "liveset, 3 at once": (liveset_run, (server.url, "bench-show", 3)),
+            },
         )
-        ours = median(args.runs, liveset_run, server.url, "bench-show", 3)
-        lines.append(row("20-file show, 50 ms/request", "liveset, 3 at once", show_mb, ours, ia))
+        reference = found["internetarchive (reference)"]
+        lines += [row(name, tool, show_mb, t, reference) for tool, t in found.items()]
     finally:
         server.stop()
     print("\n".join(lines))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 from pathlib import Path
@@ -179,3 +180,14 @@ async def test_tags_round_trip_for_each_format(tmp_path: Path) -> None:
         ), fmt
         assert tags.identifier == "gd77"
         assert (tags.venue, tags.city) == ("Barton Hall", "Ithaca, NY")
+
+
+async def test_two_scans_at_once_do_not_trip_over_new_files(
+    tmp_path: Path, db_url: str, folder: Path
+) -> None:
+    """Two liveset processes (here two engines) scanning the same new files into one database."""
+    settings = make_settings(tmp_path, "http://127.0.0.1:9", db_url)
+    async with Engine(settings) as first, Engine(settings) as second:
+        results = await asyncio.gather(first.scan_library(), second.scan_library())
+        assert [r.files for r in results] == [7, 7]
+        assert (await first.library_stats()).files == 7

@@ -52,7 +52,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-CHUNK = 1 << 20
+CHUNK = 4 << 20
+WRITE_QUEUE = 4  # blocks of CHUNK bytes waiting to be written, at most
 FLUSH_SECONDS = 0.25
 #: Metadata fields that name servers: they change, so they are not kept beside the audio.
 _SERVER_FIELDS = ("server", "d1", "d2", "dir", "workable_servers", "alternate_locations")
@@ -650,31 +651,31 @@ class DownloadManager:
                     await asyncio.to_thread(part.unlink, missing_ok=True)
                     raise _Retry("the server resumed at the wrong place; starting again", 0.0)
                 async with aiofiles.open(part, "ab" if offset else "wb") as handle:
-                    # Receiving overlaps with writing and hashing the previous block (both
-                    # off the loop, one block in flight, so the order holds).
-                    writing: asyncio.Future[None] | None = None
-                    buffer = bytearray()
+                    # A writer task writes and hashes blocks in order while the next ones
+                    # arrive; a few blocks may wait in between, so neither side stalls the other.
+                    blocks: asyncio.Queue[bytes | None] = asyncio.Queue(WRITE_QUEUE)
+                    writer = asyncio.ensure_future(_write_blocks(handle, blocks, digest, offset))
+                    chunks: list[bytes] = []
+                    pending = 0
                     flushed = time.monotonic()
                     try:
                         async for chunk in response.aiter_raw():
-                            buffer += chunk
+                            chunks.append(chunk)
+                            pending += len(chunk)
                             live.advance(len(chunk))
                             self._progress_dirty = True
                             # Big writes, but never more than a moment's worth left unwritten.
                             now = time.monotonic()
-                            if len(buffer) >= CHUNK or now - flushed > FLUSH_SECONDS:
-                                if writing is not None:
-                                    await writing
-                                writing = asyncio.ensure_future(
-                                    _append(handle, bytes(buffer), digest)
-                                )
-                                buffer, flushed = bytearray(), now
+                            if pending >= CHUNK or now - flushed > FLUSH_SECONDS:
+                                await _put(blocks, writer, b"".join(chunks))
+                                chunks, pending, flushed = [], 0, now
                     finally:
                         # What arrived before a drop or a pause is kept for the resume.
-                        if writing is not None:
-                            await writing
-                        if buffer:
-                            await _append(handle, bytes(buffer), digest)
+                        if chunks and not writer.done():
+                            await _put(blocks, writer, b"".join(chunks))
+                        if not writer.done():
+                            await blocks.put(None)
+                        await asyncio.shield(writer)
         except httpx.TransportError as error:
             raise _Retry(
                 f"connection problem: {type(error).__name__}" + (f": {error}" if str(error) else "")
@@ -708,9 +709,32 @@ class DownloadManager:
         return read_file(str(dest), root, stat.st_size, stat.st_mtime_ns)
 
 
-async def _append(handle: Any, data: bytes, digest: Any) -> None:
-    await handle.write(data)
-    await asyncio.to_thread(digest.update, data)  # hashlib lets go of the GIL for big blocks
+async def _put(
+    blocks: asyncio.Queue[bytes | None], writer: asyncio.Future[None], block: bytes
+) -> None:
+    """Hand a block to the writer; a writer that failed (a full disk) raises here."""
+    if writer.done():
+        writer.result()
+    put = asyncio.ensure_future(blocks.put(block))
+    await asyncio.wait({put, writer}, return_when=asyncio.FIRST_COMPLETED)
+    if not put.done():
+        put.cancel()
+        writer.result()
+
+
+async def _write_blocks(
+    handle: Any, blocks: asyncio.Queue[bytes | None], digest: Any, at: int
+) -> None:
+    while (block := await blocks.get()) is not None:
+        # Writing and hashing run side by side on two threads: both let go of the GIL.
+        await asyncio.gather(handle.write(block), asyncio.to_thread(digest.update, block))
+        await handle.flush()
+        if hasattr(os, "posix_fadvise"):
+            # Start putting the block on disk now, so the fsync before landing has little left.
+            await asyncio.to_thread(
+                os.posix_fadvise, handle.fileno(), at, len(block), os.POSIX_FADV_DONTNEED
+            )
+        at += len(block)
 
 
 def _file_size(path: Path) -> int:

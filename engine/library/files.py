@@ -6,7 +6,9 @@ import re
 import time
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, func, insert, literal_column, or_, select, text, update
+from sqlalchemy import delete, func, literal_column, or_, select, text
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from engine.library.schema import LibraryFileRow
 from engine.library.tags import AUDIO_EXTENSIONS, UNTAGGABLE
@@ -76,38 +78,39 @@ def index(session: Session, *, root: str) -> dict[str, tuple[int, int, int]]:
 
 
 def store(session: Session, *, values: Sequence[dict[str, Any]]) -> None:
-    """Insert or update files by path."""
-    for start in range(0, len(values), _CHUNK):
-        chunk = values[start : start + _CHUNK]
-        paths = [v["path"] for v in chunk]
-        rows = session.execute(
-            select(LibraryFileRow.path, LibraryFileRow.id).where(LibraryFileRow.path.in_(paths))
+    """Insert or update files by path, in one statement per chunk (an upsert, so two scans
+    at once cannot trip over the same new file)."""
+    if not values:
+        return
+    names = [name for name in values[0] if name != "path"]
+    statement: Any
+    if session.get_bind().dialect.name == "postgresql":
+        upsert = postgresql_insert(LibraryFileRow)
+        statement = upsert.on_conflict_do_update(
+            index_elements=["path"], set_={n: upsert.excluded[n] for n in names}
         )
-        known = {path: id_ for path, id_ in rows}
-        new = [v for v in chunk if v["path"] not in known]
-        changed = [{**v, "id": known[v["path"]]} for v in chunk if v["path"] in known]
-        if new:
-            session.execute(insert(LibraryFileRow), new)
-        if changed:
-            session.execute(update(LibraryFileRow), changed)
+    else:
+        lite = sqlite_insert(LibraryFileRow)
+        statement = lite.on_conflict_do_update(
+            index_elements=["path"], set_={n: lite.excluded[n] for n in names}
+        )
+    for start in range(0, len(values), _CHUNK):
+        session.execute(statement, list(values[start : start + _CHUNK]))
+
+
+def _remove_where(session: Session, column: Any, values: Iterable[Any]) -> int:
+    chosen = list(values)
+    for start in range(0, len(chosen), _CHUNK):
+        session.execute(delete(LibraryFileRow).where(column.in_(chosen[start : start + _CHUNK])))
+    return len(chosen)
 
 
 def remove_ids(session: Session, *, ids: Iterable[int]) -> int:
-    ids = list(ids)
-    for start in range(0, len(ids), _CHUNK):
-        session.execute(
-            delete(LibraryFileRow).where(LibraryFileRow.id.in_(ids[start : start + _CHUNK]))
-        )
-    return len(ids)
+    return _remove_where(session, LibraryFileRow.id, ids)
 
 
 def remove_paths(session: Session, *, paths: Iterable[str]) -> int:
-    paths = list(paths)
-    for start in range(0, len(paths), _CHUNK):
-        session.execute(
-            delete(LibraryFileRow).where(LibraryFileRow.path.in_(paths[start : start + _CHUNK]))
-        )
-    return len(paths)
+    return _remove_where(session, LibraryFileRow.path, paths)
 
 
 def _track(row: LibraryFileRow) -> LibraryTrack:
@@ -271,12 +274,13 @@ def search(session: Session, query: str, limit: int = 200) -> list[LibraryTrack]
     dialect = session.get_bind().dialect.name
     if dialect == "sqlite" and has_fts5(session):
         match = " ".join('"' + w.replace('"', "") + '"*' for w in words)
+        # No ORDER BY rank: ranking every match of a short prefix ("s") over 100,000 tracks
+        # is what made searching slow; the first matches in index order are shown sorted.
         ids: Select[tuple[Any]] = (
             select(literal_column("rowid"))
             .select_from(text("library_fts"))
             .where(text("library_fts MATCH :match"))
-            .order_by(literal_column("rank"))
-            .limit(limit * 4)
+            .limit(limit)
         )
         rows = session.scalars(
             select(LibraryFileRow)
