@@ -329,9 +329,11 @@ class Engine:
         *,
         format: str | None = None,
         tracks: Iterable[int] | None = None,
+        sets: Iterable[int] | None = None,
     ) -> tuple[Download, ...]:
-        """Queue a recording (or its 1-based ``tracks``) in ``format``, else the preferred
-        formats of the config; stream-only originals fall back to a derivative with a note."""
+        """Queue a recording (or its 1-based ``tracks``, or the tracks of its ``sets``, i.e.
+        discs) in ``format``, else the preferred formats of the config; stream-only originals
+        fall back to a derivative with a note."""
         if format is not None and format not in KNOWN_FORMATS:
             raise DownloadError(f"unknown format {format!r}; one of: {', '.join(KNOWN_FORMATS)}")
         fetched = await self.archive.metadata(identifier)
@@ -344,6 +346,12 @@ class Engine:
         if format is not None:
             preferred = (format, *(f for f in preferred if f != format))
         await self._database.run(lambda s: repo.save_recordings(s, [recording]))
+        if sets is not None:
+            wanted = set(sets)
+            if not wanted & {t.disc for t in recording.tracks}:
+                raise NotFoundError(f"{identifier} has no set {sorted(wanted)[0]}")
+            in_sets = [i for i, t in enumerate(recording.tracks, 1) if t.disc in wanted]
+            tracks = [i for i in in_sets if tracks is None or i in set(tracks)]
         return await self._queue.enqueue(
             recording, fetched.data, preferred=preferred, tracks=tracks
         )

@@ -362,3 +362,13 @@ async def test_a_hostile_item_downloads_inside_the_music_dir(
     after = {p for p in tmp_path.rglob("*") if not p.is_relative_to(settings.music_dir)}
     new = {p for p in after - before if "data" not in p.parts and "home" not in p.parts}
     assert new == set()
+
+
+async def test_one_set_of_a_show(running: Engine) -> None:
+    gd70 = "gd70-10-23.aud.wolfson.15080.sbefail.shnf"  # two discs: 9 and 6 tracks
+    queued = await running.download(gd70, sets=[2])
+    assert [d.track_number for d in queued] == list(range(10, 16))
+    assert {d.format for d in queued} == {"VBR MP3"}
+    assert all(d.note == "Flac is not offered; VBR MP3 instead" for d in queued)
+    with pytest.raises(NotFoundError, match="no set 3"):
+        await running.download(gd70, sets=[3])

@@ -67,3 +67,15 @@ def test_artist_terms_are_split_from_free_text() -> None:
     assert _split_artist('artist:"Grateful Dead" dark star') == ("dark star", "Grateful Dead")
     assert _split_artist("artist:Phish 1997") == ("1997", "Phish")
     assert _split_artist("venue:fillmore") == ("venue:fillmore", None)
+
+
+async def test_the_open_app_runs_the_download_queue(settings: Settings) -> None:
+    """A recording queued from the command line downloads while the app is open."""
+    async with Engine(settings) as engine:
+        await engine.download("sci2007-07-28.Schoeps", tracks=[1, 2])
+    app = LivesetApp(settings, Engine(settings, backoff_base=0.01))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        done = await app.engine.wait_downloads()
+        assert [d.state.value for d in done] == ["done", "done"]
+    assert len(list(settings.music_dir.rglob("*.flac"))) == 2

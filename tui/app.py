@@ -243,6 +243,7 @@ class LivesetApp(App[None]):
 
     async def on_mount(self) -> None:
         await self.engine.start()
+        await self.engine.run_downloads()  # the queue belongs to the engine, not to a screen
         self.watch_engine()
         await self.push_screen(BrowseScreen())
 

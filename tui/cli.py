@@ -105,6 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--format", choices=KNOWN_FORMATS, help="default: downloads.preferred_formats"
     )
     download.add_argument("--tracks", type=_track_numbers, help="track numbers, e.g. 1,2,5 or 3-7")
+    download.add_argument("--set", type=int, action="append", dest="sets", help="a set (disc)")
     download.add_argument(
         "--wait", action="store_true", help="download now with a progress bar; exit 1 on failure"
     )
@@ -372,7 +373,9 @@ def _progress_line(downloads: Sequence[Download]) -> str:
 
 
 async def cmd_download(engine: Engine, args: argparse.Namespace) -> int:
-    queued = await engine.download(args.identifier, format=args.format, tracks=args.tracks)
+    queued = await engine.download(
+        args.identifier, format=args.format, tracks=args.tracks, sets=args.sets
+    )
     notes = sorted({d.note for d in queued if d.note})
     for note in notes:
         print(f"liveset: {note}", file=sys.stderr)
