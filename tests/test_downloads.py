@@ -372,3 +372,16 @@ async def test_one_set_of_a_show(running: Engine) -> None:
     assert all(d.note == "Flac is not offered; VBR MP3 instead" for d in queued)
     with pytest.raises(NotFoundError, match="no set 3"):
         await running.download(gd70, sets=[3])
+
+
+async def test_never_more_files_at_once_than_configured(
+    settings: Settings, fake_archive: FakeArchive
+) -> None:
+    async with Engine(replace(settings, download_concurrency=2), backoff_base=0.01) as engine:
+        await engine.run_downloads()
+        await engine.download(SCI, tracks=range(1, 9))
+        fake_archive.max_in_flight = 0
+        fake_archive.latency = 0.05
+        done = await finished(engine, SCI)
+    assert {d.state for d in done} == {DownloadState.DONE}
+    assert fake_archive.max_in_flight == 2

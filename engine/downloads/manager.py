@@ -159,6 +159,10 @@ class DownloadManager:
         self._backoff_cap = backoff_cap
         self._progress_interval = progress_interval
         self._tasks: dict[int, asyncio.Task[None]] = {}
+        # Files using the network: the concurrency cap counts these, so a file that has
+        # arrived and is being checked and landed lets the next one start at once.
+        self._network: set[int] = set()
+        self._slots = asyncio.Semaphore(concurrency)
         self._live: dict[int, _Live] = {}
         self._wake = asyncio.Event()
         self._changed = asyncio.Condition()
@@ -461,7 +465,7 @@ class DownloadManager:
         while True:
             await self._wake.wait()
             self._wake.clear()
-            room = self._concurrency - len(self._tasks)
+            room = self._concurrency - len(self._network)
             if room <= 0:
                 continue
             rows = await self._database.run(
@@ -470,12 +474,14 @@ class DownloadManager:
             for row in rows:
                 task = asyncio.create_task(self._run_file(row), name=f"download-{row.id}")
                 self._tasks[row.id] = task
+                self._network.add(row.id)
                 task.add_done_callback(partial(self._file_finished, row.id))
             if rows:
                 self._changed_now(tuple({r.identifier for r in rows}))
 
     def _file_finished(self, download_id: int, _task: object = None) -> None:
         self._tasks.pop(download_id, None)
+        self._network.discard(download_id)
         self._live.pop(download_id, None)
         self._wake.set()
 
@@ -519,7 +525,13 @@ class DownloadManager:
                 await self._record(row.id, DownloadState.RUNNING, attempts=attempts)
                 await asyncio.to_thread(dest.parent.mkdir, parents=True, exist_ok=True)
                 before = await asyncio.to_thread(_file_size, part)
-                digest = await self._transfer(row, part)
+                self._network.add(row.id)
+                try:
+                    async with self._slots:
+                        digest = await self._transfer(row, part)
+                finally:
+                    self._network.discard(row.id)
+                    self._wake.set()
                 if not await self._verified(row, part, digest):
                     mismatches += 1
                     await asyncio.to_thread(part.unlink, missing_ok=True)
