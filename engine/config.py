@@ -54,6 +54,7 @@ class Settings:
     download_retries: int = 5
     keep_free: int = 512 * 1024 * 1024
     library_folders: tuple[Path, ...] = ()
+    mpv_options: tuple[tuple[str, str], ...] = ()
 
     @property
     def database_path(self) -> Path | None:
@@ -132,6 +133,23 @@ def _paths(key: str, value: object) -> tuple[Path, ...]:
     return tuple(_path(key, item) for item in items if item)
 
 
+def _mpv_options(key: str, value: object) -> tuple[tuple[str, str], ...]:
+    """The ``[player.mpv]`` table: mpv option names to values, passed to mpv as they are."""
+    if isinstance(value, str):  # from the environment: "ao=alsa,audio-device=alsa/hw:1"
+        pairs = [p.partition("=") for p in value.split(",") if p.strip()]
+        value = {name.strip(): item.strip() for name, _, item in pairs}
+    if not isinstance(value, dict):
+        raise ConfigError(key, value, 'a table of mpv options, e.g. ao = "alsa"')
+    options = []
+    for name, item in value.items():
+        if isinstance(item, bool):
+            item = "yes" if item else "no"
+        if not isinstance(item, (str, int, float)) or not str(name).strip():
+            raise ConfigError(f"{key}.{name}", item, "a text, number or true/false")
+        options.append((str(name), str(item)))
+    return tuple(options)
+
+
 def _formats(key: str, value: object) -> tuple[str, ...]:
     items = [v.strip() for v in value.split(",")] if isinstance(value, str) else value
     allowed = "a list of: " + ", ".join(KNOWN_FORMATS)
@@ -178,6 +196,7 @@ _OPTIONS = (
     _Option("download_retries", "downloads.retries", "LIVESET_DOWNLOAD_RETRIES", _int_range(0, 20)),
     _Option("keep_free", "downloads.keep_free", "LIVESET_KEEP_FREE", _size),
     _Option("library_folders", "library.folders", "LIVESET_LIBRARY_FOLDERS", _paths),
+    _Option("mpv_options", "player.mpv", "LIVESET_MPV_OPTIONS", _mpv_options),
 )
 _BY_KEY = {o.key: o for o in _OPTIONS}
 _BY_FIELD = {o.field: o for o in _OPTIONS}

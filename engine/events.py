@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
+    from engine.models import PlayerState, QueueItem
+
 
 @dataclass(frozen=True, slots=True)
 class Event:
@@ -81,6 +83,36 @@ class ScanProgress(Event):
     total: int
     """Files found so far (grows while the folders are walked)."""
     finished: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class QueueChanged(Event):
+    """Entries were added to, moved in or removed from the play queue."""
+
+    length: int
+
+
+@dataclass(frozen=True, slots=True)
+class NowPlayingChanged(Event):
+    """Another queue entry started playing."""
+
+    item: QueueItem
+    index: int
+
+
+@dataclass(frozen=True, slots=True)
+class PlayerStateChanged(Event):
+    """Playing, paused or stopped."""
+
+    state: PlayerState
+
+
+@dataclass(frozen=True, slots=True)
+class PositionChanged(Event):
+    """The position in the playing track; a few times a second at most."""
+
+    position: float | None
+    duration: float | None
 
 
 class EventBus:

@@ -11,6 +11,7 @@ import asyncio
 import logging
 from dataclasses import replace
 from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from engine import __version__
@@ -25,13 +26,14 @@ from engine.archive.concerts import (
 from engine.archive.parse import as_int, as_str
 from engine.archive.query import ARTISTS_QUERY, concerts_query, parse_date_arg
 from engine.config import KNOWN_FORMATS
-from engine.downloads.manager import DownloadManager
+from engine.downloads.manager import DownloadManager, choose_file
 from engine.errors import ArchiveError, DownloadError, EngineError, NotFoundError
 from engine.events import ArchiveStatusChanged, CatalogChanged, Event, EventBus
 from engine.library import files
 from engine.library import repository as repo
 from engine.library.database import Database
-from engine.library.scanner import scan
+from engine.library.scanner import scan, walk
+from engine.library.tags import TagError, read_tags
 from engine.models import (
     Artist,
     ArtistList,
@@ -43,14 +45,16 @@ from engine.models import (
     LibraryProblem,
     LibraryStats,
     LibraryTrack,
+    QueueItem,
     Recording,
     ScanResult,
     SourceKind,
 )
+from engine.playback.backend import MpvBackend
+from engine.playback.player import Player
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterable
-    from pathlib import Path
     from types import TracebackType
 
     from engine.config import Settings
@@ -84,6 +88,7 @@ class Engine:
         self._archive: ArchiveClient | None = None
         self._downloads: DownloadManager | None = None
         self._downloads_running = False
+        self._player: Player | None = None
         self._started = False
 
     # --- lifecycle -----------------------------------------------------------------------
@@ -121,6 +126,9 @@ class Engine:
         self._bus.publish(ArchiveStatusChanged(online, message))
 
     async def close(self) -> None:
+        if self._player is not None:
+            await self._player.close()
+            self._player = None
         if self._downloads is not None:
             if self._downloads_running:
                 await self._downloads.close()
@@ -423,3 +431,83 @@ class Engine:
     async def library_problems(self) -> tuple[LibraryProblem, ...]:
         """Files the scanner could not read, with the reason."""
         return tuple(await self._database.run(files.problems))
+
+    # --- playback ------------------------------------------------------------------------
+
+    @property
+    def player(self) -> Player:
+        """The player, made on first use; raises ``PlaybackUnavailable`` without libmpv."""
+        if self._player is None:
+            self._player = Player(
+                self._database, self._bus.publish, MpvBackend, dict(self.settings.mpv_options)
+            )
+        return self._player
+
+    async def queue_add(
+        self, target: str, *, after_current: bool = False, play: bool = False
+    ) -> tuple[QueueItem, ...]:
+        """Queue a file, a folder or an archive recording (its downloaded tracks from disk,
+        the others streamed), at the end or after the playing track; ``play`` starts it."""
+        items = await self._queue_items(target)
+        player = self.player
+        first = await player.add(items, after_current=after_current)
+        if play and items:
+            await player.play(first)
+        return items
+
+    async def _queue_items(self, target: str) -> tuple[QueueItem, ...]:
+        path = await asyncio.to_thread(lambda: Path(target).expanduser())
+        if await asyncio.to_thread(path.is_dir):
+            found = await asyncio.to_thread(walk, str(path.resolve()))
+            return tuple(
+                await asyncio.to_thread(lambda: [_file_item(p) for p, _, _ in sorted(found)])
+            )
+        if await asyncio.to_thread(path.is_file):
+            return (await asyncio.to_thread(_file_item, str(path.resolve())),)
+        recording = await self.recording(target)
+        on_disk = {
+            t.track_number: t
+            for t in await self.library_tracks(identifier=recording.identifier)
+            if t.track_number is not None
+        }
+        album = f"{recording.date} {recording.venue}".strip()
+        items = []
+        for number, track in enumerate(recording.tracks, 1):
+            local = on_disk.get(number)
+            if local is not None:
+                uri = local.path
+                name = ""
+            else:
+                file, _note = choose_file(track, self.settings.preferred_formats)
+                if file is None:
+                    continue  # stream-only with no derivative: nothing to play
+                uri, name = file.url, file.name
+            items.append(
+                QueueItem(
+                    uri=uri,
+                    title=track.title,
+                    artist=recording.artist,
+                    album=album,
+                    identifier=recording.identifier,
+                    file_name=name,
+                    duration=track.duration,
+                )
+            )
+        if not items:
+            raise NotFoundError(f"nothing of {target} can be played")
+        return tuple(items)
+
+
+def _file_item(path: str) -> QueueItem:
+    try:
+        tags = read_tags(Path(path))
+    except TagError:
+        return QueueItem(uri=path, title=Path(path).stem)
+    return QueueItem(
+        uri=path,
+        title=tags.title or Path(path).stem,
+        artist=tags.artist,
+        album=tags.album,
+        identifier=tags.identifier,
+        duration=tags.duration,
+    )

@@ -346,6 +346,31 @@ class LibraryStats:
     formats: tuple[tuple[str, int], ...]
 
 
+@dataclass(frozen=True, slots=True)
+class QueueItem:
+    """One entry of the play queue: a file on disk or an archive download URL."""
+
+    uri: str
+    title: str
+    artist: str = ""
+    album: str = ""
+    identifier: str = ""
+    file_name: str = ""
+    duration: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PlayerState:
+    state: str
+    """``stopped``, ``playing`` or ``paused``."""
+    index: int | None
+    """The queue entry playing (or paused), if any."""
+    position: float | None
+    duration: float | None
+    volume: float
+    muted: bool
+
+
 def to_data(value: Any) -> Any:
     """Plain JSON-able data for any domain value (dataclasses, enums, tuples)."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
@@ -376,6 +401,8 @@ __all__ = [
     "LibraryStats",
     "LibraryTrack",
     "PartialDate",
+    "PlayerState",
+    "QueueItem",
     "Recording",
     "RecordingDownload",
     "Review",

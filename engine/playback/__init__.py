@@ -1,0 +1,1 @@
+"""Playback through libmpv. ``backend`` is the only module that imports ``mpv``."""

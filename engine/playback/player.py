@@ -1,0 +1,300 @@
+"""The play queue over one mpv instance, and the play history.
+
+The queue here and mpv's playlist hold the same entries in the same order, so mpv can prefetch
+the next track and play across the join without a gap. Every play is recorded when its track
+ends: how far it got, and whether it completed or was skipped (ended by the user before 90%).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from engine.events import NowPlayingChanged, PlayerStateChanged, PositionChanged, QueueChanged
+from engine.library.schema import PlayRow
+from engine.models import PlayerState, QueueItem
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping, Sequence
+
+    from engine.events import Event
+    from engine.library.database import Database
+    from engine.playback.backend import MpvBackend
+
+log = logging.getLogger(__name__)
+
+#: A track ended by the user before this share of it counts as skipped.
+SKIP_BEFORE = 0.9
+
+
+@dataclass
+class _Current:
+    entry: int
+    item: QueueItem
+    started_at: float
+    position: float = 0.0
+
+
+class Player:
+    def __init__(
+        self,
+        database: Database,
+        publish: Callable[[Event], None],
+        backend_factory: Callable[..., MpvBackend],
+        options: Mapping[str, str],
+        *,
+        position_interval: float = 0.25,
+    ) -> None:
+        self._database = database
+        self._publish = publish
+        self._backend_factory = backend_factory
+        self._options = dict(options)
+        self._position_interval = position_interval
+        self._backend: MpvBackend | None = None
+        self._queue: list[QueueItem] = []
+        self._entries: list[int] = []  # mpv's playlist entry id of each queue entry
+        self._index: int | None = None
+        self._paused = False
+        self._idle = True
+        self._position: float | None = None
+        self._duration: float | None = None
+        self._volume = 100.0
+        self._muted = False
+        self._current: _Current | None = None
+        self._last_position_sent = 0.0
+        self._idle_event = asyncio.Event()
+        self._idle_event.set()
+        self._pending: set[asyncio.Task[None]] = set()
+
+    # --- lifecycle -----------------------------------------------------------------------
+
+    def _mpv(self) -> MpvBackend:
+        if self._backend is None:
+            self._backend = self._backend_factory(
+                asyncio.get_running_loop(),
+                self._options,
+                on_property=self._on_property,
+                on_event=self._on_event,
+            )
+        return self._backend
+
+    async def close(self) -> None:
+        if self._backend is not None:
+            backend, self._backend = self._backend, None
+            await backend.terminate()
+        if self._pending:
+            await asyncio.gather(*self._pending, return_exceptions=True)
+
+    # --- the queue -----------------------------------------------------------------------
+
+    @property
+    def queue(self) -> tuple[QueueItem, ...]:
+        return tuple(self._queue)
+
+    def state(self) -> PlayerState:
+        if self._idle or self._index is None:
+            name = "stopped"
+        else:
+            name = "paused" if self._paused else "playing"
+        return PlayerState(
+            state=name,
+            index=self._index,
+            position=self._position,
+            duration=self._duration,
+            volume=self._volume,
+            muted=self._muted,
+        )
+
+    async def add(self, items: Sequence[QueueItem], *, after_current: bool = False) -> int:
+        """Add to the end, or (``after_current``) right after the playing or paused track, in
+        order; when nothing is playing, at the end. Returns the index of the first one."""
+        mpv = self._mpv()
+        playing = not self._idle and self._index is not None
+        insert_at = (self._index or 0) + 1 if after_current and playing else None
+        first = insert_at if insert_at is not None else len(self._queue)
+        for offset, item in enumerate(items):
+            reply = mpv.command("loadfile", item.uri, "append")
+            entry = int(reply["playlist_entry_id"]) if isinstance(reply, dict) else -1
+            if insert_at is None:
+                self._queue.append(item)
+                self._entries.append(entry)
+            else:
+                position = insert_at + offset
+                mpv.command("playlist-move", len(self._queue), position)
+                self._queue.insert(position, item)
+                self._entries.insert(position, entry)
+        self._publish(QueueChanged(len(self._queue)))
+        return first
+
+    async def remove(self, index: int) -> None:
+        self._check(index)
+        self._mpv().command("playlist-remove", index)
+        del self._queue[index]
+        del self._entries[index]
+        if self._index is not None and index < self._index:
+            self._index -= 1
+        self._publish(QueueChanged(len(self._queue)))
+
+    async def move(self, source: int, target: int) -> None:
+        """Move the entry at ``source`` so that it ends up at index ``target``."""
+        self._check(source)
+        self._check(target)
+        if source == target:
+            return
+        # mpv's playlist-move puts the entry before the one at the second index.
+        self._mpv().command("playlist-move", source, target + 1 if target > source else target)
+        item = self._queue.pop(source)
+        self._queue.insert(target, item)
+        self._entries.insert(target, self._entries.pop(source))
+        if self._index is not None:
+            if self._index == source:
+                self._index = target
+            elif source < self._index <= target:
+                self._index -= 1
+            elif target <= self._index < source:
+                self._index += 1
+        self._publish(QueueChanged(len(self._queue)))
+
+    async def clear(self) -> None:
+        self._mpv().command("stop")
+        self._queue.clear()
+        self._entries.clear()
+        self._index = None
+        self._publish(QueueChanged(0))
+
+    def _check(self, index: int) -> None:
+        if not 0 <= index < len(self._queue):
+            raise IndexError(f"the queue has {len(self._queue)} entries; no entry {index + 1}")
+
+    # --- transport -----------------------------------------------------------------------
+
+    async def play(self, index: int | None = None, *, start: float | None = None) -> None:
+        """Play the entry at ``index`` (from ``start`` seconds), or go on where it stopped."""
+        mpv = self._mpv()
+        if index is None and not self._idle:
+            mpv.set("pause", False)
+            return
+        index = index if index is not None else (self._index or 0)
+        self._check(index)
+        self._idle_event.clear()
+        if start:
+            mpv.command("playlist-play-index", index)
+            await self._wait_loaded()
+            mpv.command("seek", start, "absolute")
+        else:
+            mpv.command("playlist-play-index", index)
+        mpv.set("pause", False)
+
+    async def _wait_loaded(self) -> None:
+        for _ in range(200):
+            if self._duration is not None and not self._idle:
+                return
+            await asyncio.sleep(0.01)
+
+    async def pause(self) -> None:
+        self._mpv().set("pause", True)
+
+    async def resume(self) -> None:
+        self._mpv().set("pause", False)
+
+    async def toggle_pause(self) -> None:
+        self._mpv().set("pause", not self._paused)
+
+    async def stop(self) -> None:
+        self._mpv().command("stop", "keep-playlist")
+
+    async def next(self) -> None:
+        self._mpv().command("playlist-next", "force")
+
+    async def previous(self) -> None:
+        """Back to the start of the track after a few seconds of it, else the track before."""
+        if self._position is not None and self._position > 3:
+            self._mpv().command("seek", 0, "absolute")
+        else:
+            self._mpv().command("playlist-prev", "weak")
+
+    async def seek(self, seconds: float, *, relative: bool = True) -> None:
+        self._mpv().command("seek", seconds, "relative" if relative else "absolute")
+
+    async def set_volume(self, volume: float) -> None:
+        self._mpv().set("volume", max(0.0, min(130.0, volume)))
+
+    async def set_muted(self, muted: bool) -> None:
+        self._mpv().set("mute", muted)
+
+    async def wait_until_idle(self) -> None:
+        """Until the queue has played to its end (or was stopped)."""
+        await self._idle_event.wait()
+
+    # --- from mpv (on the loop) ----------------------------------------------------------
+
+    def _on_property(self, name: str, value: Any) -> None:
+        if name == "time-pos":
+            self._position = float(value) if value is not None else None
+            if self._current is not None and self._position is not None:
+                self._current.position = max(self._current.position, self._position)
+            now = time.monotonic()
+            if now - self._last_position_sent >= self._position_interval:
+                self._last_position_sent = now
+                self._publish(PositionChanged(self._position, self._duration))
+        elif name == "duration":
+            self._duration = float(value) if value is not None else None
+        elif name == "pause":
+            self._paused = bool(value)
+            self._publish(PlayerStateChanged(self.state()))
+        elif name == "playlist-pos":
+            index = int(value) if value is not None and int(value) >= 0 else None
+            if index != self._index:
+                self._index = index
+        elif name == "idle-active":
+            was_idle, self._idle = self._idle, bool(value)
+            if self._idle and not was_idle:  # the queue ran out or was stopped
+                self._idle_event.set()
+            self._publish(PlayerStateChanged(self.state()))
+        elif name == "volume" and value is not None:
+            self._volume = float(value)
+        elif name == "mute" and value is not None:
+            self._muted = bool(value)
+
+    def _on_event(self, event: dict[str, Any]) -> None:
+        kind = event.get("event")
+        entry = event.get("playlist_entry_id")
+        if kind == "start-file" and entry in self._entries:
+            index = self._entries.index(entry)
+            item = self._queue[index]
+            self._current = _Current(entry, item, time.time())
+            self._position = 0.0
+            self._publish(NowPlayingChanged(item, index))
+        elif kind == "end-file":
+            current = self._current
+            if current is not None and current.entry == entry:
+                self._current = None
+                self._record_play(current, str(event.get("reason", "")))
+            self._duration = None
+
+    def _record_play(self, current: _Current, reason: str) -> None:
+        duration = current.item.duration or self._duration
+        completed = reason == "eof"
+        skipped = (
+            not completed
+            and reason in ("stop", "quit")
+            and (duration is None or current.position < SKIP_BEFORE * duration)
+        )
+        row = {
+            "identifier": current.item.identifier,
+            "file_name": current.item.file_name,
+            "path": current.item.uri,
+            "started_at": current.started_at,
+            "seconds_played": current.position if not completed else (duration or current.position),
+            "position": current.position,
+            "completed": completed,
+            "skipped": skipped,
+        }
+        task = asyncio.get_running_loop().create_task(
+            self._database.run(lambda s: s.add(PlayRow(**row)))
+        )
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)

@@ -1,0 +1,221 @@
+"""Playback through real libmpv: gapless joins checked on the samples mpv writes (ao=pcm)."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import sys
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from engine import ConfigError, Engine, PlaybackUnavailable, Settings
+from engine.events import Event, NowPlayingChanged
+from engine.library.database import Database
+from engine.models import QueueItem
+from engine.playback.backend import MpvBackend
+from engine.playback.player import Player
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
+    from tests.fake_archive import FakeArchive
+
+RATE = 44100
+PCM_OPTIONS = {"audio-format": "s16", "audio-samplerate": str(RATE), "audio-channels": "stereo"}
+
+
+def sweep(seconds: float) -> np.ndarray:
+    """One continuous signal: a rising tone, different in each channel, as 16-bit samples."""
+    t = np.arange(int(RATE * seconds)) / RATE
+    left = 0.4 * np.sin(2 * np.pi * (110 + 220 * t) * t)
+    right = 0.4 * np.sin(2 * np.pi * (330 + 110 * t) * t)
+    return (np.stack([left, right], axis=1) * 32767).astype(np.int16)
+
+
+def cut(signal: np.ndarray, folder: Path, fmt: str, ext: str, cuts: list[int]) -> list[Path]:
+    """The signal cut at ``cuts`` (sample indexes) into files, like the tracks of a set."""
+    bounds = [0, *cuts, len(signal)]
+    paths = []
+    for number, (start, end) in enumerate(itertools.pairwise(bounds), 1):
+        path = folder / f"{number:02d}{ext}"
+        if fmt == "FLAC":
+            sf.write(path, signal[start:end], RATE, format="FLAC", subtype="PCM_16")
+        else:
+            sf.write(path, signal[start:end], RATE, format="MP3", subtype="MPEG_LAYER_III")
+        paths.append(path)
+    return paths
+
+
+@pytest.fixture
+async def database(tmp_path: Path) -> AsyncIterator[Database]:
+    db = Database(f"sqlite:///{tmp_path / 'liveset.db'}")
+    await db.open()
+    yield db
+    await db.close()
+
+
+async def play_to_pcm(
+    database: Database, paths: list[Path], out: Path, events: list[Event] | None = None
+) -> np.ndarray:
+    seen = events if events is not None else []
+    player = Player(
+        database, seen.append, MpvBackend, {"ao": "pcm", "ao-pcm-file": str(out), **PCM_OPTIONS}
+    )
+    try:
+        await player.add([QueueItem(str(p), p.stem) for p in paths])
+        await player.play(0)
+        await asyncio.wait_for(player.wait_until_idle(), 60)
+    finally:
+        await player.close()
+    samples, rate = sf.read(out, dtype="int16")
+    assert rate == RATE
+    return np.asarray(samples)
+
+
+async def test_flac_tracks_join_sample_for_sample(database: Database, tmp_path: Path) -> None:
+    signal = sweep(4.0)
+    # Cuts at odd places, not on any block or frame boundary.
+    paths = cut(signal, tmp_path, "FLAC", ".flac", [RATE + 1234, 2 * RATE + 77, 3 * RATE + 4001])
+    events: list[Event] = []
+    played = await play_to_pcm(database, paths, tmp_path / "out.wav", events)
+    assert played.shape == signal.shape
+    assert np.array_equal(played, signal)
+    assert [e.index for e in events if isinstance(e, NowPlayingChanged)] == [0, 1, 2, 3]
+
+
+def silent_runs(samples: np.ndarray, threshold: int = 64, length: int = 64) -> int:
+    """How many runs of ``length`` near-silent samples there are."""
+    quiet = np.abs(samples.astype(np.int32)).max(axis=1) < threshold
+    run = np.convolve(quiet.astype(np.int32), np.ones(length, dtype=np.int32), mode="valid")
+    return int((run == length).sum())
+
+
+async def test_vbr_mp3_tracks_join_without_a_gap(database: Database, tmp_path: Path) -> None:
+    signal = sweep(4.0)
+    paths = cut(signal, tmp_path, "MP3", ".mp3", [RATE + 1234, 2 * RATE + 77, 3 * RATE + 4001])
+    played = await play_to_pcm(database, paths, tmp_path / "out.wav")
+    frame = 1152
+    assert abs(len(played) - len(signal)) <= frame, (len(played), len(signal))
+    # The sweep is never silent, so any silent stretch is a gap at a join.
+    assert silent_runs(signal) == 0
+    assert silent_runs(played[frame:-frame]) == 0
+
+
+# --- the engine's player: queue, history, streaming ---------------------------------------
+
+
+@pytest.fixture
+async def player_engine(settings: Settings) -> AsyncIterator[Engine]:
+    """An engine whose mpv writes samples to a file as fast as it decodes (no sound card)."""
+    pcm = settings.data_dir / "out.wav"
+    options = (("ao", "pcm"), ("ao-pcm-file", str(pcm)), *PCM_OPTIONS.items())
+    async with Engine(replace(settings, mpv_options=options), backoff_base=0.01) as engine:
+        yield engine
+
+
+async def plays(engine: Engine) -> list[tuple[str, bool, bool]]:
+    from sqlalchemy import select
+
+    from engine.library.schema import PlayRow
+
+    rows = await engine._database.run(
+        lambda s: [
+            (r.path, r.completed, r.skipped)
+            for r in s.scalars(select(PlayRow).order_by(PlayRow.id))
+        ]
+    )
+    return list(rows)
+
+
+async def test_queue_operations_keep_mpv_in_step(settings: Settings, tmp_path: Path) -> None:
+    paths = cut(sweep(4.0), tmp_path, "FLAC", ".flac", [RATE, 2 * RATE, 3 * RATE])
+    options = (("ao", "null"), *PCM_OPTIONS.items())
+    async with Engine(replace(settings, mpv_options=options)) as engine:
+        player = engine.player
+        for path in paths[:3]:
+            await engine.queue_add(str(path))
+        await engine.queue_add(str(paths[3]), after_current=True)  # nothing plays: at the end
+        assert [Path(i.uri).name for i in player.queue] == [
+            "01.flac",
+            "02.flac",
+            "03.flac",
+            "04.flac",
+        ]
+        await player.move(3, 0)
+        await player.remove(2)
+        names = [Path(i.uri).name for i in player.queue]
+        assert names == ["04.flac", "01.flac", "03.flac"]
+        mpv_names = [Path(e["filename"]).name for e in player._mpv().get("playlist")]
+        assert mpv_names == names  # the same entries in the same order in mpv
+        await player.play(1)
+        for _ in range(100):
+            if player.state().state == "playing" and (player.state().position or 0) > 0.2:
+                break
+            await asyncio.sleep(0.02)
+        assert player.state().index == 1
+        await engine.queue_add(str(paths[1]), after_current=True)  # plays next
+        names = [Path(i.uri).name for i in player.queue]
+        assert names == ["04.flac", "01.flac", "02.flac", "03.flac"]
+        await player.seek(0.5, relative=False)
+        await player.next()  # skipped: ended by the user early
+        for _ in range(100):
+            if player.state().index == 2:
+                break
+            await asyncio.sleep(0.02)
+        assert player.state().index == 2
+        await player.clear()
+        assert player.queue == ()
+        await asyncio.sleep(0.1)
+        history = await plays(engine)
+    assert history[0] == (str(paths[0]), False, True)
+
+
+async def test_a_played_show_is_recorded_as_completed(
+    player_engine: Engine, tmp_path: Path
+) -> None:
+    paths = cut(sweep(3.0), tmp_path, "FLAC", ".flac", [RATE, 2 * RATE])
+    added = await player_engine.queue_add(str(tmp_path), play=True)
+    assert [i.title for i in added] == ["01", "02", "03"]
+    await asyncio.wait_for(player_engine.player.wait_until_idle(), 30)
+    await asyncio.sleep(0.1)
+    assert await plays(player_engine) == [(str(p), True, False) for p in paths]
+
+
+async def test_a_recording_streams_from_the_archive(
+    player_engine: Engine, settings: Settings, fake_archive: FakeArchive
+) -> None:
+    items = await player_engine.queue_add("sci2007-07-28.Schoeps")
+    assert len(items) == 24 and items[0].uri.startswith(fake_archive.url)
+    player = player_engine.player
+    for _ in range(len(items) - 2):
+        await player.remove(2)  # keep two tracks
+    await player.play(0)
+    await asyncio.wait_for(player.wait_until_idle(), 30)
+    await player_engine.close()
+    samples, _ = sf.read(settings.data_dir / "out.wav", dtype="int16")
+    assert len(samples) == pytest.approx(2 * RATE, abs=RATE // 10)  # two 1-second tracks
+    served = [r.path for r in fake_archive.requests if r.path.startswith("/serve/")]
+    assert any(p.endswith("d1t01.flac") for p in served)
+
+
+async def test_without_libmpv_playback_says_what_to_install(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "mpv", None)  # as if libmpv were not installed
+    async with Engine(settings) as engine:
+        with pytest.raises(PlaybackUnavailable, match="libmpv2"):
+            await engine.queue_add("sci2007-07-28.Schoeps")
+        assert (await engine.search_concerts("Schoeps")).concerts  # the rest still works
+
+
+async def test_a_bad_mpv_option_is_named(settings: Settings, tmp_path: Path) -> None:
+    path = cut(sweep(1.0), tmp_path, "FLAC", ".flac", [])[0]
+    options = (("ao", "null"), ("no-such-option", "1"))
+    async with Engine(replace(settings, mpv_options=options)) as engine:
+        with pytest.raises(ConfigError, match=r"player\.mpv\.no-such-option"):
+            await engine.queue_add(str(path))
