@@ -32,7 +32,7 @@ from engine.events import ArchiveStatusChanged, CatalogChanged, Event, EventBus
 from engine.library import files
 from engine.library import repository as repo
 from engine.library.database import Database
-from engine.library.scanner import scan, walk
+from engine.library.scanner import layout_tags, scan, walk
 from engine.library.tags import TagError, read_tags
 from engine.models import (
     Artist,
@@ -50,6 +50,7 @@ from engine.models import (
     ScanResult,
     SourceKind,
 )
+from engine.playback import resume
 from engine.playback.backend import MpvBackend
 from engine.playback.player import Player
 
@@ -443,6 +444,16 @@ class Engine:
             )
         return self._player
 
+    async def saved_queue(self) -> tuple[tuple[QueueItem, ...], int | None, float]:
+        """The queue as the last run left it, its current entry and the seconds into it;
+        read from the database, without starting mpv."""
+        items, index, seconds, _volume = await self._database.run(resume.load)
+        return tuple(items), index, seconds
+
+    async def restore_playback(self) -> bool:
+        """Bring back the queue of the last run, paused where it stopped."""
+        return await self.player.restore()
+
     async def queue_add(
         self, target: str, *, after_current: bool = False, play: bool = False
     ) -> tuple[QueueItem, ...]:
@@ -503,6 +514,7 @@ def _file_item(path: str) -> QueueItem:
         tags = read_tags(Path(path))
     except TagError:
         return QueueItem(uri=path, title=Path(path).stem)
+    tags = layout_tags(path, str(Path(path).parent), tags)  # "01 Title.flac" without tags
     return QueueItem(
         uri=path,
         title=tags.title or Path(path).stem,

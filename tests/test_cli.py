@@ -245,3 +245,83 @@ def test_download_survives_sigkill_and_resumes(tmp_path: Path, isolated_home: Pa
         assert served_md5 == expected  # and the manager checked the same md5 before landing
     finally:
         archive.stop()
+
+
+# --- playback -------------------------------------------------------------------------------
+
+
+def _sweep_folder(folder: Path, tracks: int = 3, seconds: float = 2.0) -> None:
+    import numpy as np
+    import soundfile as sf
+
+    folder.mkdir(parents=True)
+    rate = 44100
+    t = np.arange(int(rate * seconds * tracks)) / rate
+    signal = (0.3 * np.sin(2 * np.pi * (200 + 50 * t) * t)).astype(np.float32)
+    for n, part in enumerate(np.array_split(signal, tracks), 1):
+        sf.write(folder / f"{n:02d} Part {n}.flac", part, rate, subtype="PCM_16")
+
+
+def test_play_runs_the_queue_to_the_end_and_queue_shows_it(
+    tmp_path: Path, isolated_home: Path, fake_archive: FakeArchive
+) -> None:
+    music = tmp_path / "show"
+    _sweep_folder(music)
+    env = {
+        **os.environ,
+        "HOME": str(isolated_home),
+        "LIVESET_DATA_DIR": str(tmp_path / "data"),
+        "LIVESET_ARCHIVE_URL": fake_archive.url,
+        "LIVESET_MPV_OPTIONS": f"ao=pcm,ao-pcm-file={tmp_path / 'out.wav'}",
+    }
+    played = subprocess.run(
+        [sys.executable, "-m", "tui", "play", str(music)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+    assert played.returncode == 0, played.stderr
+    assert [line.split(" - ")[1].split(" (")[0] for line in played.stdout.splitlines()] == [
+        "Part 1",
+        "Part 2",
+        "Part 3",
+    ]
+    listed = subprocess.run(
+        [sys.executable, "-m", "tui", "queue", "--json"], env=env, capture_output=True, text=True
+    )
+    data = json.loads(listed.stdout)
+    assert [i["title"] for i in data["queue"]] == ["Part 1", "Part 2", "Part 3"]
+
+
+def test_ctrl_c_stops_playback_and_keeps_the_place(tmp_path: Path, isolated_home: Path) -> None:
+    import signal
+    import time
+
+    music = tmp_path / "show"
+    _sweep_folder(music, tracks=2, seconds=20.0)
+    env = {
+        **os.environ,
+        "HOME": str(isolated_home),
+        "LIVESET_DATA_DIR": str(tmp_path / "data"),
+        "LIVESET_MPV_OPTIONS": "ao=null",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tui", "play", str(music)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(3.0)
+    process.send_signal(signal.SIGINT)
+    _out, err = process.communicate(timeout=30)
+    assert process.returncode == 130, err
+    assert "Traceback" not in err
+    listed = subprocess.run(
+        [sys.executable, "-m", "tui", "queue", "--json"], env=env, capture_output=True, text=True
+    )
+    data = json.loads(listed.stdout)
+    assert data["current"] == 0
+    assert 0.5 < data["seconds"] < 20

@@ -219,3 +219,30 @@ async def test_a_bad_mpv_option_is_named(settings: Settings, tmp_path: Path) -> 
     async with Engine(replace(settings, mpv_options=options)) as engine:
         with pytest.raises(ConfigError, match=r"player\.mpv\.no-such-option"):
             await engine.queue_add(str(path))
+
+
+async def test_the_queue_and_position_come_back_paused_after_a_restart(
+    settings: Settings, tmp_path: Path
+) -> None:
+    cut(sweep(9.0), tmp_path, "FLAC", ".flac", [3 * RATE, 6 * RATE])
+    options = (("ao", "null"), *PCM_OPTIONS.items())
+    configured = replace(settings, mpv_options=options)
+    async with Engine(configured) as engine:
+        await engine.queue_add(str(tmp_path))
+        await engine.player.play(1, start=1.5)
+        await engine.player.pause()
+        for _ in range(100):
+            if engine.player.state().state == "paused":
+                break
+            await asyncio.sleep(0.02)
+    async with Engine(configured) as engine:
+        assert await engine.restore_playback()
+        player = engine.player
+        assert [Path(i.uri).name for i in player.queue] == ["01.flac", "02.flac", "03.flac"]
+        for _ in range(200):
+            if player.state().position is not None and player.state().state == "paused":
+                break
+            await asyncio.sleep(0.02)
+        state = player.state()
+        assert (state.state, state.index) == ("paused", 1)
+        assert state.position == pytest.approx(1.5, abs=0.25)

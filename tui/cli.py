@@ -21,6 +21,7 @@ from engine import (
     DownloadState,
     Engine,
     EngineError,
+    NowPlayingChanged,
     Recording,
     Settings,
     __version__,
@@ -113,6 +114,17 @@ def build_parser() -> argparse.ArgumentParser:
     downloads = sub.add_parser("downloads", parents=[common], help="the download queue")
     downloads.add_argument("--state", choices=[s.value for s in DownloadState], action="append")
     downloads.add_argument("--json", action="store_true")
+
+    play = sub.add_parser(
+        "play",
+        parents=[common],
+        help="play a recording, a folder or a file (in the foreground until Ctrl-C)",
+    )
+    play.add_argument("target", help="an archive identifier, a folder or an audio file")
+    play.add_argument("--next", action="store_true", help="after the playing track, not at the end")
+
+    queue = sub.add_parser("queue", parents=[common], help="the play queue as last left")
+    queue.add_argument("--json", action="store_true")
 
     library = sub.add_parser("library", parents=[common], help="the music on disk")
     library_sub = library.add_subparsers(dest="library_command", metavar="ACTION", required=True)
@@ -470,6 +482,52 @@ async def cmd_library(engine: Engine, args: argparse.Namespace) -> int:
     return 0
 
 
+async def cmd_play(engine: Engine, args: argparse.Namespace) -> int:
+    await engine.restore_playback()
+    player = engine.player
+    events = engine.events()
+    added = await engine.queue_add(args.target, after_current=args.next, play=not args.next)
+    print(f"queued {len(added)} tracks", file=sys.stderr)
+    if args.next and player.state().state != "playing":
+        await player.play()
+
+    async def announce() -> None:
+        async for event in events:
+            if isinstance(event, NowPlayingChanged):
+                item = event.item
+                print(f"{event.index + 1}. {item.artist} - {item.title} ({clock(item.duration)})")
+
+    announcer = asyncio.create_task(announce())
+    try:
+        await player.wait_until_idle()
+    finally:
+        announcer.cancel()
+    return 0
+
+
+async def cmd_queue(engine: Engine, args: argparse.Namespace) -> int:
+    items, current, seconds = await engine.saved_queue()
+    if args.json:
+        _print_json({"current": current, "seconds": seconds, "queue": [to_data(i) for i in items]})
+        return 0
+    if not items:
+        print("the queue is empty")
+        return 0
+    rows = [
+        [
+            ">" if n == current else "",
+            str(n + 1),
+            i.artist,
+            i.title,
+            clock(i.duration),
+            "stream" if i.uri.startswith(("http://", "https://")) else "disk",
+        ]
+        for n, i in enumerate(items)
+    ]
+    print(table(["", "#", "artist", "title", "length", "from"], rows, keep=(0, 1, 4, 5)))
+    return 0
+
+
 COMMANDS: dict[str, Callable[[Engine, argparse.Namespace], Coroutine[Any, Any, int]]] = {
     "search": cmd_search,
     "concert": cmd_concert,
@@ -478,6 +536,8 @@ COMMANDS: dict[str, Callable[[Engine, argparse.Namespace], Coroutine[Any, Any, i
     "download": cmd_download,
     "downloads": cmd_downloads,
     "library": cmd_library,
+    "play": cmd_play,
+    "queue": cmd_queue,
 }
 
 

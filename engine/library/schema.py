@@ -270,3 +270,31 @@ class PlaylistItemRow(Base):
     path: Mapped[str] = mapped_column(Text, default="")
 
     playlist: Mapped[PlaylistRow] = relationship(back_populates="items")
+
+
+class QueueEntryRow(Base):
+    """The play queue as it was last, so the next start continues where this one stopped."""
+
+    __tablename__ = "play_queue"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, index=True)
+    uri: Mapped[str] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(Text, default="")
+    artist: Mapped[str] = mapped_column(Text, default="")
+    album: Mapped[str] = mapped_column(Text, default="")
+    identifier: Mapped[str] = mapped_column(String(255), default="")
+    file_name: Mapped[str] = mapped_column(Text, default="")
+    duration: Mapped[float | None] = mapped_column(Float)
+
+
+class PlayerResumeRow(Base):
+    """Where playback stood: the queue entry and the seconds into it (one row)."""
+
+    __tablename__ = "player_resume"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    queue_index: Mapped[int | None] = mapped_column(Integer)
+    seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    volume: Mapped[float] = mapped_column(Float, default=100.0)
+    updated_at: Mapped[float] = mapped_column(Float)

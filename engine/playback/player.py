@@ -11,14 +11,16 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from engine.events import NowPlayingChanged, PlayerStateChanged, PositionChanged, QueueChanged
 from engine.library.schema import PlayRow
 from engine.models import PlayerState, QueueItem
+from engine.playback import resume
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping, Sequence
+    from collections.abc import Callable, Coroutine, Mapping, Sequence
 
     from engine.events import Event
     from engine.library.database import Database
@@ -28,6 +30,8 @@ log = logging.getLogger(__name__)
 
 #: A track ended by the user before this share of it counts as skipped.
 SKIP_BEFORE = 0.9
+#: Seconds between saves of the resume point while playing.
+SAVE_EVERY = 5.0
 
 
 @dataclass
@@ -56,6 +60,7 @@ class Player:
         self._backend: MpvBackend | None = None
         self._queue: list[QueueItem] = []
         self._entries: list[int] = []  # mpv's playlist entry id of each queue entry
+        self._wanted: int | None = None  # the entry play() asked for, until it starts
         self._index: int | None = None
         self._paused = False
         self._idle = True
@@ -65,6 +70,7 @@ class Player:
         self._muted = False
         self._current: _Current | None = None
         self._last_position_sent = 0.0
+        self._last_saved = 0.0
         self._idle_event = asyncio.Event()
         self._idle_event.set()
         self._pending: set[asyncio.Task[None]] = set()
@@ -82,7 +88,10 @@ class Player:
         return self._backend
 
     async def close(self) -> None:
+        """Save where playback stands, then stop mpv."""
         if self._backend is not None:
+            if self._queue:
+                self._save_point()
             backend, self._backend = self._backend, None
             await backend.terminate()
         if self._pending:
@@ -126,7 +135,7 @@ class Player:
                 mpv.command("playlist-move", len(self._queue), position)
                 self._queue.insert(position, item)
                 self._entries.insert(position, entry)
-        self._publish(QueueChanged(len(self._queue)))
+        self._queue_changed()
         return first
 
     async def remove(self, index: int) -> None:
@@ -136,7 +145,7 @@ class Player:
         del self._entries[index]
         if self._index is not None and index < self._index:
             self._index -= 1
-        self._publish(QueueChanged(len(self._queue)))
+        self._queue_changed()
 
     async def move(self, source: int, target: int) -> None:
         """Move the entry at ``source`` so that it ends up at index ``target``."""
@@ -156,14 +165,44 @@ class Player:
                 self._index -= 1
             elif target <= self._index < source:
                 self._index += 1
-        self._publish(QueueChanged(len(self._queue)))
+        self._queue_changed()
 
     async def clear(self) -> None:
         self._mpv().command("stop")
         self._queue.clear()
         self._entries.clear()
         self._index = None
-        self._publish(QueueChanged(0))
+        self._queue_changed()
+
+    def _queue_changed(self) -> None:
+        self._publish(QueueChanged(len(self._queue)))
+        items = list(self._queue)
+        self._background(self._database.run(partial(resume.save_queue, items=items)))
+
+    def _save_point(self) -> None:
+        self._last_saved = time.monotonic()
+        index, seconds, volume = self._index, self._position or 0.0, self._volume
+        self._background(
+            self._database.run(
+                partial(resume.save_point, index=index, seconds=seconds, volume=volume)
+            )
+        )
+
+    def _background(self, work: Coroutine[Any, Any, Any]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
+
+    async def restore(self) -> bool:
+        """Load the saved queue, paused where it stopped; False when nothing was saved."""
+        items, index, seconds, volume = await self._database.run(resume.load)
+        if not items:
+            return False
+        await self.add(items)
+        await self.set_volume(volume)
+        if index is not None:
+            await self.play(index, start=seconds, paused=True)
+        return True
 
     def _check(self, index: int) -> None:
         if not 0 <= index < len(self._queue):
@@ -171,25 +210,30 @@ class Player:
 
     # --- transport -----------------------------------------------------------------------
 
-    async def play(self, index: int | None = None, *, start: float | None = None) -> None:
-        """Play the entry at ``index`` (from ``start`` seconds), or go on where it stopped."""
+    async def play(
+        self, index: int | None = None, *, start: float | None = None, paused: bool = False
+    ) -> None:
+        """Play the entry at ``index`` (from ``start`` seconds), or go on where it stopped;
+        ``paused`` loads it and waits there."""
         mpv = self._mpv()
         if index is None and not self._idle:
-            mpv.set("pause", False)
+            mpv.set("pause", paused)
             return
         index = index if index is not None else (self._index or 0)
         self._check(index)
         self._idle_event.clear()
+        mpv.set("pause", paused)
+        # A fresh idle mpv (0.35) may start the first entry by itself just after this: the
+        # start-file handler puts it back on the entry asked for.
+        self._wanted = self._entries[index]
+        mpv.set("playlist-pos", index)
         if start:
-            mpv.command("playlist-play-index", index)
             await self._wait_loaded()
-            mpv.command("seek", start, "absolute")
-        else:
-            mpv.command("playlist-play-index", index)
-        mpv.set("pause", False)
+            mpv.command("seek", start, "absolute+exact")
+            self._position = start
 
     async def _wait_loaded(self) -> None:
-        for _ in range(200):
+        for _ in range(500):
             if self._duration is not None and not self._idle:
                 return
             await asyncio.sleep(0.01)
@@ -240,11 +284,15 @@ class Player:
             if now - self._last_position_sent >= self._position_interval:
                 self._last_position_sent = now
                 self._publish(PositionChanged(self._position, self._duration))
+            if now - self._last_saved >= SAVE_EVERY:
+                self._save_point()
         elif name == "duration":
             self._duration = float(value) if value is not None else None
         elif name == "pause":
             self._paused = bool(value)
             self._publish(PlayerStateChanged(self.state()))
+            if self._paused and self._queue:
+                self._save_point()
         elif name == "playlist-pos":
             index = int(value) if value is not None and int(value) >= 0 else None
             if index != self._index:
@@ -263,6 +311,11 @@ class Player:
         kind = event.get("event")
         entry = event.get("playlist_entry_id")
         if kind == "start-file" and entry in self._entries:
+            if self._wanted is not None and entry != self._wanted:
+                if self._wanted in self._entries and self._backend is not None:
+                    self._backend.set("playlist-pos", self._entries.index(self._wanted))
+                return
+            self._wanted = None
             index = self._entries.index(entry)
             item = self._queue[index]
             self._current = _Current(entry, item, time.time())
@@ -293,8 +346,4 @@ class Player:
             "completed": completed,
             "skipped": skipped,
         }
-        task = asyncio.get_running_loop().create_task(
-            self._database.run(lambda s: s.add(PlayRow(**row)))
-        )
-        self._pending.add(task)
-        task.add_done_callback(self._pending.discard)
+        self._background(self._database.run(lambda s: s.add(PlayRow(**row))))
