@@ -55,6 +55,7 @@ class Settings:
     keep_free: int = 512 * 1024 * 1024
     library_folders: tuple[Path, ...] = ()
     mpv_options: tuple[tuple[str, str], ...] = ()
+    replaygain: str = "album"
 
     @property
     def database_path(self) -> Path | None:
@@ -150,6 +151,15 @@ def _mpv_options(key: str, value: object) -> tuple[tuple[str, str], ...]:
     return tuple(options)
 
 
+def _choice(*allowed: str) -> Callable[[str, object], str]:
+    def parse(key: str, value: object) -> str:
+        if value not in allowed:
+            raise ConfigError(key, value, "one of " + ", ".join(allowed))
+        return str(value)
+
+    return parse
+
+
 def _formats(key: str, value: object) -> tuple[str, ...]:
     items = [v.strip() for v in value.split(",")] if isinstance(value, str) else value
     allowed = "a list of: " + ", ".join(KNOWN_FORMATS)
@@ -197,6 +207,9 @@ _OPTIONS = (
     _Option("keep_free", "downloads.keep_free", "LIVESET_KEEP_FREE", _size),
     _Option("library_folders", "library.folders", "LIVESET_LIBRARY_FOLDERS", _paths),
     _Option("mpv_options", "player.mpv", "LIVESET_MPV_OPTIONS", _mpv_options),
+    _Option(
+        "replaygain", "player.replaygain", "LIVESET_REPLAYGAIN", _choice("album", "track", "off")
+    ),
 )
 _BY_KEY = {o.key: o for o in _OPTIONS}
 _BY_FIELD = {o.field: o for o in _OPTIONS}

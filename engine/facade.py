@@ -439,9 +439,10 @@ class Engine:
     def player(self) -> Player:
         """The player, made on first use; raises ``PlaybackUnavailable`` without libmpv."""
         if self._player is None:
-            self._player = Player(
-                self._database, self._bus.publish, MpvBackend, dict(self.settings.mpv_options)
-            )
+            gain = self.settings.replaygain
+            options = {"replaygain": "no" if gain == "off" else gain}
+            options.update(self.settings.mpv_options)  # the config's [player.mpv] has the last word
+            self._player = Player(self._database, self._bus.publish, MpvBackend, options)
         return self._player
 
     async def saved_queue(self) -> tuple[tuple[QueueItem, ...], int | None, float]:

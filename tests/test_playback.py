@@ -246,3 +246,27 @@ async def test_the_queue_and_position_come_back_paused_after_a_restart(
         state = player.state()
         assert (state.state, state.index) == ("paused", 1)
         assert state.position == pytest.approx(1.5, abs=0.25)
+
+
+@pytest.mark.parametrize(("mode", "scale"), [("off", 1.0), ("track", 0.5), ("album", 0.25)])
+async def test_replaygain_from_the_tags(
+    settings: Settings, tmp_path: Path, mode: str, scale: float
+) -> None:
+    from engine.library.tags import write_tags
+
+    (path,) = cut(sweep(1.0), tmp_path, "FLAC", ".flac", [])
+    gains = {
+        "replaygain_track_gain": "-6.02 dB",
+        "replaygain_track_peak": "0.4",
+        "replaygain_album_gain": "-12.04 dB",
+        "replaygain_album_peak": "0.4",
+    }
+    write_tags(path, gains)  # mpv reads a gain only together with its peak
+    pcm = tmp_path / "out.wav"
+    options = (("ao", "pcm"), ("ao-pcm-file", str(pcm)), *PCM_OPTIONS.items())
+    async with Engine(replace(settings, mpv_options=options, replaygain=mode)) as engine:
+        await engine.queue_add(str(path), play=True)
+        await asyncio.wait_for(engine.player.wait_until_idle(), 30)
+    played, _ = sf.read(pcm, dtype="int16")
+    peak = np.abs(played).max() / np.abs(sweep(1.0)).max()
+    assert peak == pytest.approx(scale, rel=0.05)
