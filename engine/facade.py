@@ -467,6 +467,15 @@ class Engine:
             await player.play(first)
         return items
 
+    async def queue_concert(
+        self, artist: str, date: str, *, after_current: bool = False, play: bool = False
+    ) -> tuple[QueueItem, ...]:
+        """Queue a whole concert: its best recording."""
+        best = (await self.concert(artist, date)).best
+        if best is None:
+            raise NotFoundError(f"no recordings of {artist} on {date}")
+        return await self.queue_add(best.identifier, after_current=after_current, play=play)
+
     async def _queue_items(self, target: str) -> tuple[QueueItem, ...]:
         path = await asyncio.to_thread(lambda: Path(target).expanduser())
         if await asyncio.to_thread(path.is_dir):

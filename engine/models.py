@@ -369,6 +369,8 @@ class PlayerState:
     duration: float | None
     volume: float
     muted: bool
+    repeat: str = "off"
+    """``off``, ``one`` or ``all``."""
 
 
 def to_data(value: Any) -> Any:

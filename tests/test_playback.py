@@ -133,7 +133,7 @@ async def plays(engine: Engine) -> list[tuple[str, bool, bool]]:
 
 
 async def test_queue_operations_keep_mpv_in_step(settings: Settings, tmp_path: Path) -> None:
-    paths = cut(sweep(4.0), tmp_path, "FLAC", ".flac", [RATE, 2 * RATE, 3 * RATE])
+    paths = cut(sweep(12.0), tmp_path, "FLAC", ".flac", [3 * RATE, 6 * RATE, 9 * RATE])
     options = (("ao", "null"), *PCM_OPTIONS.items())
     async with Engine(replace(settings, mpv_options=options)) as engine:
         player = engine.player
@@ -162,6 +162,11 @@ async def test_queue_operations_keep_mpv_in_step(settings: Settings, tmp_path: P
         names = [Path(i.uri).name for i in player.queue]
         assert names == ["04.flac", "01.flac", "02.flac", "03.flac"]
         await player.seek(0.5, relative=False)
+        await asyncio.sleep(0.1)
+        assert 0.45 <= (player.state().position or 0) < 0.9
+        await player.seek(-0.3)  # relative
+        await asyncio.sleep(0.05)
+        assert 0.15 <= (player.state().position or 0) < 0.6
         await player.next()  # skipped: ended by the user early
         for _ in range(100):
             if player.state().index == 2:
@@ -270,3 +275,42 @@ async def test_replaygain_from_the_tags(
     played, _ = sf.read(pcm, dtype="int16")
     peak = np.abs(played).max() / np.abs(sweep(1.0)).max()
     assert peak == pytest.approx(scale, rel=0.05)
+
+
+async def test_repeat_all_goes_round_and_shuffle_keeps_sets_together(
+    settings: Settings, tmp_path: Path
+) -> None:
+    from engine.library.tags import write_tags
+
+    for album in ("A", "B", "C"):
+        folder = tmp_path / album
+        folder.mkdir()
+        for path in cut(sweep(1.5), folder, "FLAC", ".flac", [RATE // 2, RATE]):
+            write_tags(path, {"album": album, "title": f"{album}{path.stem}"})
+    pcm = tmp_path / "out.wav"
+    options = (("ao", "pcm"), ("ao-pcm-file", str(pcm)), *PCM_OPTIONS.items())
+    async with Engine(replace(settings, mpv_options=options)) as engine:
+        player = engine.player
+        for album in ("A", "B", "C"):
+            await engine.queue_add(str(tmp_path / album))
+        await player.shuffle(keep_sets=True, seed=3)
+        titles = [i.title for i in player.queue]
+        assert sorted(titles) == sorted(f"{a}0{n}" for a in "ABC" for n in (1, 2, 3))
+        assert titles != [f"{a}0{n}" for a in "ABC" for n in (1, 2, 3)]  # seed 3 moves sets
+        for start in range(0, 9, 3):  # each set together and in order
+            album = titles[start][0]
+            assert titles[start : start + 3] == [f"{album}01", f"{album}02", f"{album}03"]
+        mpv_files = [Path(e["filename"]) for e in player._mpv().get("playlist")]
+        assert [f"{p.parent.name}{p.stem}" for p in mpv_files] == titles
+
+        events = engine.events()
+        await player.set_repeat("all")
+        await player.play(7)
+        seen: list[int] = []
+        async for event in events:
+            if isinstance(event, NowPlayingChanged):
+                seen.append(event.index)
+                if len(seen) == 4:
+                    break
+        await player.set_repeat("off")
+        assert seen == [7, 8, 0, 1]  # past the end and round again

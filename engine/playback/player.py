@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 import time
 from dataclasses import dataclass
 from functools import partial
@@ -61,6 +62,7 @@ class Player:
         self._queue: list[QueueItem] = []
         self._entries: list[int] = []  # mpv's playlist entry id of each queue entry
         self._wanted: int | None = None  # the entry play() asked for, until it starts
+        self._repeat = "off"
         self._index: int | None = None
         self._paused = False
         self._idle = True
@@ -110,6 +112,7 @@ class Player:
             name = "paused" if self._paused else "playing"
         return PlayerState(
             state=name,
+            repeat=self._repeat,
             index=self._index,
             position=self._position,
             duration=self._duration,
@@ -166,6 +169,34 @@ class Player:
             elif target <= self._index < source:
                 self._index += 1
         self._queue_changed()
+
+    async def set_repeat(self, mode: str) -> None:
+        """``off``, ``one`` (the track again and again) or ``all`` (the queue over again)."""
+        if mode not in ("off", "one", "all"):
+            raise ValueError(f"repeat is off, one or all, not {mode!r}")
+        mpv = self._mpv()
+        mpv.set("loop-file", "inf" if mode == "one" else "no")
+        mpv.set("loop-playlist", "inf" if mode == "all" else "no")
+        self._repeat = mode
+        self._publish(PlayerStateChanged(self.state()))
+
+    async def shuffle(self, *, keep_sets: bool = True, seed: int | None = None) -> None:
+        """Shuffle what comes after the playing entry. With ``keep_sets`` the tracks of one set
+        of one recording stay together and in order, so a show's segues survive."""
+        start = (self._index + 1) if self._index is not None and not self._idle else 0
+        rest = list(range(start, len(self._queue)))
+        groups: dict[tuple[str, str], list[int]] = {}
+        for position in rest:
+            item = self._queue[position]
+            key = (item.identifier or item.album, item.album) if keep_sets else (str(position), "")
+            groups.setdefault(key, []).append(position)
+        order = list(groups.values())
+        random.Random(seed).shuffle(order)
+        wanted = [self._entries[p] for group in order for p in group]
+        for target, entry in enumerate(wanted, start):
+            source = self._entries.index(entry)
+            if source != target:
+                await self.move(source, target)
 
     async def clear(self) -> None:
         self._mpv().command("stop")
