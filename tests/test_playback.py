@@ -314,3 +314,30 @@ async def test_repeat_all_goes_round_and_shuffle_keeps_sets_together(
                     break
         await player.set_repeat("off")
         assert seen == [7, 8, 0, 1]  # past the end and round again
+
+
+async def test_volume_mute_and_position_events_a_few_times_a_second(
+    settings: Settings, tmp_path: Path
+) -> None:
+    from engine.events import PositionChanged
+
+    (path,) = cut(sweep(3.0), tmp_path, "FLAC", ".flac", [])
+    async with Engine(replace(settings, mpv_options=(("ao", "null"),))) as engine:
+        player = engine.player
+        events = engine.events()
+        await engine.queue_add(str(path), play=True)
+        await player.set_volume(40)
+        await player.set_muted(True)
+        positions: list[float] = []
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        async for event in events:
+            if isinstance(event, PositionChanged):
+                positions.append(loop.time())
+            if loop.time() - started > 1.5:
+                break
+        state = player.state()
+        assert (state.volume, state.muted) == (40.0, True)
+        # mpv reports the position many times a second; the engine passes on 4 at most.
+        assert 2 <= len(positions) <= 1.5 / 0.25 + 2
+        assert all(b - a >= 0.2 for a, b in itertools.pairwise(positions))
