@@ -325,12 +325,14 @@ class Engine:
             raise EngineError("the engine is not started")
         return self._downloads
 
-    async def run_downloads(self) -> None:
+    async def run_downloads(self) -> bool:
         """Start working through the download queue in the background (files left running by
-        a liveset that stopped are resumed). Until this is called the queue only records."""
+        a liveset that stopped are resumed). Until this is called the queue only records.
+        False when another liveset process on this data dir already runs the queue."""
         if not self._downloads_running:
-            await self._queue.start()
-            self._downloads_running = True
+            lock = self.settings.data_dir / "downloads.lock"
+            self._downloads_running = await self._queue.start(lock)
+        return self._downloads_running
 
     async def download(
         self,

@@ -385,3 +385,18 @@ async def test_never_more_files_at_once_than_configured(
         done = await finished(engine, SCI)
     assert {d.state for d in done} == {DownloadState.DONE}
     assert fake_archive.max_in_flight == 2
+
+
+async def test_one_process_runs_the_queue_the_other_waits_for_it(settings: Settings) -> None:
+    """The app and a `download --wait` on one data dir: one runs the queue, both see it done."""
+    async with Engine(settings, backoff_base=0.01) as runner:
+        assert await runner.run_downloads()
+        async with Engine(settings, backoff_base=0.01) as other:
+            assert not await other.run_downloads()
+            await other.download(SCI, tracks=[1, 2])
+            done = await finished(other, SCI)
+            assert {d.state for d in done} == {DownloadState.DONE}
+        async with Engine(settings, backoff_base=0.01) as later:
+            assert not await later.run_downloads()
+    async with Engine(settings, backoff_base=0.01) as after:
+        assert await after.run_downloads()  # the lock went with the first engine

@@ -399,7 +399,11 @@ async def cmd_download(engine: Engine, args: argparse.Namespace) -> int:
             "open, or now with --wait"
         )
         return 0
-    await engine.run_downloads()
+    if not await engine.run_downloads():
+        print(
+            "liveset: another liveset is running the download queue; waiting for it",
+            file=sys.stderr,
+        )
     waiting = asyncio.create_task(engine.wait_downloads(args.identifier))
     live = sys.stderr.isatty()
     reported: set[int] = set()

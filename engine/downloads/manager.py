@@ -20,7 +20,7 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import aiofiles
 import httpx
@@ -53,6 +53,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CHUNK = 4 << 20
+QUEUE_POLL_SECONDS = 2.0
 WRITE_QUEUE = 4  # blocks of CHUNK bytes waiting to be written, at most
 FLUSH_SECONDS = 0.25
 #: Metadata fields that name servers: they change, so they are not kept beside the audio.
@@ -169,10 +170,18 @@ class DownloadManager:
         self._progress_dirty = False
         self._background: list[asyncio.Task[None]] = []
         self._closing = False
+        self._lock: IO[bytes] | None = None
 
     # --- lifecycle -----------------------------------------------------------------------
 
-    async def start(self) -> None:
+    async def start(self, lock_path: Path | None = None) -> bool:
+        """Run the queue in the background; False when another liveset process runs it (it
+        holds ``lock_path``): two runners would download the same files into the same parts."""
+        if lock_path is not None:
+            self._lock = await asyncio.to_thread(_take_lock, lock_path)
+            if self._lock is None:
+                log.info("downloads: another liveset process is running the queue")
+                return False
         requeued = await self._database.run(store.requeue_interrupted)
         if requeued:
             log.info("downloads: %d interrupted file(s) queued again", requeued)
@@ -181,10 +190,14 @@ class DownloadManager:
             asyncio.create_task(self._report_progress(), name="downloads-progress"),
         ]
         self._wake.set()
+        return True
 
     async def close(self) -> None:
         """Stop running files; they stay queued (with their parts) for the next start."""
         self._closing = True
+        if self._lock is not None:
+            self._lock.close()  # closing the file lets go of the lock
+            self._lock = None
         for task in self._background:
             task.cancel()
         running = list(self._tasks.items())
@@ -463,7 +476,10 @@ class DownloadManager:
 
     async def _schedule(self) -> None:
         while True:
-            await self._wake.wait()
+            # Woken by this process; every few seconds it also looks for files another
+            # liveset process (`liveset download` while the app runs) has queued.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), QUEUE_POLL_SECONDS)
             self._wake.clear()
             room = self._concurrency - len(self._network)
             if room <= 0:
@@ -747,6 +763,20 @@ async def _write_blocks(
                 os.posix_fadvise, handle.fileno(), at, len(block), os.POSIX_FADV_DONTNEED
             )
         at += len(block)
+
+
+def _take_lock(path: Path) -> IO[bytes] | None:
+    """An exclusive lock on ``path`` held while the file stays open; None when taken."""
+    import fcntl
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = open(path, "ab")  # noqa: SIM115 - held open for as long as the queue runs
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        return None
+    return handle
 
 
 def _file_size(path: Path) -> int:

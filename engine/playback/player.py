@@ -353,11 +353,19 @@ class Player:
             self._position = 0.0
             self._publish(NowPlayingChanged(item, index))
         elif kind == "end-file":
+            # mpv may fold a quick False-True flip of idle-active into no change at all (a
+            # short file through ao=pcm): ask it shortly after each file ends.
+            asyncio.get_running_loop().call_later(0.05, self._check_idle)
             current = self._current
             if current is not None and current.entry == entry:
                 self._current = None
                 self._record_play(current, str(event.get("reason", "")))
             self._duration = None
+
+    def _check_idle(self) -> None:
+        if self._backend is not None and self._backend.get("idle-active"):
+            self._idle = True
+            self._idle_event.set()
 
     def _record_play(self, current: _Current, reason: str) -> None:
         duration = current.item.duration or self._duration
