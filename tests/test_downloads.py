@@ -245,11 +245,13 @@ async def test_progress_events_are_coalesced(running: Engine, fake_archive: Fake
     fake_archive.add_fault("slow", "/serve/", times=3, delay=0.01)
     events = running.events()
     progress: list[float] = []
+    identifiers: set[str] = set()
 
     async def collect() -> None:
         async for event in events:
             if isinstance(event, DownloadProgress):
                 progress.append(time.monotonic())
+                identifiers.update(f.identifier for f in event.files)
 
     collector = asyncio.create_task(collect())
     await asyncio.sleep(0)
@@ -259,6 +261,7 @@ async def test_progress_events_are_coalesced(running: Engine, fake_archive: Fake
     elapsed = time.monotonic() - started
     collector.cancel()
     assert progress, "no progress events while downloading"
+    assert identifiers == {SCI}
     # Three files moving all the time, yet at most one event per interval (0.25 s).
     assert len(progress) <= elapsed / 0.25 + 2
     gaps = [b - a for a, b in itertools.pairwise(progress)]

@@ -83,6 +83,16 @@ def retry_after_seconds(value: str | None, now: float | None = None) -> float | 
     return max(0.0, when.timestamp() - (now if now is not None else time.time()))
 
 
+def backoff_delay(attempt: int, retry_after: float | None, *, base: float, cap: float) -> float:
+    """Seconds to wait before retry ``attempt`` (0 for the first): exponential with jitter,
+    and at least what the server's ``Retry-After`` asked for (up to a minute or ``cap``)."""
+    backoff = min(cap, base * 2.0**attempt)
+    backoff *= 0.75 + random.random() / 2  # jitter keeps many clients from retrying in step
+    if retry_after is not None:
+        return min(max(retry_after, backoff), max(cap, 60.0))
+    return backoff
+
+
 class ArchiveClient:
     """Advanced search, scrape and metadata, with retries, a concurrency cap and a cache."""
 
@@ -132,11 +142,7 @@ class ArchiveClient:
                 self._on_status(online, message)
 
     def _delay(self, attempt: int, retry_after: float | None) -> float:
-        backoff = min(self._backoff_cap, self._backoff_base * 2.0**attempt)
-        backoff *= 0.75 + random.random() / 2  # jitter keeps many clients from retrying in step
-        if retry_after is not None:
-            return min(max(retry_after, backoff), max(self._backoff_cap, 60.0))
-        return backoff
+        return backoff_delay(attempt, retry_after, base=self._backoff_base, cap=self._backoff_cap)
 
     async def get_bytes(self, path: str, params: Sequence[tuple[str, str]] = ()) -> bytes:
         """GET with retries on transport errors, 429 and 5xx; other statuses fail at once."""

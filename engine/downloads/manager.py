@@ -14,7 +14,6 @@ import hashlib
 import json
 import logging
 import os
-import random
 import shutil
 import time
 from collections import deque
@@ -25,16 +24,17 @@ from typing import IO, TYPE_CHECKING, Any
 import aiofiles
 import httpx
 
-from engine.archive.client import RETRY_STATUSES, retry_after_seconds
+from engine.archive.client import RETRY_STATUSES, backoff_delay, retry_after_seconds
 from engine.archive.concerts import download_url
 from engine.downloads import store
 from engine.downloads.paths import (
     inside,
+    part_of,
     plain_file_name,
     recording_dir,
     track_file_name,
 )
-from engine.errors import DiskSpaceError, DownloadError, NotFoundError
+from engine.errors import DiskSpaceError, DownloadError, NotFoundError, StorageError
 from engine.events import DownloadProgress, DownloadsChanged, FileProgress, LibraryChanged
 from engine.library import files
 from engine.library.scanner import read_file
@@ -76,6 +76,7 @@ class _Fatal(Exception):
 class _Live:
     """What a running file has done, kept in memory between database writes."""
 
+    identifier: str
     bytes_done: int
     size: int | None
     samples: deque[tuple[float, int]] = field(default_factory=lambda: deque(maxlen=64))
@@ -330,7 +331,7 @@ class DownloadManager:
         kept = {k: v for k, v in metadata.items() if k not in _SERVER_FIELDS}
         target = inside(self.music_dir, folder / f"{plain_file_name(identifier)}.json")
         target.parent.mkdir(parents=True, exist_ok=True)
-        temporary = target.with_name(target.name + ".part")
+        temporary = part_of(target)
         temporary.write_text(
             json.dumps(kept, indent=1), encoding="ascii"
         )  # escapes keep any odd text intact
@@ -339,7 +340,7 @@ class DownloadManager:
     async def _check_space(self, values: Sequence[dict[str, Any]]) -> None:
         needed = 0
         for value in values:
-            part = self.music_dir / (value["dest_path"] + ".part")
+            part = part_of(self.music_dir / value["dest_path"])
             have = part.stat().st_size if part.exists() else 0
             needed += max(0, (value["size"] or 0) - have)
         needed += await self._database.run(store.remaining_bytes)
@@ -426,9 +427,9 @@ class DownloadManager:
         for row in rows:
             try:
                 dest = inside(self.music_dir, row.dest_path)
-            except Exception:  # a path that would escape is not ours to delete
+            except StorageError:  # a path that would escape is not ours to delete
                 continue
-            for path in (dest, dest.with_name(dest.name + ".part")):
+            for path in (dest, part_of(dest)):
                 if path.exists():
                     path.unlink()
                     if path == dest:
@@ -455,7 +456,7 @@ class DownloadManager:
 
     def progress(self) -> tuple[FileProgress, ...]:
         return tuple(
-            FileProgress(i, "", live.bytes_done, live.size, live.speed())
+            FileProgress(i, live.identifier, live.bytes_done, live.size, live.speed())
             for i, live in self._live.items()
         )
 
@@ -511,26 +512,18 @@ class DownloadManager:
 
     def _part(self, row: DownloadRow) -> Path | None:
         try:
-            dest = inside(self.music_dir, row.dest_path)
-        except Exception:
+            return part_of(inside(self.music_dir, row.dest_path))
+        except StorageError:
             return None
-        return dest.with_name(dest.name + ".part")
-
-    def _delay(self, failures: int, retry_after: float | None) -> float:
-        backoff = min(self._backoff_cap, self._backoff_base * 2.0 ** (failures - 1))
-        backoff *= 0.75 + random.random() / 2
-        if retry_after is not None:
-            return min(max(retry_after, backoff), max(self._backoff_cap, 60.0))
-        return backoff
 
     async def _run_file(self, row: DownloadRow) -> None:
         """Download one file to the end: retries, checks, tags, lands. Records the outcome."""
         try:
             dest = inside(self.music_dir, row.dest_path)
-        except Exception as error:
+        except StorageError as error:
             await self._finish(row, DownloadState.FAILED, error=str(error))
             return
-        part = dest.with_name(dest.name + ".part")
+        part = part_of(dest)
         failures = 0
         mismatches = 0
         attempts = row.attempts
@@ -590,7 +583,12 @@ class DownloadManager:
                         bytes_done=after,
                     )
                     return
-                delay = self._delay(failures, problem.retry_after)
+                delay = backoff_delay(
+                    failures - 1,
+                    problem.retry_after,
+                    base=self._backoff_base,
+                    cap=self._backoff_cap,
+                )
                 log.info(
                     "download %s/%s: %s; retry in %.2fs",
                     row.identifier,
@@ -652,7 +650,7 @@ class DownloadManager:
             digest = await asyncio.to_thread(_md5_of, part, offset)
         url = download_url(self._archive_url, row.identifier, row.file_name)
         headers = {"Range": f"bytes={offset}-"} if offset else {}
-        live = self._live.setdefault(row.id, _Live(offset, row.size))
+        live = self._live.setdefault(row.id, _Live(row.identifier, offset, row.size))
         live.bytes_done = offset
         try:
             async with self._http.stream("GET", url, headers=headers) as response:

@@ -68,6 +68,11 @@ def inside(root: Path, relative: str | os.PathLike[str]) -> Path:
     return candidate
 
 
+def part_of(dest: Path) -> Path:
+    """Where ``dest`` is written until it is whole: ``NAME.part`` beside it."""
+    return dest.with_name(dest.name + ".part")
+
+
 def recording_dir_name(recording: Recording) -> str:
     parts = [str(recording.date) if recording.date else "unknown date"]
     place = ", ".join(p for p in (recording.venue, recording.city) if p)

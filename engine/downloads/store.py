@@ -41,32 +41,22 @@ def existing(session: Session, identifier: str) -> dict[str, DownloadRow]:
     return {row.file_name: row for row in rows}
 
 
-def add(session: Session, values: Sequence[dict[str, Any]]) -> list[int]:
+def add(session: Session, values: Sequence[dict[str, Any]]) -> None:
     """Queue new files, or queue again ones that failed, were cancelled or went missing."""
     now = time.time()
-    ids: list[int] = []
+    known: dict[str, dict[str, DownloadRow]] = {}
     for value in values:
-        row = session.scalars(
-            select(DownloadRow).where(
-                DownloadRow.identifier == value["identifier"],
-                DownloadRow.file_name == value["file_name"],
-            )
-        ).first()
+        identifier = value["identifier"]
+        if identifier not in known:
+            known[identifier] = existing(session, identifier)
+        row = known[identifier].get(value["file_name"])
         if row is None:
-            row = DownloadRow(**value, created_at=now, updated_at=now)
-            session.add(row)
-        else:
-            for key, item in value.items():
-                setattr(row, key, item)
-            row.state, row.error, row.attempts = DownloadState.QUEUED.value, "", 0
-            row.bytes_done, row.finished_at, row.updated_at = 0, None, now
-        session.flush()
-        ids.append(row.id)
-    return ids
-
-
-def get(session: Session, download_id: int) -> DownloadRow | None:
-    return session.get(DownloadRow, download_id)
+            session.add(DownloadRow(**value, created_at=now, updated_at=now))
+            continue
+        for key, item in value.items():
+            setattr(row, key, item)
+        row.state, row.error, row.attempts = DownloadState.QUEUED.value, "", 0
+        row.bytes_done, row.finished_at, row.updated_at = 0, None, now
 
 
 def listing(
