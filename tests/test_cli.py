@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.fake_archive import FakeArchive
+from tests.signals import RATE, cut, sweep
 
 GD73 = "gd73-06-10.sbd.hollister.174.sbeok.shnf"
 
@@ -253,15 +254,10 @@ def test_download_survives_sigkill_and_resumes(tmp_path: Path, isolated_home: Pa
 
 
 def _sweep_folder(folder: Path, tracks: int = 3, seconds: float = 2.0) -> None:
-    import numpy as np
-    import soundfile as sf
-
+    """A folder of ``tracks`` Flac files, ``NN Part N.flac``, cut from one continuous tone."""
     folder.mkdir(parents=True)
-    rate = 44100
-    t = np.arange(int(rate * seconds * tracks)) / rate
-    signal = (0.3 * np.sin(2 * np.pi * (200 + 50 * t) * t)).astype(np.float32)
-    for n, part in enumerate(np.array_split(signal, tracks), 1):
-        sf.write(folder / f"{n:02d} Part {n}.flac", part, rate, subtype="PCM_16")
+    cuts = [n * int(RATE * seconds) for n in range(1, tracks)]
+    cut(sweep(seconds * tracks), folder, "FLAC", ".flac", cuts, stem="{number:02d} Part {number}")
 
 
 def test_play_runs_the_queue_to_the_end_and_queue_shows_it(

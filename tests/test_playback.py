@@ -19,36 +19,14 @@ from engine.library.database import Database
 from engine.models import QueueItem
 from engine.playback.backend import MpvBackend
 from engine.playback.player import Player
+from tests.signals import RATE, cut, sweep
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
     from tests.fake_archive import FakeArchive
 
-RATE = 44100
 PCM_OPTIONS = {"audio-format": "s16", "audio-samplerate": str(RATE), "audio-channels": "stereo"}
-
-
-def sweep(seconds: float) -> np.ndarray:
-    """One continuous signal: a rising tone, different in each channel, as 16-bit samples."""
-    t = np.arange(int(RATE * seconds)) / RATE
-    left = 0.4 * np.sin(2 * np.pi * (110 + 220 * t) * t)
-    right = 0.4 * np.sin(2 * np.pi * (330 + 110 * t) * t)
-    return (np.stack([left, right], axis=1) * 32767).astype(np.int16)
-
-
-def cut(signal: np.ndarray, folder: Path, fmt: str, ext: str, cuts: list[int]) -> list[Path]:
-    """The signal cut at ``cuts`` (sample indexes) into files, like the tracks of a set."""
-    bounds = [0, *cuts, len(signal)]
-    paths = []
-    for number, (start, end) in enumerate(itertools.pairwise(bounds), 1):
-        path = folder / f"{number:02d}{ext}"
-        if fmt == "FLAC":
-            sf.write(path, signal[start:end], RATE, format="FLAC", subtype="PCM_16")
-        else:
-            sf.write(path, signal[start:end], RATE, format="MP3", subtype="MPEG_LAYER_III")
-        paths.append(path)
-    return paths
 
 
 @pytest.fixture
