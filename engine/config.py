@@ -56,6 +56,7 @@ class Settings:
     library_folders: tuple[Path, ...] = ()
     mpv_options: tuple[tuple[str, str], ...] = ()
     replaygain: str = "album"
+    keys: tuple[tuple[str, str], ...] = ()  # binding id -> keys, e.g. ("play-pause", "space,k")
 
     @property
     def database_path(self) -> Path | None:
@@ -134,21 +135,26 @@ def _paths(key: str, value: object) -> tuple[Path, ...]:
     return tuple(_path(key, item) for item in items if item)
 
 
-def _mpv_options(key: str, value: object) -> tuple[tuple[str, str], ...]:
-    """The ``[player.mpv]`` table: mpv option names to values, passed to mpv as they are."""
-    if isinstance(value, str):  # from the environment: "ao=alsa,audio-device=alsa/hw:1"
-        pairs = [p.partition("=") for p in value.split(",") if p.strip()]
-        value = {name.strip(): item.strip() for name, _, item in pairs}
-    if not isinstance(value, dict):
-        raise ConfigError(key, value, 'a table of mpv options, e.g. ao = "alsa"')
-    options = []
-    for name, item in value.items():
-        if isinstance(item, bool):
-            item = "yes" if item else "no"
-        if not isinstance(item, (str, int, float)) or not str(name).strip():
-            raise ConfigError(f"{key}.{name}", item, "a text, number or true/false")
-        options.append((str(name), str(item)))
-    return tuple(options)
+def _table(example: str, sep: str) -> Callable[[str, object], tuple[tuple[str, str], ...]]:
+    """A TOML table of names to values, or ``name=value`` pairs joined by ``sep`` from the
+    environment."""
+
+    def parse(key: str, value: object) -> tuple[tuple[str, str], ...]:
+        if isinstance(value, str):
+            pairs = [p.partition("=") for p in value.split(sep) if p.strip()]
+            value = {name.strip(): item.strip() for name, _, item in pairs}
+        if not isinstance(value, dict):
+            raise ConfigError(key, value, f"a table, e.g. {example}")
+        options = []
+        for name, item in value.items():
+            if isinstance(item, bool):
+                item = "yes" if item else "no"
+            if not isinstance(item, (str, int, float)) or not str(name).strip():
+                raise ConfigError(f"{key}.{name}", item, "a text, number or true/false")
+            options.append((str(name), str(item)))
+        return tuple(options)
+
+    return parse
 
 
 def _choice(*allowed: str) -> Callable[[str, object], str]:
@@ -206,10 +212,11 @@ _OPTIONS = (
     _Option("download_retries", "downloads.retries", "LIVESET_DOWNLOAD_RETRIES", _int_range(0, 20)),
     _Option("keep_free", "downloads.keep_free", "LIVESET_KEEP_FREE", _size),
     _Option("library_folders", "library.folders", "LIVESET_LIBRARY_FOLDERS", _paths),
-    _Option("mpv_options", "player.mpv", "LIVESET_MPV_OPTIONS", _mpv_options),
+    _Option("mpv_options", "player.mpv", "LIVESET_MPV_OPTIONS", _table('ao = "alsa"', ",")),
     _Option(
         "replaygain", "player.replaygain", "LIVESET_REPLAYGAIN", _choice("album", "track", "off")
     ),
+    _Option("keys", "keys", "LIVESET_KEYS", _table('play-pause = "space,k"', ";")),
 )
 _BY_KEY = {o.key: o for o in _OPTIONS}
 _BY_FIELD = {o.field: o for o in _OPTIONS}

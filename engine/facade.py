@@ -8,7 +8,9 @@ socket later.
 from __future__ import annotations
 
 import asyncio
+import datetime
 import logging
+import random
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
@@ -24,12 +26,18 @@ from engine.archive.concerts import (
     recording_from_search_doc,
 )
 from engine.archive.parse import as_int, as_str
-from engine.archive.query import ARTISTS_QUERY, concerts_query, parse_date_arg
+from engine.archive.query import (
+    ARTISTS_QUERY,
+    concerts_query,
+    day_query,
+    parse_date_arg,
+    parse_search,
+)
 from engine.config import KNOWN_FORMATS
 from engine.downloads.manager import DownloadManager, choose_file
 from engine.errors import ArchiveError, DownloadError, EngineError, NotFoundError
 from engine.events import ArchiveStatusChanged, CatalogChanged, Event, EventBus
-from engine.library import files
+from engine.library import feedback, files
 from engine.library import repository as repo
 from engine.library.database import Database
 from engine.library.scanner import layout_tags, scan, walk
@@ -55,7 +63,7 @@ from engine.playback.backend import MpvBackend
 from engine.playback.player import Player
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Iterable
+    from collections.abc import AsyncIterator, Callable, Iterable
     from types import TracebackType
 
     from engine.config import Settings
@@ -217,23 +225,101 @@ class Engine:
         artist: str | None = None,
         year: int | None = None,
         sbd_only: bool = False,
+        downloaded_only: bool = False,
         limit: int = 200,
     ) -> ConcertList:
         """Concerts whose recordings match, newest first.
 
-        With ``sbd_only`` only soundboard recordings count, and concerts without one are left out.
+        ``text`` may hold field terms (``artist:``, ``year:``, ``venue:``, ``city:``, ``sbd``,
+        ``rating>4``; see ``parse_search``). With ``sbd_only`` only soundboard recordings count,
+        and concerts without one are left out; ``downloaded_only`` keeps concerts with a
+        recording in the library.
         """
-        query = concerts_query(text, artist=artist, year=year)
-        fetched = await self.archive.advanced_search(
-            query, SEARCH_FIELDS, sort=("date desc",), rows=limit
+        terms = parse_search(text)
+        query = concerts_query(terms.text, artist=artist or terms.artist, year=year or terms.year)
+        return await self._concert_list(
+            query,
+            sort="date desc",
+            limit=limit,
+            sbd_only=sbd_only or terms.sbd_only,
+            downloaded_only=downloaded_only,
+            keep=lambda c: terms.rating_allows(c.rating),
         )
+
+    async def concerts_on_day(
+        self, month: int, day: int, *, sbd_only: bool = False, downloaded_only: bool = False
+    ) -> ConcertList:
+        """Concerts played on this month and day, in any year since 1950, newest first."""
+        years = range(1950, datetime.date.today().year + 1)
+        return await self._concert_list(
+            concerts_query(day_query(month, day, years)),
+            sort="date desc",
+            limit=500,
+            sbd_only=sbd_only,
+            downloaded_only=downloaded_only,
+        )
+
+    async def surprise_concert(
+        self, *, min_stars: float = 4.0, rng: random.Random | None = None
+    ) -> Concert:
+        """A random concert among the archive's well-rated recordings (``min_stars`` or more)."""
+        found = await self._concert_list(
+            concerts_query(f"avg_rating:[{min_stars} TO 5]"), sort="downloads desc", limit=500
+        )
+        if not found.concerts:
+            raise NotFoundError(f"no concert rated {min_stars} stars or more was found")
+        return (rng or random).choice(found.concerts)
+
+    async def _concert_list(
+        self,
+        query: str,
+        *,
+        sort: str,
+        limit: int,
+        sbd_only: bool = False,
+        downloaded_only: bool = False,
+        keep: Callable[[Concert], bool] | None = None,
+    ) -> ConcertList:
+        fetched = await self.archive.advanced_search(query, SEARCH_FIELDS, sort=(sort,), rows=limit)
         docs, found = fetched.data
         recordings = [r for d in docs if (r := recording_from_search_doc(d)) is not None]
+        await self._database.run(lambda s: repo.save_recordings(s, recordings))
         if sbd_only:
             recordings = [r for r in recordings if r.source_kind is SourceKind.SBD]
-        await self._database.run(lambda s: repo.save_recordings(s, recordings))
+        if downloaded_only:
+            on_disk = await self._database.run(files.identifiers)
+            recordings = [r for r in recordings if r.identifier in on_disk]
         concerts = group_concerts(recordings, stale=fetched.stale)
+        if keep is not None:
+            concerts = [c for c in concerts if keep(c)]
         return ConcertList(tuple(concerts), total_items=found, stale=fetched.stale)
+
+    async def artist_years(self, artist: str) -> tuple[tuple[int, int], ...]:
+        """The years an artist played, each with its number of concerts, oldest first."""
+        dates: dict[int, set[str]] = {}
+        async for page in self.archive.scrape(
+            concerts_query(artist=artist), ("identifier", "year", "date"), kind="years"
+        ):
+            for doc in page.data:
+                year = as_int(doc.get("year"))
+                day = as_str(doc.get("date"))[:10]
+                if year is None and day[:4].isdigit():
+                    year = int(day[:4])
+                if year is not None:
+                    dates.setdefault(year, set()).add(day or as_str(doc.get("identifier")))
+        return tuple((year, len(days)) for year, days in sorted(dates.items()))
+
+    # --- favourites ----------------------------------------------------------------------
+
+    async def set_favourite(self, kind: str, target: str, favourite: bool = True) -> None:
+        """Mark a ``track``, ``recording`` or ``artist`` as a favourite, or unmark it."""
+        if kind not in feedback.KINDS:
+            raise ValueError(f"kind must be one of {', '.join(feedback.KINDS)}")
+        await self._database.run(lambda s: feedback.set_favourite(s, kind, target, favourite))
+
+    async def favourites(self, kind: str | None = None) -> tuple[tuple[str, str], ...]:
+        """``(kind, target)`` of every favourite, or of one kind."""
+        return tuple(await self._database.run(lambda s: feedback.favourites(s, kind)))
 
     async def concert(self, artist: str, date: str) -> Concert:
         """One artist on one date, every recording with its tracks, best first."""

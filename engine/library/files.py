@@ -142,6 +142,16 @@ _ORDER = (
 )
 
 
+def identifiers(session: Session) -> set[str]:
+    """Archive identifiers with at least one readable file in the library."""
+    rows = session.scalars(
+        select(LibraryFileRow.identifier)
+        .where(_READABLE, LibraryFileRow.identifier != "")
+        .distinct()
+    )
+    return set(rows)
+
+
 def artists(session: Session) -> list[tuple[str, int]]:
     """Artists on disk with their number of concerts (albums)."""
     rows = session.execute(
