@@ -7,6 +7,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from engine.archive.query import SearchTerms, parse_search
 from engine.config import KNOWN_FORMATS, Settings, load_settings
 from engine.errors import (
     ArchiveError,
@@ -103,6 +104,7 @@ __all__ = [
     "Review",
     "ScanProgress",
     "ScanResult",
+    "SearchTerms",
     "Settings",
     "SourceKind",
     "StorageError",
@@ -111,5 +113,6 @@ __all__ = [
     "__version__",
     "group_downloads",
     "load_settings",
+    "parse_search",
     "to_data",
 ]

@@ -34,7 +34,7 @@ from engine.archive.query import (
     parse_search,
 )
 from engine.config import KNOWN_FORMATS
-from engine.downloads.manager import DownloadManager, choose_file
+from engine.downloads.manager import DownloadManager, choose_file, free_space
 from engine.errors import ArchiveError, DownloadError, EngineError, NotFoundError
 from engine.events import ArchiveStatusChanged, CatalogChanged, Event, EventBus
 from engine.library import feedback, files
@@ -472,6 +472,10 @@ class Engine:
     async def retry_downloads(self, ids: Iterable[int]) -> None:
         await self._queue.retry(ids)
 
+    async def free_space(self) -> int:
+        """Bytes free on the music dir's disk."""
+        return await asyncio.to_thread(free_space, self.settings.music_dir)
+
     async def remove_download(self, identifier: str) -> int:
         """Delete a downloaded recording from disk, the library and the queue; files removed."""
         return await self._queue.remove(identifier)
@@ -492,6 +496,10 @@ class Engine:
         """Scan ``folders`` (default: ``library_folders``); publishes ``ScanProgress``."""
         chosen = tuple(folders) if folders is not None else self.library_folders
         return await scan(self._database, chosen, self._bus.publish)
+
+    async def downloaded_identifiers(self) -> frozenset[str]:
+        """Archive identifiers with files in the library."""
+        return frozenset(await self._database.run(files.identifiers))
 
     async def library_stats(self) -> LibraryStats:
         return await self._database.run(files.stats)
@@ -544,15 +552,18 @@ class Engine:
         return await self.player.restore()
 
     async def queue_add(
-        self, target: str, *, after_current: bool = False, play: bool = False
+        self, target: str, *, after_current: bool = False, play: bool = False, start: int = 0
     ) -> tuple[QueueItem, ...]:
         """Queue a file, a folder or an archive recording (its downloaded tracks from disk,
-        the others streamed), at the end or after the playing track; ``play`` starts it."""
-        items = await self._queue_items(target)
+        the others streamed), at the end or after the playing track; ``play`` starts it at
+        ``start``: the recording's track (0-based) or the folder's file, in name order."""
+        sourced = await self._queue_items(target)
+        items = tuple(item for _, item in sourced)
         player = self.player
         first = await player.add(items, after_current=after_current)
         if play and items:
-            await player.play(first)
+            offset = next((i for i, (at, _) in enumerate(sourced) if at >= start), 0)
+            await player.play(first + offset)
         return items
 
     async def queue_concert(
@@ -564,15 +575,18 @@ class Engine:
             raise NotFoundError(f"no recordings of {artist} on {date}")
         return await self.queue_add(best.identifier, after_current=after_current, play=play)
 
-    async def _queue_items(self, target: str) -> tuple[QueueItem, ...]:
+    async def _queue_items(self, target: str) -> list[tuple[int, QueueItem]]:
+        """What ``target`` queues, each item with its place in the recording or folder."""
         path = await asyncio.to_thread(lambda: Path(target).expanduser())
         if await asyncio.to_thread(path.is_dir):
             found = await asyncio.to_thread(walk, str(path.resolve()))
-            return tuple(
-                await asyncio.to_thread(lambda: [_file_item(p) for p, _, _ in sorted(found)])
+            return list(
+                enumerate(
+                    await asyncio.to_thread(lambda: [_file_item(p) for p, _, _ in sorted(found)])
+                )
             )
         if await asyncio.to_thread(path.is_file):
-            return (await asyncio.to_thread(_file_item, str(path.resolve())),)
+            return [(0, await asyncio.to_thread(_file_item, str(path.resolve())))]
         recording = await self.recording(target)
         on_disk = {
             t.track_number: t
@@ -580,7 +594,7 @@ class Engine:
             if t.track_number is not None
         }
         album = f"{recording.date} {recording.venue}".strip()
-        items = []
+        items: list[tuple[int, QueueItem]] = []
         for number, track in enumerate(recording.tracks, 1):
             local = on_disk.get(number)
             if local is not None:
@@ -591,20 +605,19 @@ class Engine:
                 if file is None:
                     continue  # stream-only with no derivative: nothing to play
                 uri, name = file.url, file.name
-            items.append(
-                QueueItem(
-                    uri=uri,
-                    title=track.title,
-                    artist=recording.artist,
-                    album=album,
-                    identifier=recording.identifier,
-                    file_name=name,
-                    duration=track.duration,
-                )
+            item = QueueItem(
+                uri=uri,
+                title=track.title,
+                artist=recording.artist,
+                album=album,
+                identifier=recording.identifier,
+                file_name=name,
+                duration=track.duration,
             )
+            items.append((number - 1, item))
         if not items:
             raise NotFoundError(f"nothing of {target} can be played")
-        return tuple(items)
+        return items
 
 
 def _file_item(path: str) -> QueueItem:

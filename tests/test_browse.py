@@ -48,9 +48,7 @@ async def test_on_this_day_spans_years(engine: Engine) -> None:
 
 
 async def test_surprise_is_a_well_rated_concert(engine: Engine) -> None:
-    seen = {
-        str((await engine.surprise_concert(rng=random.Random(seed))).date) for seed in range(8)
-    }
+    seen = {str((await engine.surprise_concert(rng=random.Random(seed))).date) for seed in range(8)}
     assert len(seen) > 1  # random, not always the same
     for seed in range(8):
         concert = await engine.surprise_concert(rng=random.Random(seed))

@@ -1,33 +1,78 @@
-"""The app driven by a pilot against the fake archive and a real SQLite file."""
+"""The app driven by a pilot against the fake archive, a real SQLite file and real libmpv."""
 
 from __future__ import annotations
 
-from textual.pilot import Pilot
+import contextlib
+import dataclasses
+import datetime
+import inspect
+from typing import TYPE_CHECKING
+
+import pytest
 from textual.widgets import DataTable, Input
+from textual.worker import WorkerFailed
 
 from engine import Engine, Settings
-from tui.app import BrowseScreen, ConcertScreen, LivesetApp, _split_artist
+from tui.app import LivesetApp
+from tui.screens.browse import BrowseScreen
+from tui.screens.concert import ConcertScreen
+from tui.screens.downloads import DownloadsScreen
+from tui.screens.help import HelpScreen
+from tui.screens.library import LibraryScreen
+from tui.screens.queue import QueueScreen
+from tui.widgets import NowPlayingBar, StatusLine
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from textual.pilot import Pilot
 
 
 def typed(text: str) -> list[str]:
     """Key names for typing ``text``."""
-    names = {" ": "space", '"': "quotation_mark", ":": "colon"}
+    names = {" ": "space", '"': "quotation_mark", ":": "colon", ">": "greater_than_sign"}
     return [names.get(c, c) for c in text]
 
 
 async def settle(pilot: Pilot[None]) -> None:
     """Wait for every worker but the engine-event listener, which runs for the app's life."""
     app = pilot.app
-    for _ in range(3):
+    for _ in range(4):
         await pilot.pause()
         busy = [w for w in app.workers if w.group != "engine-events"]
         if busy:  # an empty list would mean "every worker", the endless one included
-            await app.workers.wait_for_complete(busy)
+            with contextlib.suppress(WorkerFailed):  # failures become notifications: see tests
+                await app.workers.wait_for_complete(busy)
     await pilot.pause()
 
 
+async def wait_until(pilot: Pilot[None], check, what: str, seconds: float = 20.0) -> None:  # type: ignore[no-untyped-def]
+    """Let the app run until ``check()`` holds (events from the engine arrive on their own)."""
+    for _ in range(int(seconds / 0.05)):
+        if check():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+async def run_command(command) -> None:  # type: ignore[no-untyped-def]
+    """Run a palette hit's callback as the palette does: awaited when it is a coroutine."""
+    result = command()
+    if inspect.isawaitable(result):
+        await result
+
+
+def rows(table: DataTable[str]) -> list[list[str]]:
+    return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+def make_app(settings: Settings, **kwargs: object) -> LivesetApp:
+    quiet = dataclasses.replace(settings, mpv_options=(("ao", "null"),))
+    return LivesetApp(quiet, Engine(quiet, backoff_base=0.01), **kwargs)  # type: ignore[arg-type]
+
+
 async def test_search_open_concert_and_see_the_setlist(settings: Settings) -> None:
-    app = LivesetApp(settings, Engine(settings, backoff_base=0.01))
+    app = make_app(settings)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         assert isinstance(app.screen, BrowseScreen)
@@ -35,10 +80,10 @@ async def test_search_open_concert_and_see_the_setlist(settings: Settings) -> No
         search = app.screen.query_one("#search", Input)
         assert search.has_focus
         await pilot.press(*typed('artist:"Grateful Dead" washington'))
-        assert search.value == 'artist:"Grateful Dead" washington'
+        assert search.value == 'artist:"Grateful Dead" washington'  # transport keys gave way
         await settle(pilot)
         table = app.screen.query_one("#concerts", DataTable)
-        dates = [table.get_row_at(i)[0] for i in range(table.row_count)]
+        dates = [r[0] for r in rows(table)]
         assert "1973-06-10" in dates and "2007-07-28" not in dates
         await pilot.press("enter")  # from the search box to the results
         assert table.has_focus
@@ -48,34 +93,335 @@ async def test_search_open_concert_and_see_the_setlist(settings: Settings) -> No
         assert isinstance(app.screen, ConcertScreen)
         recordings = app.screen.query_one("#recordings", DataTable)
         assert recordings.get_row_at(0)[0] == "SBD"
-        tracks = app.screen.query_one("#tracks", DataTable)
-        assert tracks.row_count == 31 and tracks.get_row_at(0)[1] == "Morning Dew"
+        tracks = rows(app.screen.query_one("#tracks", DataTable))
+        titles = [r[1] for r in tracks]
+        assert titles[0] == "── Set 1 ──" and "Morning Dew" in titles
+        assert app.screen.recording is not None
+        sets = {t.disc for t in app.screen.recording.tracks}
+        breaks = [t for t in titles if t.startswith("── Set")]
+        assert len(sets) > 1 and len(breaks) == len(sets)  # a break before each set
+        assert len(tracks) - len(breaks) == 31
+        notes = str(app.screen.query_one("#notes").render())
+        assert "Identifier: gd73-06-10.sbd.hollister.174.sbeok.shnf" in notes
         await pilot.press("escape")
         assert isinstance(app.screen, BrowseScreen)
 
 
+async def test_field_terms_and_filters_narrow_the_concerts(settings: Settings) -> None:
+    app = make_app(settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *typed("rating>4.5"), "enter")
+        await settle(pilot)
+        table = app.screen.query_one("#concerts", DataTable)
+        rated = rows(table)
+        assert rated and all(float(r[6]) > 4.5 for r in rated)
+        await pilot.press("s")  # soundboards only
+        await settle(pilot)
+        assert {r[5] for r in rows(table)} == {"SBD"} and len(rows(table)) < len(rated)
+        status = app.screen.query_one("#status", StatusLine)
+        assert "SBD only" in status.message
+        await pilot.press("d")  # and on disk only: nothing is downloaded yet
+        await settle(pilot)
+        assert table.row_count == 0 and "on disk" in status.message
+
+
+async def test_artists_years_concerts(settings: Settings) -> None:
+    app = make_app(settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        artists = app.screen.query_one("#artists", DataTable)
+        names = [r[0] for r in rows(artists)]
+        assert "Grateful Dead" in names and names == sorted(names, key=str.casefold)
+        artists.focus()
+        artists.move_cursor(row=names.index("Grateful Dead"))
+        await pilot.press("enter")
+        await settle(pilot)
+        years = app.screen.query_one("#years", DataTable)
+        assert years.has_focus and [r[0] for r in rows(years)] == [
+            "1965",
+            "1970",
+            "1973",
+            "1977",
+            "1990",
+        ]
+        concerts = app.screen.query_one("#concerts", DataTable)
+        assert concerts.row_count == 5  # every year of the artist until a year is chosen
+        years.move_cursor(row=3)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert [r[0] for r in rows(concerts)] == ["1977-05-08"] and concerts.has_focus
+        # Typing filters the artists by name as well.
+        await pilot.press("slash", *typed("grate"))
+        await settle(pilot)
+        assert [r[0] for r in rows(artists)] == ["Grateful Dead"]
+
+
+async def test_on_this_day_and_surprise(settings: Settings) -> None:
+    app = make_app(settings)
+    app.today = lambda: datetime.date(2026, 11, 1)  # type: ignore[method-assign]
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("o")
+        await settle(pilot)
+        dates = [r[0] for r in rows(app.screen.query_one("#concerts", DataTable))]
+        assert "1965-11-01" in dates and all(d[5:] == "11-01" for d in dates)
+        await pilot.press("x")
+        await settle(pilot)
+        assert isinstance(app.screen, ConcertScreen)
+        recordings = app.screen.concert.recordings if app.screen.concert else ()
+        assert any((r.avg_rating or 0) >= 4 for r in recordings)
+
+
 async def test_errors_become_notifications_not_crashes(settings: Settings, fake_archive) -> None:  # type: ignore[no-untyped-def]
     fake_archive.add_fault("malformed", "/advancedsearch.php", times=5)
-    app = LivesetApp(settings, Engine(settings, backoff_base=0.01))
+    app = make_app(settings)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         assert isinstance(app.screen, BrowseScreen)
         assert any("malformed JSON" in str(n.message) for n in app._notifications)
+        assert "search failed" in app.screen.query_one("#status", StatusLine).message
 
 
-def test_artist_terms_are_split_from_free_text() -> None:
-    assert _split_artist('artist:"Grateful Dead" dark star') == ("dark star", "Grateful Dead")
-    assert _split_artist("artist:Phish 1997") == ("1997", "Phish")
-    assert _split_artist("venue:fillmore") == ("venue:fillmore", None)
+async def test_offline_indicator_and_cached_browsing(settings: Settings, fake_archive) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.open_concert("Grateful Dead", "1977-05-08")
+        await settle(pilot)
+        assert isinstance(app.screen, ConcertScreen)
+    fake_archive.add_fault("drop", "/", times=1000)  # archive.org unreachable from here on
+    app = make_app(settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *typed("never searched before"))
+        await settle(pilot)
+        assert app.sub_title == "offline"
+        assert any("archive.org" in str(n.message) for n in app._notifications)
+        app.open_concert("Grateful Dead", "1977-05-08")
+        await settle(pilot)
+        assert isinstance(app.screen, ConcertScreen)
+        assert app.screen.query_one("#recordings", DataTable).row_count == 1  # from the cache
+        title = app.screen.query_one("#concert-title", StatusLine)
+        assert title.online is False and "offline" in str(title.render())
+
+
+async def test_download_from_concert_completes_in_downloads_screen(settings: Settings) -> None:
+    app = make_app(settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.open_concert("String Cheese Incident", "2007-07-28")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ConcertScreen)
+        tracks = screen.query_one("#tracks", DataTable)
+        tracks.focus()
+        await pilot.press("t", "t")  # tick tracks 1 and 2
+        assert screen.ticked == {1, 2}
+        await pilot.press("d")
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        downloads = app.screen
+        assert isinstance(downloads, DownloadsScreen)
+        table = downloads.query_one("#downloads", DataTable)
+
+        def all_done() -> bool:
+            shown = rows(table)
+            return len(shown) == 3 and all(r[1] == "done" for r in shown)
+
+        await wait_until(pilot, all_done, "both files done in the downloads screen")
+        assert rows(table)[0][0].startswith("sci2007-07-28.Schoeps  (2/2)")
+        assert "100%" in rows(table)[0][2]
+        assert "free" in downloads.query_one("#totals", StatusLine).message
+        # The library screen has them, without a scan.
+        await pilot.press("3")
+        await settle(pilot)
+        library = app.screen
+        assert isinstance(library, LibraryScreen)
+        assert [r[0] for r in rows(library.query_one("#lib-artists", DataTable))] == [
+            "String Cheese Incident"
+        ]
+        assert len(rows(library.query_one("#lib-tracks", DataTable))) == 2
+        # Remove from disk, after a confirmation.
+        await pilot.press("2")
+        await settle(pilot)
+        await pilot.press("X")
+        await pilot.press("y")
+        await settle(pilot)
+        await wait_until(pilot, lambda: not list(settings.music_dir.rglob("*.flac")), "removal")
+
+
+async def test_pause_resume_and_cancel_in_downloads_screen(
+    settings: Settings, fake_archive
+) -> None:  # type: ignore[no-untyped-def]
+    fake_archive.add_fault("slow", "/serve/", times=5, delay=0.02)  # slow enough to catch it
+    app = make_app(settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await app.engine.download("sci2007-07-28.Schoeps", tracks=[1])
+        await pilot.press("2")
+        await settle(pilot)
+        table = app.screen.query_one("#downloads", DataTable)
+        await wait_until(pilot, lambda: rows(table) and rows(table)[1][1] == "running", "running")
+        await pilot.press("P")  # on the recording row: pause its files
+        await wait_until(pilot, lambda: rows(table)[1][1] == "paused", "paused")
+        await pilot.press("P")
+        await wait_until(pilot, lambda: rows(table)[1][1] in ("running", "queued"), "resumed")
+        await pilot.press("c")
+        await wait_until(pilot, lambda: rows(table)[1][1] == "cancelled", "cancelled")
+
+
+async def test_play_and_the_now_playing_bar_moves(settings: Settings, tmp_path: Path) -> None:
+    import soundfile
+
+    from tests.signals import RATE, sweep
+
+    folder = tmp_path / "tones"
+    folder.mkdir()
+    for number in (1, 2):
+        soundfile.write(folder / f"0{number} Tone {number}.flac", sweep(6), RATE)
+    app = make_app(settings, restore_playback=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await app.engine.queue_add(str(folder), play=True)
+        bar = app.screen.query_one(NowPlayingBar)
+        await wait_until(pilot, lambda: (bar.position or 0) > 0.5, "the position to move")
+        first = str(bar.render())
+        assert "▶ Tone 1" in first and "━" in first
+        await pilot.press("space")
+        await wait_until(pilot, lambda: "❚❚" in str(bar.render()), "paused")
+        await pilot.press("n")
+        await wait_until(pilot, lambda: "Tone 2" in str(bar.render()), "the next track")
+        await pilot.press("4")
+        await settle(pilot)
+        assert isinstance(app.screen, QueueScreen)
+        # The bar on the queue screen shows the same track at once.
+        assert "Tone 2" in str(app.screen.query_one(NowPlayingBar).render())
+
+
+async def test_queue_reorder_remove_jump(settings: Settings, tmp_path: Path) -> None:
+    import soundfile
+
+    from tests.signals import RATE, sweep
+
+    folder = tmp_path / "tones"
+    folder.mkdir()
+    for number in (1, 2, 3):
+        soundfile.write(folder / f"0{number} Tone {number}.flac", sweep(4), RATE)
+    app = make_app(settings, restore_playback=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await app.engine.queue_add(str(folder))
+        await pilot.press("4")
+        await settle(pilot)
+        table = app.screen.query_one("#queue", DataTable)
+        await wait_until(pilot, lambda: table.row_count == 3, "three entries")
+        await pilot.press("J")  # Tone 1 down one place
+        await wait_until(pilot, lambda: rows(table)[1][2] == "Tone 1", "the move")
+        assert [r[2] for r in rows(table)] == ["Tone 2", "Tone 1", "Tone 3"]
+        assert [i.title for i in app.engine.player.queue] == ["Tone 2", "Tone 1", "Tone 3"]
+        await pilot.press("x")  # removes Tone 1, under the cursor
+        await wait_until(pilot, lambda: table.row_count == 2, "the removal")
+        table.move_cursor(row=1)
+        await pilot.press("enter")  # jump: play Tone 3
+        await wait_until(pilot, lambda: rows(table)[1][1] == "▶", "the jump")
+        assert app.engine.player.state().index == 1
+
+
+async def test_library_search_scan_and_problems(settings: Settings) -> None:
+    music = settings.music_dir
+    (music / "Somebody" / "2001-01-01 Hall").mkdir(parents=True)
+    (music / "Somebody" / "2001-01-01 Hall" / "01 Broken.flac").write_bytes(b"not a flac")
+    app = make_app(settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await app.engine.download("sci2007-07-28.Schoeps", tracks=[1, 2])
+        await app.engine.wait_downloads()
+        await pilot.press("3")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, LibraryScreen)
+        await pilot.press("S")
+        await settle(pilot)
+        status = screen.query_one("#library-status", StatusLine)
+        await wait_until(pilot, lambda: "1 unreadable" in status.message, "the scan")
+        assert any("Library scanned" in str(n.title) for n in app._notifications)
+        await pilot.press("u")
+        await settle(pilot)
+        problems = rows(screen.query_one("#lib-problems", DataTable))
+        assert len(problems) == 1 and problems[0][0].endswith("01 Broken.flac")
+        await pilot.press("u", "slash", *typed("catfish"))
+        await settle(pilot)
+        found = rows(screen.query_one("#lib-tracks", DataTable))
+        assert [r[1] for r in found] == ["Catfish John"]
+
+
+async def test_help_lists_every_binding_and_keys_can_be_remapped(settings: Settings) -> None:
+    remapped = dataclasses.replace(settings, keys=(("downloads", "f2"), ("help", "f1")))
+    app = make_app(remapped)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("f2")
+        await settle(pilot)
+        assert isinstance(app.screen, DownloadsScreen)
+        await pilot.press("f1")
+        assert isinstance(app.screen, HelpScreen)
+        table = app.screen.query_one("#help", DataTable)
+        listed = {r[3]: r[1] for r in rows(table)}
+        every = {b.id for _, bindings in app.binding_scopes() for b in bindings}
+        assert set(listed) == every and len(every) > 30
+        assert listed["downloads"] == "f2" and listed["play-pause"] == "space"
+        await pilot.press("escape")
+        assert isinstance(app.screen, DownloadsScreen)
+
+
+async def test_unknown_binding_ids_are_named(settings: Settings) -> None:
+    app = make_app(dataclasses.replace(settings, keys=(("no-such-thing", "f3"),)))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert any("no-such-thing" in str(n.message) for n in app._notifications)
+
+
+async def test_palette_jumps_to_an_artist_and_runs_actions(settings: Settings) -> None:
+    from tui.commands import LivesetCommands
+
+    app = make_app(settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        provider = LivesetCommands(app.screen)
+        hits = [hit async for hit in provider.search("grateful")]
+        assert hits and str(hits[0].text) == "Artist: Grateful Dead"
+        await run_command(hits[0].command)
+        await settle(pilot)
+        years = app.screen.query_one("#years", DataTable)
+        assert years.row_count == 5
+        actions = [hit async for hit in provider.search("downloads")]
+        await run_command(actions[0].command)
+        await settle(pilot)
+        assert isinstance(app.screen, DownloadsScreen)
 
 
 async def test_the_open_app_runs_the_download_queue(settings: Settings) -> None:
     """A recording queued from the command line downloads while the app is open."""
     async with Engine(settings) as engine:
         await engine.download("sci2007-07-28.Schoeps", tracks=[1, 2])
-    app = LivesetApp(settings, Engine(settings, backoff_base=0.01))
+    app = make_app(settings)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         done = await app.engine.wait_downloads()
         assert [d.state.value for d in done] == ["done", "done"]
     assert len(list(settings.music_dir.rglob("*.flac"))) == 2
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 48)])
+async def test_no_screen_crashes_at_either_size(settings: Settings, size: tuple[int, int]) -> None:
+    app = make_app(settings)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        for key, screen in (("2", DownloadsScreen), ("3", LibraryScreen), ("4", QueueScreen)):
+            await pilot.press(key)
+            await settle(pilot)
+            assert isinstance(app.screen, screen)
+        await pilot.press("1")
+        assert isinstance(app.screen, BrowseScreen)

@@ -1,263 +1,344 @@
-"""The Textual app: search concerts, open one, see its recordings ranked and their setlists."""
+"""The Textual app: browse, concert, downloads, library and queue screens over one engine."""
 
 from __future__ import annotations
 
-from typing import ClassVar
+import datetime
+from functools import partial
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import events, on, work
-from textual.app import App, ComposeResult
+from textual import on, work
+from textual.app import App
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
-from textual.reactive import reactive
-from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.message import Message
+from textual.widgets import Input
+from textual.worker import Worker, WorkerState
 
 from engine import (
     ArchiveStatusChanged,
-    Concert,
-    ConcertList,
     Engine,
-    EngineError,
-    Recording,
+    NowPlayingChanged,
+    PlaybackUnavailable,
+    PlayerStateChanged,
+    PositionChanged,
     Settings,
-    SourceKind,
 )
-from tui.formatting import clock, stars
+from tui.commands import LivesetCommands
+from tui.screens.browse import BrowseScreen
+from tui.screens.concert import ConcertScreen
+from tui.screens.downloads import DownloadsScreen
+from tui.screens.help import HelpScreen
+from tui.screens.library import LibraryScreen
+from tui.screens.queue import QueueScreen
+from tui.widgets import NowPlayingBar, StatusLine
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from textual.screen import Screen
+
+    from engine import Artist, Concert, Event, PlayerState, QueueItem
+
+# Keys that act on playback from every screen; they give way to a focused text box.
+TRANSPORT = {"play_pause", "next_track", "previous_track", "seek", "volume", "mute"}
+SEEK_STEP = 10.0
+VOLUME_STEP = 5.0
 
 
-def kind_label(kind: SourceKind) -> str:
-    return "-" if kind is SourceKind.UNKNOWN else kind.value
+class EngineEvent(Message):
+    """An engine event, handed from the listening worker to the app's handler."""
 
-
-def fit_columns(table: DataTable[str], widths: dict[str, int], flexible: dict[str, int]) -> None:
-    """Fixed widths for some columns; the rest of the table's width shared by weight."""
-    padding = 2 * table.cell_padding * len(table.columns)
-    spare = max(0, table.size.width - padding - sum(widths.values()) - 2)
-    total = sum(flexible.values()) or 1
-    for key, column in table.columns.items():
-        name = str(key.value)
-        column.auto_width = False
-        if name in widths:
-            column.width = widths[name]
-        elif name in flexible:
-            column.width = max(4, spare * flexible[name] // total)
-    table.refresh()
-
-
-class StatusLine(Static):
-    """One line under the header: what is shown, and whether the archive is reachable."""
-
-    online: reactive[bool | None] = reactive(None)
-    message: reactive[str] = reactive("")
-
-    def render(self) -> str:
-        state = {None: "", True: "", False: "  [offline: cached results]"}[self.online]
-        return f"{self.message}{state}"
-
-
-class ConcertScreen(Screen[None]):
-    """Every recording of one concert, best first, and the setlist of the selected one."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "app.pop_screen", "Back", id="back")]
-
-    def __init__(self, artist: str, date: str) -> None:
+    def __init__(self, event: Event) -> None:
         super().__init__()
-        self.artist = artist
-        self.date = date
-        self.concert: Concert | None = None
+        self.event = event
 
-    def compose(self) -> ComposeResult:
-        yield Header()
-        yield StatusLine(id="concert-title")
-        with Vertical():
-            yield DataTable(id="recordings", cursor_type="row", zebra_stripes=True)
-            yield DataTable(id="tracks", cursor_type="row")
-        yield Footer()
-
-    def on_mount(self) -> None:
-        self.query_one(
-            "#concert-title", StatusLine
-        ).message = f"{self.artist} — {self.date}: loading…"
-        recordings = self.query_one("#recordings", DataTable)
-        recordings.add_columns(
-            "source", "rating", "reviews", "taper", "formats", "length", "identifier"
+    def can_replace(self, message: Message) -> bool:
+        # A newer position makes an older one not yet handled worthless.
+        return (
+            isinstance(message, EngineEvent)
+            and isinstance(self.event, PositionChanged)
+            and isinstance(message.event, PositionChanged)
         )
-        self.query_one("#tracks", DataTable).add_columns("pos", "title", "length")
-        self.load()
-
-    @work(exclusive=True, group="concert")
-    async def load(self) -> None:
-        app = self.app
-        assert isinstance(app, LivesetApp)
-        try:
-            concert = await app.engine.concert(self.artist, self.date)
-        except EngineError as error:
-            self.query_one("#concert-title", StatusLine).message = f"{self.artist} — {self.date}"
-            self.notify(str(error), severity="error", title="Could not load the concert")
-            return
-        self.show(concert)
-
-    def show(self, concert: Concert) -> None:
-        self.concert = concert
-        title = self.query_one("#concert-title", StatusLine)
-        title.message = f"{concert.artist} — {concert.date} — {concert.venue}, {concert.city}"
-        title.online = False if concert.stale else None
-        table = self.query_one("#recordings", DataTable)
-        table.clear()
-        for r in concert.recordings:
-            table.add_row(
-                kind_label(r.source_kind),
-                stars(r.weighted_rating),
-                str(r.num_reviews),
-                r.taper[:30],
-                ", ".join(r.formats),
-                clock(r.duration),
-                r.identifier,
-                key=r.identifier,
-            )
-        if concert.recordings:
-            self.show_tracks(concert.recordings[0])
-        table.focus()
-
-    def show_tracks(self, recording: Recording) -> None:
-        tracks = self.query_one("#tracks", DataTable)
-        tracks.clear()
-        for track in recording.tracks:
-            tracks.add_row(track.position, track.title, clock(track.duration))
-
-    @on(DataTable.RowHighlighted, "#recordings")
-    def recording_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        if self.concert is None or event.row_key.value is None:
-            return
-        chosen = next(
-            (r for r in self.concert.recordings if r.identifier == event.row_key.value), None
-        )
-        if chosen is not None:
-            self.show_tracks(chosen)
-
-
-class BrowseScreen(Screen[None]):
-    """Search concerts as you type; Enter opens one."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("slash", "focus_search", "Search", id="focus-search"),
-    ]
-
-    def compose(self) -> ComposeResult:
-        yield Header()
-        yield Input(
-            placeholder="Search concerts: words, or artist:/venue:/coverage:/year:", id="search"
-        )
-        yield StatusLine(id="status")
-        yield DataTable(id="concerts", cursor_type="row", zebra_stripes=True)
-        yield Footer()
-
-    def on_mount(self) -> None:
-        table = self.query_one("#concerts", DataTable)
-        for name in ("date", "artist", "venue", "city", "recs", "best", "rating"):
-            table.add_column(name, key=name)
-        table.focus()  # keys act at once; "/" moves to the search box
-        self.search("")
-
-    def on_resize(self, event: events.Resize) -> None:
-        fit_columns(
-            self.query_one("#concerts", DataTable),
-            {"date": 10, "recs": 4, "best": 4, "rating": 6},
-            {"artist": 3, "venue": 4, "city": 3},
-        )
-
-    def action_focus_search(self) -> None:
-        self.query_one("#search", Input).focus()
-
-    @on(Input.Submitted, "#search")
-    def search_submitted(self) -> None:
-        self.query_one("#concerts", DataTable).focus()
-
-    @on(Input.Changed, "#search")
-    def search_changed(self, event: Input.Changed) -> None:
-        self.search(event.value)
-
-    @work(exclusive=True, group="search")
-    async def search(self, text: str) -> None:
-        import asyncio
-
-        await asyncio.sleep(0.25)  # debounce: a newer keystroke cancels this worker
-        app = self.app
-        assert isinstance(app, LivesetApp)
-        status = self.query_one("#status", StatusLine)
-        status.message = "searching…"
-        query, artist = _split_artist(text)
-        try:
-            found = await app.engine.search_concerts(query, artist=artist)
-        except EngineError as error:
-            status.message = "search failed"
-            self.notify(str(error), severity="error", title="Search failed")
-            return
-        self.show(found)
-
-    def show(self, found: ConcertList) -> None:
-        status = self.query_one("#status", StatusLine)
-        status.message = f"{len(found.concerts)} concert(s)"
-        status.online = False if found.stale else None
-        table = self.query_one("#concerts", DataTable)
-        table.clear()
-        for c in found.concerts:
-            table.add_row(
-                str(c.date),
-                c.artist,
-                c.venue,
-                c.city,
-                str(len(c.recordings)),
-                c.best_source_kind.value,
-                stars(c.rating),
-                key=f"{c.artist}\t{c.date}",
-            )
-
-    @on(DataTable.RowSelected, "#concerts")
-    def open_concert(self, event: DataTable.RowSelected) -> None:
-        if event.row_key.value:
-            artist, date = event.row_key.value.split("\t")
-            self.app.push_screen(ConcertScreen(artist, date))
-
-
-def _split_artist(text: str) -> tuple[str, str | None]:
-    """``artist:"Grateful Dead" dark star`` → (``dark star``, ``Grateful Dead``)."""
-    import re
-
-    match = re.search(r'artist:(?:"([^"]+)"|(\S+))', text)
-    if not match:
-        return text, None
-    artist = match.group(1) or match.group(2)
-    return (text[: match.start()] + text[match.end() :]).strip(), artist
 
 
 class LivesetApp(App[None]):
     TITLE = "liveset"
     CSS_PATH = "liveset.tcss"
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("q", "quit", "Quit", id="quit")]
+    COMMANDS = App.COMMANDS | {LivesetCommands}
+    MODES: ClassVar[dict[str, Any]] = {
+        "browse": BrowseScreen,
+        "downloads": DownloadsScreen,
+        "library": LibraryScreen,
+        "queue": QueueScreen,
+    }
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("1", "switch_mode('browse')", "Browse", id="browse"),
+        Binding("2", "switch_mode('downloads')", "Downloads", id="downloads"),
+        Binding("3", "switch_mode('library')", "Library", id="library"),
+        Binding("4", "switch_mode('queue')", "Queue", id="queue"),
+        Binding("space", "play_pause", "Play/pause", id="play-pause", priority=True),
+        Binding("n", "next_track", "Next", id="next", priority=True, show=False),
+        Binding("p", "previous_track", "Previous", id="previous", priority=True, show=False),
+        Binding("left", "seek(-1)", "Seek back", id="seek-back", priority=True, show=False),
+        Binding("right", "seek(1)", "Seek forward", id="seek-forward", priority=True, show=False),
+        Binding(
+            "plus,equals_sign", "volume(1)", "Volume up", id="volume-up", priority=True, show=False
+        ),
+        Binding("minus", "volume(-1)", "Volume down", id="volume-down", priority=True, show=False),
+        Binding("m", "mute", "Mute", id="mute", priority=True, show=False),
+        Binding("r", "repeat", "Repeat", id="repeat", show=False),
+        Binding("question_mark", "help", "Keys", id="help"),
+        Binding("q", "quit", "Quit", id="quit"),
+    ]
 
-    def __init__(self, settings: Settings, engine: Engine | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        engine: Engine | None = None,
+        *,
+        restore_playback: bool = True,
+    ) -> None:
         super().__init__()
         self.settings = settings
         self.engine = engine or Engine(settings)
+        self.restore = restore_playback
+        self.theme = "ansi-dark"  # the terminal's own colours
+        self.online: bool | None = None
+        self.now_item: QueueItem | None = None
+        self.player_state: PlayerState | None = None
+        self.position: float | None = None
+        self.duration: float | None = None
+        self.playback_note = ""
+        self.known_artists: list[str] = []
+        self.known_concerts: dict[tuple[str, str], str] = {}
+
+    def today(self) -> datetime.date:
+        return datetime.date.today()
 
     async def on_mount(self) -> None:
+        self.apply_keymap()
         await self.engine.start()
         await self.engine.run_downloads()  # the queue belongs to the engine, not to a screen
         self.watch_engine()
-        await self.push_screen(BrowseScreen())
+        await self.switch_mode("browse")
+        if self.restore:
+            self.run_worker(self.restore_playback, group="restore", exit_on_error=False)
 
     async def on_unmount(self) -> None:
         await self.engine.close()
 
+    def apply_keymap(self) -> None:
+        keymap = dict(self.settings.keys)
+        known = {b.id for _, bindings in self.binding_scopes() for b in bindings if b.id}
+        unknown = sorted(set(keymap) - known)
+        if unknown:
+            self.notify(
+                "Unknown key binding id(s) in [keys]: " + ", ".join(unknown) + " (see ? for ids)",
+                severity="warning",
+            )
+        self.set_keymap({k: v for k, v in keymap.items() if k in known})
+
+    async def restore_playback(self) -> None:
+        try:
+            if await self.engine.restore_playback():
+                self.refresh_player()
+        except PlaybackUnavailable as error:
+            self.playback_note = "playback unavailable (libmpv missing)"
+            self.notify(str(error), severity="warning", title="No playback")
+
+    # --- engine events --------------------------------------------------------------------
+
     @work(group="engine-events")
     async def watch_engine(self) -> None:
         async for event in self.engine.events():
-            if isinstance(event, ArchiveStatusChanged):
-                for line in self.screen.query(StatusLine):
-                    line.online = None if event.online else False
-                if not event.online:
-                    self.notify(event.message or "archive.org is unreachable", severity="warning")
+            self.post_message(EngineEvent(event))
+
+    @on(EngineEvent)
+    def engine_event(self, message: EngineEvent) -> None:
+        event = message.event
+        if isinstance(event, ArchiveStatusChanged):
+            self.online = None if event.online else False
+            self.sub_title = "" if event.online else "offline"
+            for line in self.screen.query(StatusLine):
+                line.online = self.online
+            if not event.online:
+                self.notify(event.message or "archive.org is unreachable", severity="warning")
+        elif isinstance(event, NowPlayingChanged):
+            self.now_item = event.item
+            self.position = None
+            self.duration = event.item.duration
+        elif isinstance(event, PlayerStateChanged):
+            self.player_state = event.state
+            self.position = event.state.position
+            self.duration = event.state.duration or self.duration
+        elif isinstance(event, PositionChanged):
+            self.position = event.position
+            self.duration = event.duration or self.duration
+        if isinstance(event, (NowPlayingChanged, PlayerStateChanged, PositionChanged)):
+            self.refresh_now_playing(self.screen)
+        screen = self.screen
+        handler = getattr(screen, "engine_event", None)
+        if handler is not None:
+            handler(event)
+
+    def refresh_player(self) -> None:
+        """Read the player's state at once (after a restore, or when a screen comes back)."""
+        try:
+            player = self.engine.player
+        except PlaybackUnavailable:
+            return
+        state = player.state()
+        self.player_state = state
+        self.position, self.duration = state.position, state.duration
+        queue = player.queue
+        if state.index is not None and state.index < len(queue):
+            self.now_item = queue[state.index]
+        self.refresh_now_playing(self.screen)
+
+    def refresh_now_playing(self, screen: Screen[Any]) -> None:
+        for bar in screen.query(NowPlayingBar):
+            bar.item = self.now_item
+            bar.state = self.player_state
+            bar.position = self.position
+            bar.duration = self.duration
+            bar.note = self.playback_note
+
+    def queue_snapshot(self) -> tuple[tuple[QueueItem, ...], int | None]:
+        try:
+            player = self.engine.player
+        except PlaybackUnavailable:
+            return (), None
+        return player.queue, player.state().index
+
+    async def player_call(self, name: str, *args: Any) -> None:
+        """Call the player (in a worker: a missing libmpv becomes a notification)."""
+        await getattr(self.engine.player, name)(*args)
+
+    # --- errors ---------------------------------------------------------------------------
+
+    @on(Worker.StateChanged)
+    def worker_failed(self, event: Worker.StateChanged) -> None:
+        if event.state is WorkerState.ERROR and event.worker.error is not None:
+            error = event.worker.error
+            title = "No playback" if isinstance(error, PlaybackUnavailable) else "Error"
+            self.notify(str(error) or type(error).__name__, severity="error", title=title)
+
+    # --- transport ------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # In a text box the key types instead.
+        return not (action in TRANSPORT and isinstance(self.focused, Input))
+
+    def transport(self, name: str, *args: Any) -> None:
+        self.run_worker(
+            partial(self.player_call, name, *args), group="transport", exit_on_error=False
+        )
+
+    def action_play_pause(self) -> None:
+        state = self.player_state.state if self.player_state else "stopped"
+        queue, _index = self.queue_snapshot()
+        if state == "stopped" and queue:
+            self.transport("play", 0)
+        else:
+            self.transport("toggle_pause")
+
+    def action_next_track(self) -> None:
+        self.transport("next")
+
+    def action_previous_track(self) -> None:
+        self.transport("previous")
+
+    def action_seek(self, direction: int) -> None:
+        self.transport("seek", direction * SEEK_STEP)
+
+    def action_volume(self, direction: int) -> None:
+        volume = self.player_state.volume if self.player_state else 100.0
+        self.transport("set_volume", max(0.0, min(130.0, volume + direction * VOLUME_STEP)))
+
+    def action_mute(self) -> None:
+        self.transport("set_muted", not (self.player_state and self.player_state.muted))
+
+    def action_repeat(self) -> None:
+        current = self.player_state.repeat if self.player_state else "off"
+        following = {"off": "all", "all": "one", "one": "off"}[current]
+        self.transport("set_repeat", following)
+        self.notify(f"Repeat: {following}")
+
+    # --- navigation -----------------------------------------------------------------------
+
+    def binding_scopes(self) -> list[tuple[str, list[Binding]]]:
+        from tui.screens.concert import FormatPicker
+        from tui.screens.downloads import Confirm
+        from tui.screens.help import HelpScreen as Help
+
+        def of(owner: Any) -> list[Binding]:
+            return [b for b in owner.BINDINGS if isinstance(b, Binding)]
+
+        return [
+            ("everywhere", of(LivesetApp)),
+            ("browse", of(BrowseScreen)),
+            ("concert", of(ConcertScreen)),
+            ("downloads", of(DownloadsScreen)),
+            ("library", of(LibraryScreen)),
+            ("queue", of(QueueScreen)),
+            ("dialogs", of(FormatPicker) + of(Confirm) + of(Help)),
+        ]
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.binding_scopes(), dict(self.settings.keys)))
+
+    async def browse_screen(self) -> BrowseScreen:
+        if self.current_mode != "browse":
+            await self.switch_mode("browse")
+        while isinstance(self.screen, ConcertScreen):
+            await self.pop_screen()
+        screen = self.screen
+        assert isinstance(screen, BrowseScreen)
+        return screen
+
+    def open_concert(self, artist: str, date: str) -> None:
+        async def go() -> None:
+            await self.browse_screen()
+            await self.push_screen(ConcertScreen(artist, date))
+
+        self.run_worker(go(), group="navigate", exit_on_error=False)
+
+    def open_artist(self, artist: str) -> None:
+        async def go() -> None:
+            (await self.browse_screen()).select_artist(artist)
+
+        self.run_worker(go(), group="navigate", exit_on_error=False)
+
+    def action_on_this_day(self) -> None:
+        async def go() -> None:
+            (await self.browse_screen()).action_on_this_day()
+
+        self.run_worker(go(), group="navigate", exit_on_error=False)
+
+    def action_surprise(self) -> None:
+        async def go() -> None:
+            (await self.browse_screen()).action_surprise()
+
+        self.run_worker(go(), group="navigate", exit_on_error=False)
+
+    def action_scan_library(self) -> None:
+        async def go() -> None:
+            await self.switch_mode("library")
+            screen = self.screen
+            if isinstance(screen, LibraryScreen):
+                screen.action_scan()
+
+        self.run_worker(go(), group="navigate", exit_on_error=False)
+
+    async def run_palette_action(self, action: str) -> None:
+        await self.run_action(action)
+
+    def remember_artists(self, artists: Iterable[Artist]) -> None:
+        self.known_artists = [a.name for a in artists]
+
+    def remember_concerts(self, concerts: Iterable[Concert]) -> None:
+        for c in concerts:
+            self.known_concerts[(c.artist, str(c.date))] = c.venue
 
 
 def run_app(settings: Settings) -> int:

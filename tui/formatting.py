@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from html import unescape
+
 
 def clock(seconds: float | None) -> str:
     """``4:33:30`` or ``11:15``; ``-`` when unknown."""
@@ -32,3 +35,23 @@ def progress_bar(fraction: float, width: int) -> str:
     """``[#####-----]``, ``width`` characters inside the brackets."""
     filled = round(max(0.0, min(1.0, fraction)) * width)
     return "[" + "#" * filled + "-" * (width - filled) + "]"
+
+
+_BREAK = re.compile(r"(?i)<\s*(?:br\s*/?|/p|/div|/li)\s*>")
+_TAG = re.compile(r"<[^>]*>")
+
+
+def plain_text(html: str) -> str:
+    """Text of an archive description: tags dropped, breaks kept, entities decoded."""
+    text = _TAG.sub("", _BREAK.sub("\n", html))
+    lines = [line.strip() for line in unescape(text).replace("\r", "").split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def eta_text(seconds: float | None) -> str:
+    """``3:20`` left; ``-`` when unknown."""
+    return clock(seconds) if seconds and seconds > 0.5 else "-"
+
+
+def speed_text(bytes_per_second: float) -> str:
+    return f"{size_text(int(bytes_per_second))}/s" if bytes_per_second >= 1 else "-"

@@ -126,7 +126,7 @@ def _album(recording: Recording) -> str:
     return f"{recording.date} {place}".strip() if recording.date else place or recording.title
 
 
-def _free_space(path: Path) -> int:
+def free_space(path: Path) -> int:
     probe = path
     while not probe.exists() and probe != probe.parent:
         probe = probe.parent
@@ -344,7 +344,7 @@ class DownloadManager:
             have = part.stat().st_size if part.exists() else 0
             needed += max(0, (value["size"] or 0) - have)
         needed += await self._database.run(store.remaining_bytes)
-        free = await asyncio.to_thread(_free_space, self.music_dir)
+        free = await asyncio.to_thread(free_space, self.music_dir)
         if needed > free - self._keep_free:
             raise DiskSpaceError(needed, free, self._keep_free, str(self.music_dir))
 

@@ -1,0 +1,68 @@
+"""The command palette: the app's main actions, and jumping to an artist or a concert."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import TYPE_CHECKING, cast
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+if TYPE_CHECKING:
+    from tui.app import LivesetApp
+
+ACTIONS = (
+    ("Browse the archive", "switch_mode('browse')", "Artists, years, concerts and search"),
+    ("Downloads", "switch_mode('downloads')", "The download queue"),
+    ("Library", "switch_mode('library')", "What is on disk"),
+    ("Play queue", "switch_mode('queue')", "What plays next"),
+    ("Play / pause", "play_pause", "Toggle playback"),
+    ("Next track", "next_track", "Skip to the next track"),
+    ("Previous track", "previous_track", "Back to the previous track"),
+    ("Repeat: off / all / one", "repeat", "Cycle the repeat mode"),
+    ("On this day", "on_this_day", "Concerts played on today's date"),
+    ("Surprise me", "surprise", "A random well-rated concert"),
+    ("Scan the library", "scan_library", "Look for new, changed and removed files"),
+    ("Keys", "help", "Every key binding"),
+)
+
+
+class LivesetCommands(Provider):
+    """Actions first; then artists and concerts the app has seen (searches and the library)."""
+
+    @property
+    def liveset(self) -> LivesetApp:
+        return cast("LivesetApp", self.app)
+
+    async def discover(self) -> Hits:
+        for name, action, help_text in ACTIONS:
+            yield DiscoveryHit(
+                name, partial(self.liveset.run_palette_action, action), help=help_text
+            )
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, action, help_text in ACTIONS:
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(
+                    score,
+                    matcher.highlight(name),
+                    partial(self.liveset.run_palette_action, action),
+                    help=help_text,
+                )
+        for artist in self.liveset.known_artists:
+            text = f"Artist: {artist}"
+            score = matcher.match(text)
+            if score > 0:
+                yield Hit(
+                    score * 0.9, matcher.highlight(text), partial(self.liveset.open_artist, artist)
+                )
+        for (artist, date), venue in list(self.liveset.known_concerts.items()):
+            text = f"Concert: {artist} {date} {venue}"
+            score = matcher.match(text)
+            if score > 0:
+                yield Hit(
+                    score * 0.8,
+                    matcher.highlight(text),
+                    partial(self.liveset.open_concert, artist, date),
+                )

@@ -1,0 +1,1 @@
+"""The app's screens: browse, concert, downloads, library, queue, help."""

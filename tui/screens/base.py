@@ -1,0 +1,70 @@
+"""What every screen shares: a header, the now-playing bar, the footer, and the engine."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import TYPE_CHECKING, Any, cast
+
+from textual import on
+from textual.screen import Screen
+from textual.widgets import Footer, Header
+from textual.worker import Worker
+
+from tui.widgets import NowPlayingBar, StatusLine
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
+    from textual.app import ComposeResult
+
+    from engine import Engine, Event
+    from tui.app import LivesetApp
+
+
+class LivesetScreen(Screen[None]):
+    """A full screen of the app. Subclasses yield their body from ``compose_body``."""
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield from self.compose_body()
+        yield NowPlayingBar()
+        yield Footer()
+
+    def compose_body(self) -> ComposeResult:
+        yield from ()
+
+    @property
+    def liveset(self) -> LivesetApp:
+        return cast("LivesetApp", self.app)
+
+    @property
+    def engine(self) -> Engine:
+        return self.liveset.engine
+
+    def engine_event(self, event: Event) -> None:
+        """An event from the engine while this screen is shown; screens re-read what changed."""
+
+    def on_screen_resume(self) -> None:
+        self.liveset.refresh_now_playing(self)
+        for line in self.query(StatusLine):
+            line.online = self.liveset.online
+
+    @on(Worker.StateChanged)
+    def worker_failed(self, event: Worker.StateChanged) -> None:
+        # Worker state messages do not bubble: hand them to the app's one error handler.
+        self.liveset.worker_failed(event)
+
+    def run_engine(
+        self,
+        work: Callable[..., Awaitable[Any]],
+        *args: Any,
+        group: str,
+        exclusive: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        """Run ``work(*args, **kwargs)`` in a worker; errors become notifications (see the
+        app). The call is made when the worker starts, so one cancelled first leaves nothing
+        un-awaited."""
+        self.run_worker(
+            partial(work, *args, **kwargs), group=group, exclusive=exclusive, exit_on_error=False
+        )

@@ -1,0 +1,248 @@
+"""Browse the archive: artists → years → concerts, or search as you type."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import events, on, work
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.widgets import DataTable, Input
+
+from engine import parse_search
+from tui.formatting import stars
+from tui.screens.base import LivesetScreen
+from tui.widgets import StatusLine, fit_columns, selected_key
+
+if TYPE_CHECKING:
+    import datetime
+
+    from textual.app import ComposeResult
+
+    from engine import ArtistList, ConcertList
+
+DEBOUNCE = 0.25  # seconds of quiet typing before a search goes out
+
+
+@dataclass(frozen=True)
+class Source:
+    """What the concert list shows: a search, an artist (and year), or one day of the year."""
+
+    kind: str  # search | artist | day
+    text: str = ""
+    artist: str = ""
+    year: int | None = None
+    month: int = 0
+    day: int = 0
+
+    def label(self) -> str:
+        if self.kind == "artist":
+            return f"{self.artist}, {self.year}" if self.year else self.artist
+        if self.kind == "day":
+            return f"on this day ({self.month:02d}-{self.day:02d})"
+        return f"“{self.text}”" if self.text else "newest"
+
+
+class BrowseScreen(LivesetScreen):
+    """Artists, their years and concerts; a search box with field terms; filters."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "focus_search", "Search", id="browse.search"),
+        Binding("s", "toggle_sbd", "SBD only", id="browse.sbd-only"),
+        Binding("d", "toggle_downloaded", "On disk", id="browse.downloaded-only"),
+        Binding("o", "on_this_day", "On this day", id="browse.on-this-day"),
+        Binding("x", "surprise", "Surprise me", id="browse.surprise"),
+        Binding("escape", "clear_search", "Clear", id="browse.clear", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.source = Source("search")
+        self.sbd_only = False
+        self.downloaded_only = False
+        self.artists: ArtistList | None = None
+
+    def compose_body(self) -> ComposeResult:
+        yield Input(
+            placeholder="Search: words, artist:, year:1977, venue:, city:, sbd, rating>4",
+            id="search",
+        )
+        yield StatusLine(id="status")
+        with Horizontal(id="browse-panes"):
+            yield DataTable(id="artists", cursor_type="row")
+            yield DataTable(id="years", cursor_type="row")
+            yield DataTable(id="concerts", cursor_type="row", zebra_stripes=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#artists", DataTable).add_columns("artist", "shows")
+        self.query_one("#years", DataTable).add_columns("year", "n")
+        table = self.query_one("#concerts", DataTable)
+        for name in ("date", "artist", "venue", "city", "recs", "best", "rating"):
+            table.add_column(name, key=name)
+        table.focus()  # keys act at once; "/" moves to the search box
+        self.load_artists()
+        self.reload()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.fit()
+
+    def fit(self) -> None:
+        artists = self.query_one("#artists", DataTable)
+        fit_columns(artists, {"shows": 5}, {"artist": 1})
+        fit_columns(self.query_one("#years", DataTable), {"year": 4, "n": 3}, {})
+        fit_columns(
+            self.query_one("#concerts", DataTable),
+            {"date": 10, "recs": 4, "best": 4, "rating": 6},
+            {"artist": 3, "venue": 4, "city": 3},
+        )
+
+    # --- what the concert list shows ------------------------------------------------------
+
+    def reload(self) -> None:
+        self.run_engine(self.load_concerts, self.source, group="concerts")
+
+    async def load_concerts(self, source: Source, *, delay: float = 0.0) -> None:
+        if delay:
+            await asyncio.sleep(delay)  # debounce: a newer keystroke cancels this worker
+        status = self.query_one("#status", StatusLine)
+        status.message = f"{source.label()}: searching…"
+        filters = {"sbd_only": self.sbd_only, "downloaded_only": self.downloaded_only}
+        try:
+            if source.kind == "day":
+                found = await self.engine.concerts_on_day(source.month, source.day, **filters)
+            elif source.kind == "artist":
+                found = await self.engine.search_concerts(
+                    artist=source.artist, year=source.year, **filters
+                )
+            else:
+                found = await self.engine.search_concerts(source.text, **filters)
+        except Exception:
+            status.message = f"{source.label()}: search failed"
+            raise
+        self.show_concerts(source, found)
+
+    def show_concerts(self, source: Source, found: ConcertList) -> None:
+        flags = [
+            f for f, on in (("SBD only", self.sbd_only), ("on disk", self.downloaded_only)) if on
+        ]
+        status = self.query_one("#status", StatusLine)
+        status.message = " · ".join([f"{len(found.concerts)} concert(s)", source.label(), *flags])
+        status.online = False if found.stale else self.liveset.online
+        table = self.query_one("#concerts", DataTable)
+        table.clear()
+        for c in found.concerts:
+            table.add_row(
+                str(c.date),
+                c.artist,
+                c.venue,
+                c.city,
+                str(len(c.recordings)),
+                c.best_source_kind.value,
+                stars(c.rating),
+                key=f"{c.artist}\t{c.date}",
+            )
+        self.liveset.remember_concerts(found.concerts)
+
+    # --- artists and years ----------------------------------------------------------------
+
+    @work(group="artists", exit_on_error=False)
+    async def load_artists(self) -> None:
+        self.artists = await self.engine.artists()
+        self.liveset.remember_artists(self.artists.artists)
+        self.show_artists(self.query_one("#search", Input).value)
+
+    def show_artists(self, text: str) -> None:
+        if self.artists is None:
+            return
+        words = parse_search(text).text.casefold().split()
+        words = [w for w in words if ":" not in w]
+        table = self.query_one("#artists", DataTable)
+        table.clear()
+        for artist in self.artists.artists:
+            name = artist.name.casefold()
+            if all(w in name for w in words):
+                count = "?" if artist.item_count is None else str(artist.item_count)
+                table.add_row(artist.name, count, key=artist.name)
+
+    def select_artist(self, name: str) -> None:
+        """Show an artist's concerts (every year) and years; used by the command palette."""
+        self.source = Source("artist", artist=name)
+        self.reload()
+        self.run_engine(self.load_years, name, group="years")
+        self.query_one("#years", DataTable).focus()
+
+    async def load_years(self, artist: str) -> None:
+        years = await self.engine.artist_years(artist)
+        table = self.query_one("#years", DataTable)
+        table.clear()
+        for year, count in years:
+            table.add_row(str(year), str(count), key=str(year))
+
+    @on(DataTable.RowSelected, "#artists")
+    def artist_selected(self, event: DataTable.RowSelected) -> None:
+        if event.row_key.value:
+            self.select_artist(event.row_key.value)
+
+    @on(DataTable.RowSelected, "#years")
+    def year_selected(self, event: DataTable.RowSelected) -> None:
+        if event.row_key.value and self.source.artist:
+            self.source = Source("artist", artist=self.source.artist, year=int(event.row_key.value))
+            self.reload()
+            self.query_one("#concerts", DataTable).focus()
+
+    @on(DataTable.RowSelected, "#concerts")
+    def open_concert(self, event: DataTable.RowSelected) -> None:
+        if event.row_key.value:
+            artist, date = event.row_key.value.split("\t")
+            self.liveset.open_concert(artist, date)
+
+    # --- search and filters ---------------------------------------------------------------
+
+    def action_focus_search(self) -> None:
+        self.query_one("#search", Input).focus()
+
+    def action_clear_search(self) -> None:
+        search = self.query_one("#search", Input)
+        if search.value:
+            search.value = ""
+        self.query_one("#concerts", DataTable).focus()
+
+    @on(Input.Submitted, "#search")
+    def search_submitted(self) -> None:
+        self.query_one("#concerts", DataTable).focus()
+
+    @on(Input.Changed, "#search")
+    def search_changed(self, event: Input.Changed) -> None:
+        self.source = Source("search", text=event.value)
+        self.show_artists(event.value)
+        self.run_engine(self.load_concerts, self.source, delay=DEBOUNCE, group="concerts")
+
+    def action_toggle_sbd(self) -> None:
+        self.sbd_only = not self.sbd_only
+        self.reload()
+
+    def action_toggle_downloaded(self) -> None:
+        self.downloaded_only = not self.downloaded_only
+        self.reload()
+
+    def action_on_this_day(self) -> None:
+        today: datetime.date = self.liveset.today()
+        self.source = Source("day", month=today.month, day=today.day)
+        self.reload()
+        self.query_one("#concerts", DataTable).focus()
+
+    def action_surprise(self) -> None:
+        self.run_engine(self.surprise, group="surprise")
+
+    async def surprise(self) -> None:
+        concert = await self.engine.surprise_concert()
+        self.liveset.open_concert(concert.artist, str(concert.date))
+
+    def selected_concert(self) -> tuple[str, str] | None:
+        key = selected_key(self.query_one("#concerts", DataTable))
+        if key is None:
+            return None
+        artist, date = key.split("\t")
+        return artist, date

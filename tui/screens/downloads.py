@@ -1,0 +1,255 @@
+"""The download queue: every recording and its files, with progress, speed and ETA."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING, ClassVar
+
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.screen import ModalScreen
+from textual.widgets import Button, DataTable, Label
+
+from engine import (
+    DownloadProgress,
+    DownloadsChanged,
+    DownloadState,
+    LibraryChanged,
+    group_downloads,
+)
+from tui.formatting import eta_text, size_text, speed_text
+from tui.screens.base import LivesetScreen
+from tui.widgets import StatusLine, bar, fit_columns, selected_key
+
+if TYPE_CHECKING:
+    from textual import events
+    from textual.app import ComposeResult
+
+    from engine import Download, Event, RecordingDownload
+
+BAR = 12
+
+
+class Confirm(ModalScreen[bool]):
+    """A yes/no question; y or Enter on Yes confirms, n or Escape declines."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("y", "dismiss(True)", "Yes", id="confirm.yes"),
+        Binding("n,escape", "dismiss(False)", "No", id="confirm.no"),
+    ]
+
+    def __init__(self, question: str) -> None:
+        super().__init__()
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="confirm"):
+            yield Label(self.question)
+            yield Button("Yes (y)", id="yes", variant="error")
+            yield Button("No (n)", id="no")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+
+class DownloadsScreen(LivesetScreen):
+    """Recordings in the queue, each followed by its files."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("P", "pause", "Pause/resume", id="downloads.pause"),
+        Binding("c", "cancel", "Cancel", id="downloads.cancel"),
+        Binding("R", "retry", "Retry", id="downloads.retry"),
+        Binding("X", "remove", "Remove from disk", id="downloads.remove"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.downloads: dict[int, Download] = {}
+        self.free = 0
+        self.music_size = 0
+
+    def compose_body(self) -> ComposeResult:
+        yield StatusLine(id="totals")
+        yield DataTable(id="downloads", cursor_type="row")
+
+    def on_mount(self) -> None:
+        table = self.query_one("#downloads", DataTable)
+        for name in ("name", "state", "progress", "size", "speed", "eta"):
+            table.add_column(name, key=name)
+        table.focus()
+
+    def on_screen_resume(self) -> None:
+        super().on_screen_resume()
+        self.reload()
+
+    def on_resize(self, event: events.Resize) -> None:
+        fit_columns(
+            self.query_one("#downloads", DataTable),
+            {"state": 9, "progress": BAR + 5, "size": 17, "speed": 10, "eta": 7},
+            {"name": 1},
+        )
+
+    def reload(self) -> None:
+        self.run_engine(self.load, group="downloads")
+
+    async def load(self) -> None:
+        downloads = await self.engine.downloads()
+        self.free = await self.engine.free_space()
+        self.music_size = (await self.engine.library_stats()).size
+        self.downloads = {d.id: d for d in downloads}
+        self.show()
+
+    def show(self) -> None:
+        table = self.query_one("#downloads", DataTable)
+        cursor = selected_key(table)
+        table.clear()
+        for recording in group_downloads(tuple(self.downloads.values())):
+            table.add_row(*self.recording_cells(recording), key=f"rec:{recording.identifier}")
+            for d in recording.files:
+                table.add_row(*self.file_cells(d), key=f"file:{d.id}")
+        if cursor is not None and cursor in {str(k.value) for k in table.rows}:
+            table.move_cursor(row=table.get_row_index(cursor))
+        self.show_totals()
+
+    def show_totals(self) -> None:
+        states = [d.state for d in self.downloads.values()]
+        counts = [
+            f"{states.count(s)} {s.value}"
+            for s in (
+                DownloadState.RUNNING,
+                DownloadState.QUEUED,
+                DownloadState.PAUSED,
+                DownloadState.FAILED,
+            )
+            if s in states
+        ]
+        left = sum(
+            max(0, (d.size or 0) - d.bytes_done)
+            for d in self.downloads.values()
+            if d.state is not DownloadState.CANCELLED
+        )
+        speed = sum(d.speed for d in self.downloads.values() if d.state is DownloadState.RUNNING)
+        parts = counts or ["nothing queued"]
+        if left:
+            parts.append(f"{size_text(left)} to go at {speed_text(speed)}")
+        parts.append(f"music {size_text(self.music_size)}, {size_text(self.free)} free")
+        self.query_one("#totals", StatusLine).message = " · ".join(parts)
+
+    def recording_cells(self, r: RecordingDownload) -> list[str]:
+        fraction = (
+            r.bytes_done / r.size if r.size else (1.0 if r.state is DownloadState.DONE else 0.0)
+        )
+        return [
+            f"{r.identifier}  ({r.done}/{len(r.files)})",
+            r.state.value,
+            f"{bar(fraction, BAR)} {fraction * 100:3.0f}%",
+            f"{size_text(r.bytes_done)} / {size_text(r.size)}",
+            speed_text(r.speed),
+            eta_text(r.eta),
+        ]
+
+    def file_cells(self, d: Download) -> list[str]:
+        fraction = d.fraction or 0.0
+        name = d.title or d.file_name
+        if d.track_number:
+            name = f"{d.track_number:02d} {name}"
+        detail = d.error or d.note
+        return [
+            f"  {name}" + (f"  ({detail})" if detail else ""),
+            d.state.value,
+            f"{bar(fraction, BAR)} {fraction * 100:3.0f}%",
+            f"{size_text(d.bytes_done)} / {size_text(d.size)}",
+            speed_text(d.speed) if d.state is DownloadState.RUNNING else "-",
+            eta_text(d.eta),
+        ]
+
+    def engine_event(self, event: Event) -> None:
+        if isinstance(event, DownloadProgress):
+            self.progress(event)
+        elif isinstance(event, (DownloadsChanged, LibraryChanged)):
+            self.reload()
+
+    def progress(self, event: DownloadProgress) -> None:
+        table = self.query_one("#downloads", DataTable)
+        touched: set[str] = set()
+        for p in event.files:
+            old = self.downloads.get(p.download_id)
+            if old is None:
+                continue
+            new = dataclasses.replace(
+                old,
+                bytes_done=p.bytes_done,
+                size=p.size or old.size,
+                speed=p.speed,
+                state=DownloadState.RUNNING,
+            )
+            self.downloads[p.download_id] = new
+            key = f"file:{new.id}"
+            if key in {str(k.value) for k in table.rows}:
+                for column, value in zip(
+                    ("state", "progress", "size", "speed", "eta"),
+                    self.file_cells(new)[1:],
+                    strict=True,
+                ):
+                    table.update_cell(key, column, value)
+            touched.add(new.identifier)
+        for recording in group_downloads(tuple(self.downloads.values())):
+            key = f"rec:{recording.identifier}"
+            if recording.identifier in touched and key in {str(k.value) for k in table.rows}:
+                cells = self.recording_cells(recording)
+                for column, value in zip(
+                    ("name", "state", "progress", "size", "speed", "eta"), cells, strict=True
+                ):
+                    table.update_cell(key, column, value)
+        self.show_totals()
+
+    # --- actions on the row under the cursor ----------------------------------------------
+
+    def selected_ids(self) -> tuple[str | None, list[int]]:
+        """The selected recording's identifier (for a recording row) and the download ids."""
+        key = selected_key(self.query_one("#downloads", DataTable))
+        if key is None:
+            return None, []
+        kind, _, value = key.partition(":")
+        if kind == "rec":
+            return value, [d.id for d in self.downloads.values() if d.identifier == value]
+        return None, [int(value)]
+
+    def action_pause(self) -> None:
+        _, ids = self.selected_ids()
+        running = [
+            i
+            for i in ids
+            if self.downloads[i].state in (DownloadState.QUEUED, DownloadState.RUNNING)
+        ]
+        if running:
+            self.run_engine(self.engine.pause_downloads, running, group="pause", exclusive=False)
+        elif ids:
+            self.run_engine(self.engine.resume_downloads, ids, group="pause", exclusive=False)
+
+    def action_cancel(self) -> None:
+        _, ids = self.selected_ids()
+        if ids:
+            self.run_engine(self.engine.cancel_downloads, ids, group="cancel", exclusive=False)
+
+    def action_retry(self) -> None:
+        _, ids = self.selected_ids()
+        if ids:
+            self.run_engine(self.engine.retry_downloads, ids, group="retry", exclusive=False)
+
+    def action_remove(self) -> None:
+        identifier, ids = self.selected_ids()
+        if identifier is None and ids:
+            identifier = self.downloads[ids[0]].identifier
+        if identifier is None:
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.run_engine(self.remove, identifier, group="remove", exclusive=False)
+
+        self.app.push_screen(Confirm(f"Remove {identifier} from disk?"), answered)
+
+    async def remove(self, identifier: str) -> None:
+        removed = await self.engine.remove_download(identifier)
+        self.notify(f"Removed {removed} file(s) of {identifier}")

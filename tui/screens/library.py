@@ -1,0 +1,257 @@
+"""What is on disk: artists → concerts → tracks, a search, a scan, and unreadable files."""
+
+from __future__ import annotations
+
+import asyncio
+import os.path
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import events, on
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.widgets import DataTable, Input
+
+from engine import LibraryChanged, ScanProgress
+from tui.formatting import clock, size_text
+from tui.screens.base import LivesetScreen
+from tui.widgets import StatusLine, fit_columns, selected_key
+
+if TYPE_CHECKING:
+    from textual.app import ComposeResult
+
+    from engine import Event, LibraryTrack
+
+DEBOUNCE = 0.2
+
+
+class LibraryScreen(LivesetScreen):
+    """Artists on the left; their concerts and a concert's tracks on the right."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "focus_search", "Search", id="library.search"),
+        Binding("S", "scan", "Scan now", id="library.scan"),
+        Binding("u", "problems", "Unreadable", id="library.problems"),
+        Binding("a", "queue(False)", "Add", id="library.add"),
+        Binding("N", "queue(True)", "Play next", id="library.play-next"),
+        Binding("escape", "clear_search", "Clear", id="library.clear", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tracks: dict[str, LibraryTrack] = {}  # by path, as shown in the tracks table
+        self.scanning = ""
+
+    def compose_body(self) -> ComposeResult:
+        yield Input(
+            placeholder="Search the library: title, artist, venue, city, date", id="library-search"
+        )
+        yield StatusLine(id="library-status")
+        with Horizontal(id="library-panes"):
+            yield DataTable(id="lib-artists", cursor_type="row")
+            with Vertical():
+                yield DataTable(id="lib-concerts", cursor_type="row", zebra_stripes=True)
+                yield DataTable(id="lib-tracks", cursor_type="row")
+                yield DataTable(id="lib-problems", cursor_type="row", classes="hidden")
+
+    def on_mount(self) -> None:
+        self.query_one("#lib-artists", DataTable).add_columns("artist", "shows")
+        concerts = self.query_one("#lib-concerts", DataTable)
+        for name in ("date", "venue", "city", "tracks", "length", "size"):
+            concerts.add_column(name, key=name)
+        tracks = self.query_one("#lib-tracks", DataTable)
+        for name in ("#", "title", "artist", "album", "length", "format"):
+            tracks.add_column(name, key=name)
+        problems = self.query_one("#lib-problems", DataTable)
+        for name in ("file", "reason"):
+            problems.add_column(name, key=name)
+        self.query_one("#lib-artists", DataTable).focus()
+
+    def on_screen_resume(self) -> None:
+        super().on_screen_resume()
+        self.reload()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.fit()
+
+    def fit(self) -> None:
+        fit_columns(self.query_one("#lib-artists", DataTable), {"shows": 5}, {"artist": 1})
+        fit_columns(
+            self.query_one("#lib-concerts", DataTable),
+            {"date": 10, "tracks": 6, "length": 8, "size": 9},
+            {"venue": 3, "city": 2},
+        )
+        fit_columns(
+            self.query_one("#lib-tracks", DataTable),
+            {"#": 3, "length": 7, "format": 6},
+            {"title": 3, "artist": 2, "album": 3},
+        )
+        fit_columns(self.query_one("#lib-problems", DataTable), {}, {"file": 2, "reason": 1})
+
+    def reload(self) -> None:
+        self.run_engine(self.load, group="library")
+
+    async def load(self) -> None:
+        stats = await self.engine.library_stats()
+        artists = await self.engine.library_artists()
+        table = self.query_one("#lib-artists", DataTable)
+        cursor = selected_key(table)
+        table.clear()
+        for artist, count in artists:
+            table.add_row(artist or "(unknown)", str(count), key=artist)
+        if cursor is not None and cursor in table.rows:
+            table.move_cursor(row=table.get_row_index(cursor))
+        self.show_stats(stats.files, stats.artists, stats.concerts, stats.size, stats.problems)
+        if artists and cursor is None:
+            await self.load_concerts(artists[0][0])
+
+    def show_stats(self, files: int, artists: int, concerts: int, size: int, problems: int) -> None:
+        text = f"{files} files · {artists} artists · {concerts} concerts · {size_text(size)}"
+        if problems:
+            text += f" · {problems} unreadable (u)"
+        if self.scanning:
+            text += f" · {self.scanning}"
+        self.query_one("#library-status", StatusLine).message = text
+
+    @on(DataTable.RowHighlighted, "#lib-artists")
+    def artist_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.row_key.value is not None:
+            self.run_engine(self.load_concerts, event.row_key.value, group="lib-concerts")
+
+    async def load_concerts(self, artist: str) -> None:
+        concerts = await self.engine.library_concerts(artist)
+        table = self.query_one("#lib-concerts", DataTable)
+        table.clear()
+        for c in concerts:
+            table.add_row(
+                c.date or "-",
+                c.venue or c.album,
+                c.city,
+                str(c.tracks),
+                clock(c.duration),
+                size_text(c.size),
+                key=f"{c.artist}\t{c.album}",
+            )
+        if concerts:
+            await self.load_tracks(concerts[0].artist, concerts[0].album)
+
+    @on(DataTable.RowHighlighted, "#lib-concerts")
+    def concert_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.row_key.value is not None:
+            artist, album = event.row_key.value.split("\t")
+            self.run_engine(self.load_tracks, artist, album, group="lib-tracks")
+
+    async def load_tracks(self, artist: str, album: str) -> None:
+        self.show_tracks(await self.engine.library_tracks(artist=artist, album=album))
+
+    def show_tracks(self, tracks: tuple[LibraryTrack, ...]) -> None:
+        table = self.query_one("#lib-tracks", DataTable)
+        table.clear()
+        self.tracks = {t.path: t for t in tracks}
+        for t in tracks:
+            table.add_row(
+                str(t.track_number or ""),
+                t.title,
+                t.artist,
+                t.album,
+                clock(t.duration),
+                t.format,
+                key=t.path,
+            )
+
+    @on(DataTable.RowSelected, "#lib-concerts")
+    def play_concert(self) -> None:
+        tracks = list(self.tracks.values())
+        if tracks:
+            self.play_folder(tracks[0].path, 0)
+
+    @on(DataTable.RowSelected, "#lib-tracks")
+    def play_track(self, event: DataTable.RowSelected) -> None:
+        path = event.row_key.value
+        if path:
+            folder = os.path.dirname(path)
+            siblings = sorted(p for p in self.tracks if os.path.dirname(p) == folder)
+            self.play_folder(path, siblings.index(path) if path in siblings else 0)
+
+    def play_folder(self, path: str, start: int) -> None:
+        folder = os.path.dirname(path)
+        self.run_engine(self.engine.queue_add, folder, play=True, start=start, group="play")
+
+    def action_queue(self, after_current: bool) -> None:
+        tracks = self.query_one("#lib-tracks", DataTable)
+        path = selected_key(tracks)
+        if path is None:
+            return
+        target = path if tracks.has_focus else os.path.dirname(path)
+        self.run_engine(self.queue, target, after_current, group="queue", exclusive=False)
+
+    async def queue(self, target: str, after_current: bool) -> None:
+        items = await self.engine.queue_add(target, after_current=after_current)
+        self.notify(
+            f"{len(items)} track(s) added {'to play next' if after_current else 'to the queue'}"
+        )
+
+    # --- search, scan, problems -----------------------------------------------------------
+
+    def action_focus_search(self) -> None:
+        self.query_one("#library-search", Input).focus()
+
+    def action_clear_search(self) -> None:
+        self.query_one("#library-search", Input).value = ""
+        self.query_one("#lib-artists", DataTable).focus()
+
+    @on(Input.Changed, "#library-search")
+    def search_changed(self, event: Input.Changed) -> None:
+        self.run_engine(self.search, event.value, group="lib-tracks")
+
+    @on(Input.Submitted, "#library-search")
+    def search_submitted(self) -> None:
+        self.query_one("#lib-tracks", DataTable).focus()
+
+    async def search(self, text: str) -> None:
+        await asyncio.sleep(DEBOUNCE)
+        if text.strip():
+            self.show_tracks(await self.engine.library_search(text))
+        else:
+            self.reload()
+
+    def action_scan(self) -> None:
+        if self.scanning:
+            self.notify("A scan is already running")
+            return
+        self.scanning = "scanning…"
+        self.run_engine(self.scan, group="scan")
+
+    async def scan(self) -> None:
+        try:
+            result = await self.engine.scan_library()
+        finally:
+            self.scanning = ""
+        self.notify(
+            f"{result.files} files: {result.added} added, {result.updated} updated, "
+            f"{result.removed} removed, {len(result.problems)} unreadable ({result.seconds:.1f} s)",
+            title="Library scanned",
+        )
+        self.reload()
+
+    def action_problems(self) -> None:
+        problems = self.query_one("#lib-problems", DataTable)
+        problems.toggle_class("hidden")
+        self.query_one("#lib-tracks", DataTable).toggle_class("hidden")
+        if not problems.has_class("hidden"):
+            self.run_engine(self.load_problems, group="problems")
+            problems.focus()
+
+    async def load_problems(self) -> None:
+        table = self.query_one("#lib-problems", DataTable)
+        table.clear()
+        for p in await self.engine.library_problems():
+            table.add_row(p.path, p.reason, key=p.path)
+
+    def engine_event(self, event: Event) -> None:
+        if isinstance(event, ScanProgress):
+            self.scanning = "" if event.finished else f"scanning {event.done}/{event.total or '?'}"
+            status = self.query_one("#library-status", StatusLine)
+            head = status.message.split(" · scanning")[0]
+            status.message = f"{head} · {self.scanning}" if self.scanning else head
+        elif isinstance(event, LibraryChanged) and not self.scanning:
+            self.reload()

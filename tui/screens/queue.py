@@ -1,0 +1,115 @@
+"""The play queue: jump, reorder, remove, clear, shuffle."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import events, on
+from textual.binding import Binding, BindingType
+from textual.widgets import DataTable
+
+from engine import NowPlayingChanged, PlayerStateChanged, QueueChanged
+from tui.formatting import clock
+from tui.screens.base import LivesetScreen
+from tui.widgets import StatusLine, fit_columns
+
+if TYPE_CHECKING:
+    from textual.app import ComposeResult
+
+    from engine import Event
+
+
+class QueueScreen(LivesetScreen):
+    """What plays next, in order; ▶ marks the current entry."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("K,shift+up", "move(-1)", "Move up", id="queue.move-up"),
+        Binding("J,shift+down", "move(1)", "Move down", id="queue.move-down"),
+        Binding("x,delete", "remove", "Remove", id="queue.remove"),
+        Binding("C", "clear", "Clear", id="queue.clear"),
+        Binding("z", "shuffle", "Shuffle", id="queue.shuffle"),
+    ]
+
+    def compose_body(self) -> ComposeResult:
+        yield StatusLine(id="queue-status")
+        yield DataTable(id="queue", cursor_type="row", zebra_stripes=True)
+
+    def on_mount(self) -> None:
+        table = self.query_one("#queue", DataTable)
+        for name in ("#", "▶", "title", "artist", "album", "length"):
+            table.add_column(name, key=name)
+        table.focus()
+
+    def on_screen_resume(self) -> None:
+        super().on_screen_resume()
+        self.show()
+
+    def on_resize(self, event: events.Resize) -> None:
+        fit_columns(
+            self.query_one("#queue", DataTable),
+            {"#": 4, "▶": 1, "length": 7},
+            {"title": 3, "artist": 2, "album": 3},
+        )
+
+    def show(self) -> None:
+        """Re-read the queue and the current entry from the player."""
+        items, index = self.liveset.queue_snapshot()
+        table = self.query_one("#queue", DataTable)
+        row = table.cursor_row
+        table.clear()
+        for i, item in enumerate(items):
+            mark = "▶" if i == index else ""
+            table.add_row(
+                str(i + 1),
+                mark,
+                item.title,
+                item.artist,
+                item.album,
+                clock(item.duration),
+                key=str(i),
+            )
+        if items:
+            table.move_cursor(row=min(row, len(items) - 1))
+        total = sum(item.duration or 0 for item in items)
+        state = self.liveset.player_state
+        repeat = f" · repeat {state.repeat}" if state and state.repeat != "off" else ""
+        self.query_one("#queue-status", StatusLine).message = (
+            f"{len(items)} track(s) · {clock(total)}{repeat}"
+            if items
+            else "The queue is empty: add a concert with a or N"
+        )
+
+    def engine_event(self, event: Event) -> None:
+        if isinstance(event, (QueueChanged, NowPlayingChanged, PlayerStateChanged)):
+            self.show()
+
+    def selected(self) -> int | None:
+        table = self.query_one("#queue", DataTable)
+        return table.cursor_row if table.row_count else None
+
+    @on(DataTable.RowSelected, "#queue")
+    def jump(self, event: DataTable.RowSelected) -> None:
+        self.run_engine(self.liveset.player_call, "play", event.cursor_row, group="play")
+
+    def action_move(self, step: int) -> None:
+        index = self.selected()
+        table = self.query_one("#queue", DataTable)
+        if index is None or not 0 <= index + step < table.row_count:
+            return
+        self.run_engine(
+            self.liveset.player_call, "move", index, index + step, group="move", exclusive=False
+        )
+        table.move_cursor(row=index + step)
+
+    def action_remove(self) -> None:
+        index = self.selected()
+        if index is not None:
+            self.run_engine(
+                self.liveset.player_call, "remove", index, group="remove", exclusive=False
+            )
+
+    def action_clear(self) -> None:
+        self.run_engine(self.liveset.player_call, "clear", group="clear")
+
+    def action_shuffle(self) -> None:
+        self.run_engine(self.liveset.player_call, "shuffle", group="shuffle")

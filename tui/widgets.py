@@ -1,0 +1,108 @@
+"""Widgets every screen shares: the status line, the now-playing bar, table helpers."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.content import Content
+from textual.reactive import reactive
+from textual.widgets import DataTable, Static
+
+from engine import SourceKind
+from tui.formatting import clock
+
+if TYPE_CHECKING:
+    from engine import PlayerState, QueueItem
+
+
+def kind_label(kind: SourceKind) -> str:
+    return "-" if kind is SourceKind.UNKNOWN else kind.value
+
+
+def fit_columns(table: DataTable[str], widths: dict[str, int], flexible: dict[str, int]) -> None:
+    """Fixed widths for some columns; the rest of the table's width shared by weight."""
+    padding = 2 * table.cell_padding * len(table.columns)
+    spare = max(0, table.size.width - padding - sum(widths.values()) - 2)
+    total = sum(flexible.values()) or 1
+    for key, column in table.columns.items():
+        name = str(key.value)
+        column.auto_width = False
+        if name in widths:
+            column.width = widths[name]
+        elif name in flexible:
+            column.width = max(4, spare * flexible[name] // total)
+    table.refresh()
+
+
+def selected_key(table: DataTable[str]) -> str | None:
+    """The row key under the cursor, or ``None`` in an empty table."""
+    if not table.row_count:
+        return None
+    try:
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+    except Exception:  # the cursor can sit past the end for a moment after a reload
+        return None
+    return str(key) if key is not None else None
+
+
+class StatusLine(Static):
+    """One line: what is shown, and whether the archive is reachable."""
+
+    online: reactive[bool | None] = reactive(None)
+    message: reactive[str] = reactive("")
+
+    def render(self) -> Content:
+        if self.online is False:
+            return Content.assemble(self.message, "  ", ("offline", "bold"), ": cached results")
+        return Content(self.message)
+
+
+def bar(fraction: float, width: int) -> str:
+    """A solid bar ``━━━━━━──────``, ``width`` cells."""
+    filled = round(max(0.0, min(1.0, fraction)) * width)
+    return "━" * filled + "─" * (width - filled)
+
+
+class NowPlayingBar(Static):
+    """Artist, date, title; position and duration as a bar; state and volume. Two lines."""
+
+    DEFAULT_CLASSES = "now-playing"
+
+    item: reactive[QueueItem | None] = reactive(None)
+    state: reactive[PlayerState | None] = reactive(None)
+    position: reactive[float | None] = reactive(None)
+    duration: reactive[float | None] = reactive(None)
+    note: reactive[str] = reactive("")
+
+    def render(self) -> Content:
+        width = max(20, self.size.width)
+        state = self.state
+        name = state.state if state else "stopped"
+        symbol = {"playing": "▶", "paused": "❚❚", "stopped": "■"}.get(name, "■")
+        item = self.item
+        if item is None or name == "stopped":
+            first = f"{symbol} {self.note or 'Nothing playing'}"
+        else:
+            where = " — ".join(p for p in (item.artist, item.album) if p)
+            first = f"{symbol} {item.title}" + (f"  ·  {where}" if where else "")
+        volume = ""
+        if state is not None:
+            volume = "muted" if state.muted else f"vol {state.volume:.0f}"
+            if state.repeat != "off":
+                volume = f"repeat {state.repeat}  {volume}"
+        first = _fit(first, width - len(volume) - 1) + " " + volume
+        position = self.position if name != "stopped" else None
+        duration = self.duration or (item.duration if item else None)
+        left, right = clock(position) if position else "0:00", clock(duration)
+        inner = width - len(left) - len(right) - 2
+        fraction = (position or 0) / duration if duration else 0.0
+        return Content(f"{first}\n{left} {bar(fraction, inner)} {right}")
+
+
+def _fit(text: str, width: int) -> str:
+    """``text`` padded or cut to ``width`` cells (with an ellipsis when cut)."""
+    if width <= 0:
+        return ""
+    if len(text) > width:
+        return text[: max(0, width - 1)] + "…"
+    return text.ljust(width)
