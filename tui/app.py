@@ -29,7 +29,7 @@ from tui.screens.downloads import DownloadsScreen
 from tui.screens.help import HelpScreen
 from tui.screens.library import LibraryScreen
 from tui.screens.queue import QueueScreen
-from tui.widgets import NowPlayingBar, StatusLine
+from tui.widgets import NowPlayingBar, StatusLine, TopBar
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -71,11 +71,11 @@ class LivesetApp(App[None]):
         "queue": QueueScreen,
     }
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("1", "switch_mode('browse')", "Browse", id="browse"),
-        Binding("2", "switch_mode('downloads')", "Downloads", id="downloads"),
-        Binding("3", "switch_mode('library')", "Library", id="library"),
-        Binding("4", "switch_mode('queue')", "Queue", id="queue"),
-        Binding("space", "play_pause", "Play/pause", id="play-pause", priority=True),
+        Binding("1", "switch_mode('browse')", "Browse", id="browse", show=False),
+        Binding("2", "switch_mode('downloads')", "Downloads", id="downloads", show=False),
+        Binding("3", "switch_mode('library')", "Library", id="library", show=False),
+        Binding("4", "switch_mode('queue')", "Queue", id="queue", show=False),
+        Binding("space", "play_pause", "Play/pause", id="play-pause", priority=True, show=False),
         Binding("n", "next_track", "Next", id="next", priority=True, show=False),
         Binding("p", "previous_track", "Previous", id="previous", priority=True, show=False),
         Binding("left", "seek(-1)", "Seek back", id="seek-back", priority=True, show=False),
@@ -87,6 +87,7 @@ class LivesetApp(App[None]):
         Binding("m", "mute", "Mute", id="mute", priority=True, show=False),
         Binding("r", "repeat", "Repeat", id="repeat", show=False),
         Binding("question_mark", "help", "Keys", id="help"),
+        Binding("ctrl+p", "command_palette", "Commands", id="commands", show=False, priority=True),
         Binding("q", "quit", "Quit", id="quit"),
     ]
 
@@ -160,6 +161,8 @@ class LivesetApp(App[None]):
             self.sub_title = "" if event.online else "offline"
             for line in self.screen.query(StatusLine):
                 line.online = self.online
+            for top in self.screen.query(TopBar):
+                top.offline = not event.online
             if not event.online:
                 self.notify(event.message or "archive.org is unreachable", severity="warning")
         elif isinstance(event, NowPlayingChanged):
@@ -207,7 +210,8 @@ class LivesetApp(App[None]):
             player = self.engine.player
         except PlaybackUnavailable:
             return (), None
-        return player.queue, player.state().index
+        state = player.state()
+        return player.queue, None if state.state == "stopped" else state.index
 
     async def player_call(self, name: str, *args: Any) -> None:
         """Call the player (in a worker: a missing libmpv becomes a notification)."""

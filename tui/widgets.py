@@ -34,6 +34,26 @@ def fit_columns(table: DataTable[str], widths: dict[str, int], flexible: dict[st
     table.refresh()
 
 
+class FittedTable(DataTable[str]):
+    """A table whose columns fill its width: ``fixed`` widths, the rest shared by weight."""
+
+    def __init__(
+        self,
+        *,
+        fixed: dict[str, int],
+        flexible: dict[str, int],
+        id: str,
+        zebra_stripes: bool = False,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(id=id, cursor_type="row", zebra_stripes=zebra_stripes, classes=classes)
+        self.fixed = fixed
+        self.flexible = flexible
+
+    def on_resize(self) -> None:
+        fit_columns(self, self.fixed, self.flexible)
+
+
 def selected_key(table: DataTable[str]) -> str | None:
     """The row key under the cursor, or ``None`` in an empty table."""
     if not table.row_count:
@@ -63,6 +83,32 @@ def bar(fraction: float, width: int) -> str:
     return "━" * filled + "─" * (width - filled)
 
 
+MODES = (
+    ("browse", "1", "Browse"),
+    ("downloads", "2", "Downloads"),
+    ("library", "3", "Library"),
+    ("queue", "4", "Queue"),
+)
+
+
+class TopBar(Static):
+    """The first line: the app's name, its screens as tabs (the current one lit), offline."""
+
+    mode: reactive[str] = reactive("browse")
+    offline: reactive[bool] = reactive(False)
+
+    def render(self) -> Content:
+        parts: list[Content | str | tuple[str, str]] = [("liveset", "bold"), "  "]
+        for mode, key, name in MODES:
+            tab = Content.from_markup(
+                f"[@click=app.switch_mode('{mode}')] $key $name [/]", key=key, name=name
+            )
+            parts += [tab.stylize("reverse") if mode == self.mode else tab, " "]
+        if self.offline:
+            parts += ["  ", ("offline", "bold")]
+        return Content.assemble(*parts)
+
+
 class NowPlayingBar(Static):
     """Artist, date, title; position and duration as a bar; state and volume. Two lines."""
 
@@ -81,7 +127,7 @@ class NowPlayingBar(Static):
         symbol = {"playing": "▶", "paused": "❚❚", "stopped": "■"}.get(name, "■")
         item = self.item
         if item is None or name == "stopped":
-            first = f"{symbol} {self.note or 'Nothing playing'}"
+            first = f"{symbol} {self.note or 'Nothing playing · space plays the queue · ? lists every key'}"
         else:
             where = " — ".join(p for p in (item.artist, item.album) if p)
             first = f"{symbol} {item.title}" + (f"  ·  {where}" if where else "")

@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING, Any, cast
 
 from textual import on
 from textual.screen import Screen
-from textual.widgets import Footer, Header
+from textual.widgets import Footer
 from textual.worker import Worker
 
-from tui.widgets import NowPlayingBar, StatusLine
+from tui.widgets import NowPlayingBar, StatusLine, TopBar
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -25,10 +25,10 @@ class LivesetScreen(Screen[None]):
     """A full screen of the app. Subclasses yield their body from ``compose_body``."""
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TopBar()
         yield from self.compose_body()
         yield NowPlayingBar()
-        yield Footer()
+        yield Footer(show_command_palette=False)
 
     def compose_body(self) -> ComposeResult:
         yield from ()
@@ -48,6 +48,9 @@ class LivesetScreen(Screen[None]):
         self.liveset.refresh_now_playing(self)
         for line in self.query(StatusLine):
             line.online = self.liveset.online
+        for top in self.query(TopBar):
+            top.mode = self.app.current_mode
+            top.offline = self.liveset.online is False
 
     @on(Worker.StateChanged)
     def worker_failed(self, event: Worker.StateChanged) -> None:

@@ -14,7 +14,7 @@ from textual.widgets import DataTable, Input
 from engine import parse_search
 from tui.formatting import stars
 from tui.screens.base import LivesetScreen
-from tui.widgets import StatusLine, fit_columns, selected_key
+from tui.widgets import FittedTable, StatusLine, kind_label, selected_key
 
 if TYPE_CHECKING:
     import datetime
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from engine import ArtistList, ConcertList
 
 DEBOUNCE = 0.25  # seconds of quiet typing before a search goes out
+WIDE = 110  # columns from which the artists and years stay beside the concerts
 
 
 @dataclass(frozen=True)
@@ -50,10 +51,11 @@ class BrowseScreen(LivesetScreen):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "focus_search", "Search", id="browse.search"),
-        Binding("s", "toggle_sbd", "SBD only", id="browse.sbd-only"),
+        Binding("s", "toggle_sbd", "SBD", id="browse.sbd-only"),
         Binding("d", "toggle_downloaded", "On disk", id="browse.downloaded-only"),
-        Binding("o", "on_this_day", "On this day", id="browse.on-this-day"),
-        Binding("x", "surprise", "Surprise me", id="browse.surprise"),
+        Binding("o", "on_this_day", "Today", id="browse.on-this-day"),
+        Binding("x", "surprise", "Surprise", id="browse.surprise"),
+        Binding("a", "artists", "Artists", id="browse.artists"),
         Binding("escape", "clear_search", "Clear", id="browse.clear", show=False),
     ]
 
@@ -71,13 +73,20 @@ class BrowseScreen(LivesetScreen):
         )
         yield StatusLine(id="status")
         with Horizontal(id="browse-panes"):
-            yield DataTable(id="artists", cursor_type="row")
-            yield DataTable(id="years", cursor_type="row")
-            yield DataTable(id="concerts", cursor_type="row", zebra_stripes=True)
+            yield FittedTable(id="artists", fixed={"shows": 5}, flexible={"artist": 1})
+            yield FittedTable(id="years", fixed={"year": 4, "n": 3}, flexible={})
+            yield FittedTable(
+                id="concerts",
+                fixed={"date": 10, "recs": 4, "best": 4, "rating": 6},
+                flexible={"artist": 3, "venue": 4, "city": 3},
+                zebra_stripes=True,
+            )
 
     def on_mount(self) -> None:
-        self.query_one("#artists", DataTable).add_columns("artist", "shows")
-        self.query_one("#years", DataTable).add_columns("year", "n")
+        for name in ("artist", "shows"):
+            self.query_one("#artists", DataTable).add_column(name, key=name)
+        for name in ("year", "n"):
+            self.query_one("#years", DataTable).add_column(name, key=name)
         table = self.query_one("#concerts", DataTable)
         for name in ("date", "artist", "venue", "city", "recs", "best", "rating"):
             table.add_column(name, key=name)
@@ -86,17 +95,21 @@ class BrowseScreen(LivesetScreen):
         self.reload()
 
     def on_resize(self, event: events.Resize) -> None:
-        self.fit()
+        # Narrow terminals give the concerts the whole width; "a" shows the artists and years.
+        self.set_class(event.size.width < WIDE, "narrow")
 
-    def fit(self) -> None:
-        artists = self.query_one("#artists", DataTable)
-        fit_columns(artists, {"shows": 5}, {"artist": 1})
-        fit_columns(self.query_one("#years", DataTable), {"year": 4, "n": 3}, {})
-        fit_columns(
-            self.query_one("#concerts", DataTable),
-            {"date": 10, "recs": 4, "best": 4, "rating": 6},
-            {"artist": 3, "venue": 4, "city": 3},
-        )
+    def action_artists(self) -> None:
+        showing = not self.has_class("show-artists") if self.has_class("narrow") else True
+        self.set_class(showing, "show-artists")
+        if showing:
+            self.query_one("#artists", DataTable).focus()
+        else:
+            self.query_one("#concerts", DataTable).focus()
+
+    def hide_artists(self) -> None:
+        """After choosing from the artists and years on a narrow terminal, back to concerts."""
+        self.remove_class("show-artists")
+        self.query_one("#concerts", DataTable).focus()
 
     # --- what the concert list shows ------------------------------------------------------
 
@@ -139,7 +152,7 @@ class BrowseScreen(LivesetScreen):
                 c.venue,
                 c.city,
                 str(len(c.recordings)),
-                c.best_source_kind.value,
+                kind_label(c.best_source_kind),
                 stars(c.rating),
                 key=f"{c.artist}\t{c.date}",
             )
@@ -163,12 +176,13 @@ class BrowseScreen(LivesetScreen):
         for artist in self.artists.artists:
             name = artist.name.casefold()
             if all(w in name for w in words):
-                count = "?" if artist.item_count is None else str(artist.item_count)
+                count = "-" if artist.item_count is None else str(artist.item_count)
                 table.add_row(artist.name, count, key=artist.name)
 
     def select_artist(self, name: str) -> None:
         """Show an artist's concerts (every year) and years; used by the command palette."""
         self.source = Source("artist", artist=name)
+        self.add_class("show-artists")
         self.reload()
         self.run_engine(self.load_years, name, group="years")
         self.query_one("#years", DataTable).focus()
@@ -190,7 +204,7 @@ class BrowseScreen(LivesetScreen):
         if event.row_key.value and self.source.artist:
             self.source = Source("artist", artist=self.source.artist, year=int(event.row_key.value))
             self.reload()
-            self.query_one("#concerts", DataTable).focus()
+            self.hide_artists()
 
     @on(DataTable.RowSelected, "#concerts")
     def open_concert(self, event: DataTable.RowSelected) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import events, on
+from textual import on
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
@@ -14,7 +14,7 @@ from textual.widgets import DataTable, OptionList, Static
 from engine import KNOWN_FORMATS
 from tui.formatting import clock, plain_text, size_text, stars
 from tui.screens.base import LivesetScreen
-from tui.widgets import StatusLine, fit_columns, kind_label, selected_key
+from tui.widgets import FittedTable, StatusLine, kind_label, selected_key
 
 if TYPE_CHECKING:
     from textual.app import ComposeResult
@@ -71,9 +71,16 @@ class ConcertScreen(LivesetScreen):
 
     def compose_body(self) -> ComposeResult:
         yield StatusLine(id="concert-title")
-        yield DataTable(id="recordings", cursor_type="row", zebra_stripes=True)
+        yield FittedTable(
+            id="recordings",
+            fixed={"src": 4, "rating": 6, "rev": 3, "size": 8, "length": 7, "disk": 1, "fav": 1},
+            flexible={"taper": 2, "lineage": 3, "formats": 2},
+            zebra_stripes=True,
+        )
         with Horizontal(id="concert-body"):
-            yield DataTable(id="tracks", cursor_type="row")
+            yield FittedTable(
+                id="tracks", fixed={"#": 4, "length": 7, "✓": 1}, flexible={"title": 1}
+            )
             with VerticalScroll(id="info"):
                 yield Static(id="notes")
 
@@ -92,16 +99,6 @@ class ConcertScreen(LivesetScreen):
         self.set_class(self.app.size.width < WIDE, "narrow")
         self.run_engine(self.load, group="concert")
 
-    def on_resize(self, event: events.Resize) -> None:
-        fit_columns(
-            self.query_one("#recordings", DataTable),
-            {"src": 4, "rating": 6, "rev": 3, "size": 8, "length": 7, "disk": 1, "fav": 1},
-            {"taper": 2, "lineage": 3, "formats": 2},
-        )
-        fit_columns(
-            self.query_one("#tracks", DataTable), {"#": 4, "length": 7, "✓": 1}, {"title": 1}
-        )
-
     async def load(self) -> None:
         title = self.query_one("#concert-title", StatusLine)
         try:
@@ -116,8 +113,8 @@ class ConcertScreen(LivesetScreen):
     def show(self, concert: Concert) -> None:
         self.concert = concert
         title = self.query_one("#concert-title", StatusLine)
-        title.message = (
-            f"{concert.artist} — {concert.date} — {concert.venue}, {concert.city}"
+        place = ", ".join(p for p in (concert.venue, concert.city) if p)
+        title.message = " — ".join(p for p in (concert.artist, str(concert.date), place) if p) + (
             f" · {len(concert.recordings)} recording(s)"
         )
         title.online = False if concert.stale else self.liveset.online
@@ -125,7 +122,7 @@ class ConcertScreen(LivesetScreen):
         table.clear()
         for r in concert.recordings:
             table.add_row(*self.recording_cells(r), key=r.identifier)
-        table.styles.height = min(len(concert.recordings), 6) + 1
+        table.styles.height = min(len(concert.recordings), 6) + 2  # the header and the rule
         if concert.recordings:
             self.show_recording(concert.recordings[0])
         table.focus()

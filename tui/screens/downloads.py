@@ -19,15 +19,14 @@ from engine import (
 )
 from tui.formatting import eta_text, size_text, speed_text
 from tui.screens.base import LivesetScreen
-from tui.widgets import StatusLine, bar, fit_columns, selected_key
+from tui.widgets import FittedTable, StatusLine, bar, selected_key
 
 if TYPE_CHECKING:
-    from textual import events
     from textual.app import ComposeResult
 
     from engine import Download, Event, RecordingDownload
 
-BAR = 12
+BAR = 6
 
 
 class Confirm(ModalScreen[bool]):
@@ -70,7 +69,11 @@ class DownloadsScreen(LivesetScreen):
 
     def compose_body(self) -> ComposeResult:
         yield StatusLine(id="totals")
-        yield DataTable(id="downloads", cursor_type="row")
+        yield FittedTable(
+            id="downloads",
+            fixed={"state": 9, "progress": BAR + 5, "size": 8, "speed": 10, "eta": 7},
+            flexible={"name": 1},
+        )
 
     def on_mount(self) -> None:
         table = self.query_one("#downloads", DataTable)
@@ -81,13 +84,6 @@ class DownloadsScreen(LivesetScreen):
     def on_screen_resume(self) -> None:
         super().on_screen_resume()
         self.reload()
-
-    def on_resize(self, event: events.Resize) -> None:
-        fit_columns(
-            self.query_one("#downloads", DataTable),
-            {"state": 9, "progress": BAR + 5, "size": 17, "speed": 10, "eta": 7},
-            {"name": 1},
-        )
 
     def reload(self) -> None:
         self.run_engine(self.load, group="downloads")
@@ -143,7 +139,7 @@ class DownloadsScreen(LivesetScreen):
             f"{r.identifier}  ({r.done}/{len(r.files)})",
             r.state.value,
             f"{bar(fraction, BAR)} {fraction * 100:3.0f}%",
-            f"{size_text(r.bytes_done)} / {size_text(r.size)}",
+            size_text(r.size),
             speed_text(r.speed),
             eta_text(r.eta),
         ]
@@ -158,7 +154,7 @@ class DownloadsScreen(LivesetScreen):
             f"  {name}" + (f"  ({detail})" if detail else ""),
             d.state.value,
             f"{bar(fraction, BAR)} {fraction * 100:3.0f}%",
-            f"{size_text(d.bytes_done)} / {size_text(d.size)}",
+            size_text(d.size),
             speed_text(d.speed) if d.state is DownloadState.RUNNING else "-",
             eta_text(d.eta),
         ]

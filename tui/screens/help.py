@@ -48,7 +48,7 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         table: DataTable[str] = DataTable(id="help", cursor_type="row", zebra_stripes=True)
-        table.border_title = 'Keys (remap in the config file: [keys] id = "key")'
+        table.border_title = 'Keys (remap them in the config file: \\[keys] id = "key")'
         yield table
 
     def on_mount(self) -> None:

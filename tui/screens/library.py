@@ -6,7 +6,7 @@ import asyncio
 import os.path
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import events, on
+from textual import on
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Input
@@ -14,7 +14,7 @@ from textual.widgets import DataTable, Input
 from engine import LibraryChanged, ScanProgress
 from tui.formatting import clock, size_text
 from tui.screens.base import LivesetScreen
-from tui.widgets import StatusLine, fit_columns, selected_key
+from tui.widgets import FittedTable, StatusLine, selected_key
 
 if TYPE_CHECKING:
     from textual.app import ComposeResult
@@ -47,19 +47,34 @@ class LibraryScreen(LivesetScreen):
         )
         yield StatusLine(id="library-status")
         with Horizontal(id="library-panes"):
-            yield DataTable(id="lib-artists", cursor_type="row")
+            yield FittedTable(id="lib-artists", fixed={"shows": 5}, flexible={"artist": 1})
             with Vertical():
-                yield DataTable(id="lib-concerts", cursor_type="row", zebra_stripes=True)
-                yield DataTable(id="lib-tracks", cursor_type="row")
-                yield DataTable(id="lib-problems", cursor_type="row", classes="hidden")
+                yield FittedTable(
+                    id="lib-concerts",
+                    fixed={"date": 10, "tracks": 6, "length": 8},
+                    flexible={"venue": 3, "city": 2},
+                    zebra_stripes=True,
+                )
+                yield FittedTable(
+                    id="lib-tracks",
+                    fixed={"#": 3, "length": 7, "format": 6},
+                    flexible={"title": 1},
+                )
+                yield FittedTable(
+                    id="lib-problems",
+                    fixed={},
+                    flexible={"file": 2, "reason": 1},
+                    classes="hidden",
+                )
 
     def on_mount(self) -> None:
-        self.query_one("#lib-artists", DataTable).add_columns("artist", "shows")
+        for name in ("artist", "shows"):
+            self.query_one("#lib-artists", DataTable).add_column(name, key=name)
         concerts = self.query_one("#lib-concerts", DataTable)
-        for name in ("date", "venue", "city", "tracks", "length", "size"):
+        for name in ("date", "venue", "city", "tracks", "length"):
             concerts.add_column(name, key=name)
         tracks = self.query_one("#lib-tracks", DataTable)
-        for name in ("#", "title", "artist", "album", "length", "format"):
+        for name in ("#", "title", "length", "format"):
             tracks.add_column(name, key=name)
         problems = self.query_one("#lib-problems", DataTable)
         for name in ("file", "reason"):
@@ -69,23 +84,6 @@ class LibraryScreen(LivesetScreen):
     def on_screen_resume(self) -> None:
         super().on_screen_resume()
         self.reload()
-
-    def on_resize(self, event: events.Resize) -> None:
-        self.fit()
-
-    def fit(self) -> None:
-        fit_columns(self.query_one("#lib-artists", DataTable), {"shows": 5}, {"artist": 1})
-        fit_columns(
-            self.query_one("#lib-concerts", DataTable),
-            {"date": 10, "tracks": 6, "length": 8, "size": 9},
-            {"venue": 3, "city": 2},
-        )
-        fit_columns(
-            self.query_one("#lib-tracks", DataTable),
-            {"#": 3, "length": 7, "format": 6},
-            {"title": 3, "artist": 2, "album": 3},
-        )
-        fit_columns(self.query_one("#lib-problems", DataTable), {}, {"file": 2, "reason": 1})
 
     def reload(self) -> None:
         self.run_engine(self.load, group="library")
@@ -112,6 +110,10 @@ class LibraryScreen(LivesetScreen):
             text += f" · {self.scanning}"
         self.query_one("#library-status", StatusLine).message = text
 
+    @on(DataTable.RowSelected, "#lib-artists")
+    def artist_selected(self) -> None:
+        self.query_one("#lib-concerts", DataTable).focus()
+
     @on(DataTable.RowHighlighted, "#lib-artists")
     def artist_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if event.row_key.value is not None:
@@ -128,7 +130,6 @@ class LibraryScreen(LivesetScreen):
                 c.city,
                 str(c.tracks),
                 clock(c.duration),
-                size_text(c.size),
                 key=f"{c.artist}\t{c.album}",
             )
         if concerts:
@@ -143,20 +144,14 @@ class LibraryScreen(LivesetScreen):
     async def load_tracks(self, artist: str, album: str) -> None:
         self.show_tracks(await self.engine.library_tracks(artist=artist, album=album))
 
-    def show_tracks(self, tracks: tuple[LibraryTrack, ...]) -> None:
+    def show_tracks(self, tracks: tuple[LibraryTrack, ...], *, found: bool = False) -> None:
+        """A concert's tracks; or search results (``found``), which name their concert."""
         table = self.query_one("#lib-tracks", DataTable)
         table.clear()
         self.tracks = {t.path: t for t in tracks}
         for t in tracks:
-            table.add_row(
-                str(t.track_number or ""),
-                t.title,
-                t.artist,
-                t.album,
-                clock(t.duration),
-                t.format,
-                key=t.path,
-            )
+            title = f"{t.title} · {t.artist} · {t.album}" if found else t.title
+            table.add_row(str(t.track_number or ""), title, clock(t.duration), t.format, key=t.path)
 
     @on(DataTable.RowSelected, "#lib-concerts")
     def play_concert(self) -> None:
@@ -210,7 +205,7 @@ class LibraryScreen(LivesetScreen):
     async def search(self, text: str) -> None:
         await asyncio.sleep(DEBOUNCE)
         if text.strip():
-            self.show_tracks(await self.engine.library_search(text))
+            self.show_tracks(await self.engine.library_search(text), found=True)
         else:
             self.reload()
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import events, on
+from textual import on
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable
 
 from engine import NowPlayingChanged, PlayerStateChanged, QueueChanged
 from tui.formatting import clock
 from tui.screens.base import LivesetScreen
-from tui.widgets import StatusLine, fit_columns
+from tui.widgets import FittedTable, StatusLine
 
 if TYPE_CHECKING:
     from textual.app import ComposeResult
@@ -32,7 +32,12 @@ class QueueScreen(LivesetScreen):
 
     def compose_body(self) -> ComposeResult:
         yield StatusLine(id="queue-status")
-        yield DataTable(id="queue", cursor_type="row", zebra_stripes=True)
+        yield FittedTable(
+            id="queue",
+            fixed={"#": 4, "▶": 1, "length": 7},
+            flexible={"title": 3, "artist": 2, "album": 3},
+            zebra_stripes=True,
+        )
 
     def on_mount(self) -> None:
         table = self.query_one("#queue", DataTable)
@@ -43,13 +48,6 @@ class QueueScreen(LivesetScreen):
     def on_screen_resume(self) -> None:
         super().on_screen_resume()
         self.show()
-
-    def on_resize(self, event: events.Resize) -> None:
-        fit_columns(
-            self.query_one("#queue", DataTable),
-            {"#": 4, "▶": 1, "length": 7},
-            {"title": 3, "artist": 2, "album": 3},
-        )
 
     def show(self) -> None:
         """Re-read the queue and the current entry from the player."""

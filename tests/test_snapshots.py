@@ -1,0 +1,79 @@
+"""SVG snapshots of every screen at 80x24 and 160x48 (``pytest --snapshot-update`` to accept).
+
+Each screen is shown as a user reaches it, against the fake archive and a real SQLite file;
+only the free disk space, which differs from machine to machine, is pinned.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+from typing import TYPE_CHECKING
+
+import pytest
+from textual.worker import WorkerFailed
+
+from engine import Engine
+from tui.app import LivesetApp
+
+if TYPE_CHECKING:
+    from textual.pilot import Pilot
+
+    from engine import Settings
+
+SIZES = {"80x24": (80, 24), "160x48": (160, 48)}
+SCREENS = ("browse", "artists", "concert", "downloads", "library", "queue", "help")
+
+
+async def settle(pilot: Pilot[None]) -> None:
+    app = pilot.app
+    for _ in range(4):
+        await pilot.pause()
+        busy = [w for w in app.workers if w.group != "engine-events"]
+        if busy:
+            with contextlib.suppress(WorkerFailed):
+                await app.workers.wait_for_complete(busy)
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("screen", SCREENS)
+def test_screen(snap_compare, settings: Settings, screen: str, size: str) -> None:  # type: ignore[no-untyped-def]
+    settings = dataclasses.replace(settings, mpv_options=(("ao", "null"),))
+    app = LivesetApp(settings, Engine(settings, backoff_base=0.01), restore_playback=False)
+
+    async def free_space() -> int:
+        return 100 * 1024**3
+
+    app.engine.free_space = free_space  # type: ignore[method-assign]
+
+    async def reach(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        # Two tracks of a show downloaded first, as a user would have done.
+        await app.engine.download("sci2007-07-28.Schoeps", tracks=[1, 2])
+        await app.engine.wait_downloads()
+        if screen == "artists":
+            await pilot.press("a")
+            await settle(pilot)
+            await pilot.press("down", "down", "enter")
+        elif screen == "concert":
+            app.open_concert("Grateful Dead", "1973-06-10")
+        elif screen == "downloads":
+            await pilot.press("2")
+        elif screen == "library":
+            await pilot.press("3")
+        elif screen == "queue":
+            folder = next(settings.music_dir.rglob("*.flac")).parent
+            await app.engine.queue_add(str(folder))
+            for _ in range(200):  # mpv has started and told its state (volume)
+                if app.player_state is not None:
+                    break
+                await pilot.pause(0.05)
+            await pilot.press("4")
+        elif screen == "help":
+            await pilot.press("question_mark")
+        await settle(pilot)
+        app.clear_notifications()
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SIZES[size], run_before=reach)
