@@ -5,6 +5,8 @@ The TUI imports only this package root. ``engine`` never imports ``textual`` or 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 __version__ = "0.1.0"
 
 from engine.archive.query import SearchTerms, parse_search
@@ -35,7 +37,6 @@ from engine.events import (
     QueueChanged,
     ScanProgress,
 )
-from engine.facade import Engine
 from engine.models import (
     SOURCE_KIND_ORDER,
     Artist,
@@ -61,6 +62,20 @@ from engine.models import (
     group_downloads,
     to_data,
 )
+
+if TYPE_CHECKING:
+    from engine.facade import Engine
+
+
+def __getattr__(name: str) -> Any:
+    """``Engine`` is imported on first use: it brings in the database, HTTP and audio
+    libraries, which a front end can load while it draws its first screen."""
+    if name == "Engine":
+        from engine.facade import Engine
+
+        return Engine
+    raise AttributeError(f"module 'engine' has no attribute {name!r}")
+
 
 __all__ = [
     "KNOWN_FORMATS",

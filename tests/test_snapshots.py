@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -77,3 +78,23 @@ def test_screen(snap_compare, settings: Settings, screen: str, size: str) -> Non
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=SIZES[size], run_before=reach)
+
+
+def test_readme_screenshots_are_the_current_snapshots() -> None:
+    """The README's screenshots are copies of snapshots; updating one means copying it again."""
+    root = Path(__file__).resolve().parents[1]
+    shots = sorted((root / "docs" / "screenshots").glob("*.svg"))
+    assert shots
+    for shot in shots:
+        snapshot = (
+            root / "tests" / "__snapshots__" / "test_snapshots" / f"test_screen[{shot.stem}].svg"
+        )
+        assert shot.read_bytes() == snapshot.read_bytes(), f"copy {snapshot} to {shot}"
+        assert f"docs/screenshots/{shot.name}" in (root / "README.md").read_text()
+
+
+def test_readme_lists_every_key_binding() -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    for _scope, bindings in LivesetApp.binding_scopes():
+        for binding in bindings:
+            assert f"`{binding.id}`" in readme, binding.id

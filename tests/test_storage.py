@@ -141,3 +141,32 @@ async def test_unusable_database_is_a_storage_error(tmp_path: Path) -> None:
         await bad.open()
     assert "secret" not in str(caught.value)
     await bad.close()
+
+
+def test_head_names_the_newest_migration() -> None:
+    from alembic.script import ScriptDirectory
+
+    from engine.library.database import HEAD, MIGRATIONS, alembic_config
+
+    assert ScriptDirectory.from_config(alembic_config(None)).get_current_head() == HEAD
+    assert MIGRATIONS.is_dir()
+
+
+def test_an_up_to_date_database_opens_without_alembic(tmp_path: Path) -> None:
+    """Start-up stays quick: alembic (and its templates) load only when there is a migration."""
+    import subprocess
+    import sys
+
+    url = f"sqlite:///{tmp_path / 'lib.db'}"
+    script = (
+        "import asyncio, sys\n"
+        "from engine.library.database import Database\n"
+        "async def main():\n"
+        "    db = Database(sys.argv[1]); await db.open(); await db.close()\n"
+        "asyncio.run(main())\n"
+        "print('alembic' in sys.modules)\n"
+    )
+    first = subprocess.run([sys.executable, "-c", script, url], capture_output=True, text=True)
+    again = subprocess.run([sys.executable, "-c", script, url], capture_output=True, text=True)
+    assert first.stdout.strip() == "True", first.stderr  # a new database is migrated
+    assert again.stdout.strip() == "False", again.stderr

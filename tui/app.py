@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -13,9 +14,9 @@ from textual.message import Message
 from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
+import engine as engine_package
 from engine import (
     ArchiveStatusChanged,
-    Engine,
     NowPlayingChanged,
     PlaybackUnavailable,
     PlayerStateChanged,
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
 
     from textual.screen import Screen
 
-    from engine import Artist, Concert, Event, PlayerState, QueueItem
+    from engine import Artist, Concert, Engine, Event, PlayerState, QueueItem
 
 # Keys that act on playback from every screen; they give way to a focused text box.
 TRANSPORT = {"play_pause", "next_track", "previous_track", "seek", "volume", "mute"}
@@ -100,7 +101,8 @@ class LivesetApp(App[None]):
     ) -> None:
         super().__init__()
         self.settings = settings
-        self.engine = engine or Engine(settings)
+        self._engine = engine
+        self.started = asyncio.Event()  # set once the engine has started
         self.restore = restore_playback
         self.theme = "ansi-dark"  # the terminal's own colours
         self.online: bool | None = None
@@ -115,17 +117,37 @@ class LivesetApp(App[None]):
     def today(self) -> datetime.date:
         return datetime.date.today()
 
+    @property
+    def engine(self) -> Engine:
+        """The engine; made on first use (normally by ``start_engine`` in a thread)."""
+        if self._engine is None:
+            self._engine = engine_package.Engine(self.settings)
+        return self._engine
+
     async def on_mount(self) -> None:
         self.apply_keymap()
-        await self.engine.start()
+        await self.switch_mode("browse")  # drawn at once; screens wait for the engine
+        self.run_worker(self.start_engine, group="engine-start", exit_on_error=False)
+
+    async def start_engine(self) -> None:
+        """Load the engine's libraries off the event loop, then start it: the first screen is
+        drawn and takes keys meanwhile."""
+        if self._engine is None:
+            await asyncio.to_thread(lambda: engine_package.Engine)
+        try:
+            await self.engine.start()
+        except Exception as error:
+            self.notify(str(error), severity="error", title="liveset could not start", timeout=60)
+            raise
         await self.engine.run_downloads()  # the queue belongs to the engine, not to a screen
         self.watch_engine()
-        await self.switch_mode("browse")
+        self.started.set()
         if self.restore:
             self.run_worker(self.restore_playback, group="restore", exit_on_error=False)
 
     async def on_unmount(self) -> None:
-        await self.engine.close()
+        if self._engine is not None:
+            await self._engine.close()
 
     def apply_keymap(self) -> None:
         keymap = dict(self.settings.keys)
@@ -185,6 +207,8 @@ class LivesetApp(App[None]):
 
     def refresh_player(self) -> None:
         """Read the player's state at once (after a restore, or when a screen comes back)."""
+        if not self.started.is_set():
+            return
         try:
             player = self.engine.player
         except PlaybackUnavailable:
@@ -206,6 +230,8 @@ class LivesetApp(App[None]):
             bar.note = self.playback_note
 
     def queue_snapshot(self) -> tuple[tuple[QueueItem, ...], int | None]:
+        if not self.started.is_set():
+            return (), None
         try:
             player = self.engine.player
         except PlaybackUnavailable:
@@ -215,6 +241,7 @@ class LivesetApp(App[None]):
 
     async def player_call(self, name: str, *args: Any) -> None:
         """Call the player (in a worker: a missing libmpv becomes a notification)."""
+        await self.started.wait()
         await getattr(self.engine.player, name)(*args)
 
     # --- errors ---------------------------------------------------------------------------
@@ -269,7 +296,9 @@ class LivesetApp(App[None]):
 
     # --- navigation -----------------------------------------------------------------------
 
-    def binding_scopes(self) -> list[tuple[str, list[Binding]]]:
+    @staticmethod
+    def binding_scopes() -> list[tuple[str, list[Binding]]]:
+        """Every binding of the app, by where it works: for the help screen and the keymap."""
         from tui.screens.concert import FormatPicker
         from tui.screens.downloads import Confirm
         from tui.screens.help import HelpScreen as Help

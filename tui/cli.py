@@ -19,7 +19,6 @@ from engine import (
     ConfigError,
     Download,
     DownloadState,
-    Engine,
     EngineError,
     NowPlayingChanged,
     Recording,
@@ -33,6 +32,8 @@ from tui.formatting import clock, progress_bar, size_text, stars
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Coroutine, Sequence
+
+    from engine import Engine
 
 
 def _common_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
@@ -558,6 +559,8 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
 
 
 async def _run(settings: Settings, command: str, args: argparse.Namespace) -> int:
+    from engine import Engine
+
     async with Engine(settings) as engine:
         return await COMMANDS[command](engine, args)
 

@@ -13,9 +13,7 @@ import functools
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -24,9 +22,12 @@ from engine.errors import StorageError
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from alembic.config import Config
+
 T = TypeVar("T")
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+HEAD = "0003"  # the newest migration; tests/test_storage.py checks it against alembic's head
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -39,14 +40,30 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def alembic_config(connection: Any) -> Config:
+    from alembic.config import Config  # alembic is loaded only when there is work for it
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["connection"] = connection
     return config
 
 
+def current_revision(engine: Engine) -> str | None:
+    """The schema's revision as alembic recorded it; ``None`` for a new database."""
+    with engine.connect() as connection:
+        try:
+            return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        except SQLAlchemyError:
+            return None
+
+
 def migrate(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema to ``revision`` (the newest by default)."""
+    """Bring the schema to ``revision`` (the newest by default). A database already at the
+    newest is left alone without loading alembic, which keeps start-up quick."""
+    if revision == "head" and current_revision(engine) == HEAD:
+        return
+    from alembic import command
+
     with engine.begin() as connection:
         command.upgrade(alembic_config(connection), revision)
 

@@ -7,7 +7,6 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, func, literal_column, or_, select, text
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from engine.library.schema import LibraryFileRow
@@ -85,6 +84,8 @@ def store(session: Session, *, values: Sequence[dict[str, Any]]) -> None:
     names = [name for name in values[0] if name != "path"]
     statement: Any
     if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
         upsert = postgresql_insert(LibraryFileRow)
         statement = upsert.on_conflict_do_update(
             index_elements=["path"], set_={n: upsert.excluded[n] for n in names}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import partial
 from typing import TYPE_CHECKING, Any, cast
 
 from textual import on
@@ -66,8 +65,11 @@ class LivesetScreen(Screen[None]):
         **kwargs: Any,
     ) -> None:
         """Run ``work(*args, **kwargs)`` in a worker; errors become notifications (see the
-        app). The call is made when the worker starts, so one cancelled first leaves nothing
-        un-awaited."""
-        self.run_worker(
-            partial(work, *args, **kwargs), group=group, exclusive=exclusive, exit_on_error=False
-        )
+        app), once the engine has started. The call is made when the worker runs, so one
+        cancelled first leaves nothing un-awaited."""
+
+        async def run() -> None:
+            await self.liveset.started.wait()
+            await work(*args, **kwargs)
+
+        self.run_worker(run, group=group, exclusive=exclusive, exit_on_error=False)

@@ -6,7 +6,7 @@ import asyncio
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import events, on, work
+from textual import events, on
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Input
@@ -91,7 +91,7 @@ class BrowseScreen(LivesetScreen):
         for name in ("date", "artist", "venue", "city", "recs", "best", "rating"):
             table.add_column(name, key=name)
         table.focus()  # keys act at once; "/" moves to the search box
-        self.load_artists()
+        self.run_engine(self.load_artists, group="artists")
         self.reload()
 
     def on_resize(self, event: events.Resize) -> None:
@@ -160,7 +160,6 @@ class BrowseScreen(LivesetScreen):
 
     # --- artists and years ----------------------------------------------------------------
 
-    @work(group="artists", exit_on_error=False)
     async def load_artists(self) -> None:
         self.artists = await self.engine.artists()
         self.liveset.remember_artists(self.artists.artists)
