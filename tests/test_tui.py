@@ -227,15 +227,14 @@ async def test_download_from_concert_completes_in_downloads_screen(settings: Set
         await settle(pilot)
         downloads = app.screen
         assert isinstance(downloads, DownloadsScreen)
-        table = downloads.query_one("#downloads", DataTable)
 
         def all_done() -> bool:
-            shown = rows(table)
+            shown = downloads.shown_rows()
             return len(shown) == 3 and all(r[1] == "done" for r in shown)
 
         await wait_until(pilot, all_done, "both files done in the downloads screen")
-        assert rows(table)[0][0].startswith("sci2007-07-28.Schoeps  (2/2)")
-        assert "100%" in rows(table)[0][2]
+        assert downloads.shown_rows()[0][0].startswith("sci2007-07-28.Schoeps  (2/2)")
+        assert "100%" in downloads.shown_rows()[0][2]
         assert "free" in downloads.query_one("#totals", StatusLine).message
         # The library screen has them, without a scan.
         await pilot.press("3")
@@ -265,14 +264,21 @@ async def test_pause_resume_and_cancel_in_downloads_screen(
         await app.engine.download("sci2007-07-28.Schoeps", tracks=[1])
         await pilot.press("2")
         await settle(pilot)
-        table = app.screen.query_one("#downloads", DataTable)
-        await wait_until(pilot, lambda: rows(table) and rows(table)[1][1] == "running", "running")
+        screen = app.screen
+        assert isinstance(screen, DownloadsScreen)
+
+        def state() -> str:
+            shown = screen.shown_rows()
+            return shown[1][1] if len(shown) > 1 else ""
+
+        await wait_until(pilot, lambda: state() == "running", "running")
+        await wait_until(pilot, lambda: "%" in screen.shown_rows()[1][2], "progress")
         await pilot.press("P")  # on the recording row: pause its files
-        await wait_until(pilot, lambda: rows(table)[1][1] == "paused", "paused")
+        await wait_until(pilot, lambda: state() == "paused", "paused")
         await pilot.press("P")
-        await wait_until(pilot, lambda: rows(table)[1][1] in ("running", "queued"), "resumed")
+        await wait_until(pilot, lambda: state() in ("running", "queued"), "resumed")
         await pilot.press("c")
-        await wait_until(pilot, lambda: rows(table)[1][1] == "cancelled", "cancelled")
+        await wait_until(pilot, lambda: state() == "cancelled", "cancelled")
 
 
 async def test_play_and_the_now_playing_bar_moves(settings: Settings, tmp_path: Path) -> None:

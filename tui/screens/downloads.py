@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
+from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Button, DataTable, Label
+from textual.widgets import Button, Label, ListItem, ListView, Static
 
 from engine import (
     DownloadProgress,
@@ -19,14 +20,42 @@ from engine import (
 )
 from tui.formatting import eta_text, size_text, speed_text
 from tui.screens.base import LivesetScreen
-from tui.widgets import FittedTable, StatusLine, bar, selected_key
+from tui.widgets import StatusLine, bar
 
 if TYPE_CHECKING:
+    from textual import events
     from textual.app import ComposeResult
 
     from engine import Download, Event, RecordingDownload
 
 BAR = 6
+COLUMNS = ["name", "state", "progress", "size", "speed", "eta"]
+FIXED = [9, BAR + 5, 8, 10, 7]  # state, progress, size, speed, eta; the name takes the rest
+SEP = 2
+
+
+def line(cells: list[str], widths: list[int]) -> str:
+    """One row of columns: each cell cut (with …) or padded to its width."""
+    parts = []
+    for cell, width in zip(cells, widths, strict=True):
+        parts.append(cell[: width - 1] + "…" if len(cell) > width else cell.ljust(width))
+    return (" " * SEP).join(parts)
+
+
+class DownloadLine(ListItem):
+    """One recording or file of the queue: a single line that redraws alone."""
+
+    def __init__(self, key: str, cells: list[str], widths: list[int]) -> None:
+        super().__init__(Static(Content(line(cells, widths))))
+        self.key = key
+        self.cells = cells
+        if key.startswith("rec:"):
+            self.add_class("recording")
+
+    def show(self, cells: list[str], widths: list[int], *, force: bool = False) -> None:
+        if force or cells != self.cells:
+            self.cells = cells
+            self.query_one(Static).update(Content(line(cells, widths)))
 
 
 class Confirm(ModalScreen[bool]):
@@ -65,25 +94,30 @@ class DownloadsScreen(LivesetScreen):
         super().__init__()
         self.downloads: dict[int, Download] = {}
         self.free = 0
-        self.music_size = 0
+        self.music_size = -1  # read on the first load and when the library changes
 
     def compose_body(self) -> ComposeResult:
         yield StatusLine(id="totals")
-        yield FittedTable(
-            id="downloads",
-            fixed={"state": 9, "progress": BAR + 5, "size": 8, "speed": 10, "eta": 7},
-            flexible={"name": 1},
-        )
+        yield Static(id="downloads-header")
+        yield ListView(id="downloads")
 
     def on_mount(self) -> None:
-        table = self.query_one("#downloads", DataTable)
-        for name in ("name", "state", "progress", "size", "speed", "eta"):
-            table.add_column(name, key=name)
-        table.focus()
+        self.query_one("#downloads", ListView).focus()
 
     def on_screen_resume(self) -> None:
         super().on_screen_resume()
         self.reload()
+
+    def on_resize(self, event: events.Resize) -> None:
+        widths = self.widths()
+        self.query_one("#downloads-header", Static).update(Content(line(COLUMNS, widths)))
+        for row in self.query(DownloadLine):
+            row.show(row.cells, widths, force=True)
+
+    def widths(self) -> list[int]:
+        """Column widths: the name takes what the others leave."""
+        space = self.query_one("#downloads", ListView).size.width or self.size.width
+        return [max(12, space - sum(FIXED) - SEP * len(FIXED) - 2), *FIXED]
 
     def reload(self) -> None:
         self.run_engine(self.load, group="downloads")
@@ -91,21 +125,41 @@ class DownloadsScreen(LivesetScreen):
     async def load(self) -> None:
         downloads = await self.engine.downloads()
         self.free = await self.engine.free_space()
-        self.music_size = (await self.engine.library_stats()).size
+        if self.music_size < 0 or not self.downloads:
+            self.music_size = (await self.engine.library_stats()).size
         self.downloads = {d.id: d for d in downloads}
         self.show()
 
     def show(self) -> None:
-        table = self.query_one("#downloads", DataTable)
-        cursor = selected_key(table)
-        table.clear()
+        """Lines for every recording and file; kept in place when only their values changed,
+        so each refresh redraws just the lines that changed."""
+        wanted: list[tuple[str, list[str]]] = []
         for recording in group_downloads(tuple(self.downloads.values())):
-            table.add_row(*self.recording_cells(recording), key=f"rec:{recording.identifier}")
-            for d in recording.files:
-                table.add_row(*self.file_cells(d), key=f"file:{d.id}")
-        if cursor is not None and cursor in {str(k.value) for k in table.rows}:
-            table.move_cursor(row=table.get_row_index(cursor))
+            wanted.append((f"rec:{recording.identifier}", self.recording_cells(recording)))
+            wanted += [(f"file:{d.id}", self.file_cells(d)) for d in recording.files]
+        listing = self.query_one("#downloads", ListView)
+        rows = list(self.query(DownloadLine))
+        widths = self.widths()
+        if [r.key for r in rows] == [key for key, _ in wanted]:
+            for row, (_, cells) in zip(rows, wanted, strict=True):
+                row.show(cells, widths)
+        else:
+            cursor = self.selected_key()
+            listing.clear()
+            listing.extend(DownloadLine(key, cells, widths) for key, cells in wanted)
+            keys = [key for key, _ in wanted]
+            if keys:
+                index = keys.index(cursor) if cursor in keys else 0
+                self.call_after_refresh(setattr, listing, "index", index)
         self.show_totals()
+
+    def shown_rows(self) -> list[list[str]]:
+        """What the list shows, cell by cell."""
+        return [list(row.cells) for row in self.query(DownloadLine)]
+
+    def selected_key(self) -> str | None:
+        child = self.query_one("#downloads", ListView).highlighted_child
+        return child.key if isinstance(child, DownloadLine) else None
 
     def show_totals(self) -> None:
         states = [d.state for d in self.downloads.values()]
@@ -162,11 +216,15 @@ class DownloadsScreen(LivesetScreen):
     def engine_event(self, event: Event) -> None:
         if isinstance(event, DownloadProgress):
             self.progress(event)
-        elif isinstance(event, (DownloadsChanged, LibraryChanged)):
+        elif isinstance(event, LibraryChanged):
+            self.music_size = -1
+            self.reload()
+        elif isinstance(event, DownloadsChanged):
             self.reload()
 
     def progress(self, event: DownloadProgress) -> None:
-        table = self.query_one("#downloads", DataTable)
+        rows = {row.key: row for row in self.query(DownloadLine)}
+        widths = self.widths()
         touched: set[str] = set()
         for p in event.files:
             old = self.downloads.get(p.download_id)
@@ -180,30 +238,20 @@ class DownloadsScreen(LivesetScreen):
                 state=DownloadState.RUNNING,
             )
             self.downloads[p.download_id] = new
-            key = f"file:{new.id}"
-            if key in {str(k.value) for k in table.rows}:
-                for column, value in zip(
-                    ("state", "progress", "size", "speed", "eta"),
-                    self.file_cells(new)[1:],
-                    strict=True,
-                ):
-                    table.update_cell(key, column, value)
+            if (row := rows.get(f"file:{new.id}")) is not None:
+                row.show(self.file_cells(new), widths)
             touched.add(new.identifier)
         for recording in group_downloads(tuple(self.downloads.values())):
-            key = f"rec:{recording.identifier}"
-            if recording.identifier in touched and key in {str(k.value) for k in table.rows}:
-                cells = self.recording_cells(recording)
-                for column, value in zip(
-                    ("name", "state", "progress", "size", "speed", "eta"), cells, strict=True
-                ):
-                    table.update_cell(key, column, value)
+            row = rows.get(f"rec:{recording.identifier}")
+            if recording.identifier in touched and row is not None:
+                row.show(self.recording_cells(recording), widths)
         self.show_totals()
 
     # --- actions on the row under the cursor ----------------------------------------------
 
     def selected_ids(self) -> tuple[str | None, list[int]]:
         """The selected recording's identifier (for a recording row) and the download ids."""
-        key = selected_key(self.query_one("#downloads", DataTable))
+        key = self.selected_key()
         if key is None:
             return None, []
         kind, _, value = key.partition(":")
