@@ -46,6 +46,7 @@ bench: $(TEST_STAMP)
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test,bench]'
 	$(BIN)/python -m bench.downloads
 	$(BIN)/python -m bench.library
+	$(BIN)/python -m bench.app
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

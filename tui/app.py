@@ -127,7 +127,10 @@ class LivesetApp(App[None]):
     async def on_mount(self) -> None:
         self.apply_keymap()
         await self.switch_mode("browse")  # drawn at once; screens wait for the engine
-        self.run_worker(self.start_engine, group="engine-start", exit_on_error=False)
+        # Loading the engine competes for the interpreter: let the first frame go out first.
+        self.call_after_refresh(
+            self.run_worker, self.start_engine, group="engine-start", exit_on_error=False
+        )
 
     async def start_engine(self) -> None:
         """Load the engine's libraries off the event loop, then start it: the first screen is

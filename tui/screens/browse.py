@@ -49,6 +49,8 @@ class Source:
 class BrowseScreen(LivesetScreen):
     """Artists, their years and concerts; a search box with field terms; filters."""
 
+    AUTO_FOCUS = "#concerts"  # keys act at once; "/" moves to the search box
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "focus_search", "Search", id="browse.search"),
         Binding("s", "toggle_sbd", "SBD", id="browse.sbd-only"),
@@ -90,7 +92,6 @@ class BrowseScreen(LivesetScreen):
         table = self.query_one("#concerts", DataTable)
         for name in ("date", "artist", "venue", "city", "recs", "best", "rating"):
             table.add_column(name, key=name)
-        table.focus()  # keys act at once; "/" moves to the search box
         self.run_engine(self.load_artists, group="artists")
         self.reload()
 

@@ -83,6 +83,8 @@ class Confirm(ModalScreen[bool]):
 class DownloadsScreen(LivesetScreen):
     """Recordings in the queue, each followed by its files."""
 
+    AUTO_FOCUS = "#downloads"
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("P", "pause", "Pause/resume", id="downloads.pause"),
         Binding("c", "cancel", "Cancel", id="downloads.cancel"),
@@ -100,9 +102,6 @@ class DownloadsScreen(LivesetScreen):
         yield StatusLine(id="totals")
         yield Static(id="downloads-header")
         yield ListView(id="downloads")
-
-    def on_mount(self) -> None:
-        self.query_one("#downloads", ListView).focus()
 
     def on_screen_resume(self) -> None:
         super().on_screen_resume()

@@ -27,6 +27,8 @@ DEBOUNCE = 0.2
 class LibraryScreen(LivesetScreen):
     """Artists on the left; their concerts and a concert's tracks on the right."""
 
+    AUTO_FOCUS = "#lib-artists"
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "focus_search", "Search", id="library.search"),
         Binding("S", "scan", "Scan now", id="library.scan"),
@@ -79,7 +81,6 @@ class LibraryScreen(LivesetScreen):
         problems = self.query_one("#lib-problems", DataTable)
         for name in ("file", "reason"):
             problems.add_column(name, key=name)
-        self.query_one("#lib-artists", DataTable).focus()
 
     def on_screen_resume(self) -> None:
         super().on_screen_resume()

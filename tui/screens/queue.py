@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 class QueueScreen(LivesetScreen):
     """What plays next, in order; ▶ marks the current entry."""
 
+    AUTO_FOCUS = "#queue"
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("K,shift+up", "move(-1)", "Move up", id="queue.move-up"),
         Binding("J,shift+down", "move(1)", "Move down", id="queue.move-down"),
@@ -43,7 +45,6 @@ class QueueScreen(LivesetScreen):
         table = self.query_one("#queue", DataTable)
         for name in ("#", "▶", "title", "artist", "album", "length"):
             table.add_column(name, key=name)
-        table.focus()
 
     def on_screen_resume(self) -> None:
         super().on_screen_resume()
