@@ -434,3 +434,21 @@ async def test_no_screen_crashes_at_either_size(settings: Settings, size: tuple[
             assert isinstance(app.screen, screen)
         await pilot.press("1")
         assert isinstance(app.screen, BrowseScreen)
+
+
+async def test_keys_typed_in_a_burst_land_in_the_search_box(settings: Settings) -> None:
+    """A fast typist (or a paste): "/" moves the focus before the next key is handled."""
+    from textual import events
+
+    app = make_app(settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        for key, character in (("slash", "/"), ("d", "d"), ("e", "e"), ("a", "a"), ("d", "d")):
+            event = events.Key(key, character)
+            event.set_sender(app)
+            app._driver.send_message(event)  # as the terminal driver does, all at once
+        await settle(pilot)
+        assert app.screen.query_one("#search", Input).value == "dead"
+        assert not app.screen.has_class("show-artists")  # "a" typed, not the Artists key
+        await pilot.press("slash")  # in the box, "/" is just a character
+        assert app.screen.query_one("#search", Input).value == "dead/"

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from textual import on
 from textual.screen import Screen
-from textual.widgets import Footer
+from textual.widgets import Footer, Input
 from textual.worker import Worker
 
 from tui.widgets import NowPlayingBar, StatusLine, TopBar
@@ -31,6 +31,11 @@ class LivesetScreen(Screen[None]):
 
     def compose_body(self) -> ComposeResult:
         yield from ()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # "/" is a priority binding, run as the key arrives, so the keys typed right after it
+        # already reach the search box; inside a text box it is just a "/".
+        return not (action == "focus_search" and isinstance(self.focused, Input))
 
     @property
     def liveset(self) -> LivesetApp:

@@ -52,7 +52,7 @@ class BrowseScreen(LivesetScreen):
     AUTO_FOCUS = "#concerts"  # keys act at once; "/" moves to the search box
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("slash", "focus_search", "Search", id="browse.search"),
+        Binding("slash", "focus_search", "Search", id="browse.search", priority=True),
         Binding("s", "toggle_sbd", "SBD", id="browse.sbd-only"),
         Binding("d", "toggle_downloaded", "On disk", id="browse.downloaded-only"),
         Binding("o", "on_this_day", "Today", id="browse.on-this-day"),
@@ -103,14 +103,14 @@ class BrowseScreen(LivesetScreen):
         showing = not self.has_class("show-artists") if self.has_class("narrow") else True
         self.set_class(showing, "show-artists")
         if showing:
-            self.query_one("#artists", DataTable).focus()
+            self.set_focus(self.query_one("#artists", DataTable))
         else:
-            self.query_one("#concerts", DataTable).focus()
+            self.set_focus(self.query_one("#concerts", DataTable))
 
     def hide_artists(self) -> None:
         """After choosing from the artists and years on a narrow terminal, back to concerts."""
         self.remove_class("show-artists")
-        self.query_one("#concerts", DataTable).focus()
+        self.set_focus(self.query_one("#concerts", DataTable))
 
     # --- what the concert list shows ------------------------------------------------------
 
@@ -185,7 +185,7 @@ class BrowseScreen(LivesetScreen):
         self.add_class("show-artists")
         self.reload()
         self.run_engine(self.load_years, name, group="years")
-        self.query_one("#years", DataTable).focus()
+        self.set_focus(self.query_one("#years", DataTable))
 
     async def load_years(self, artist: str) -> None:
         years = await self.engine.artist_years(artist)
@@ -215,17 +215,17 @@ class BrowseScreen(LivesetScreen):
     # --- search and filters ---------------------------------------------------------------
 
     def action_focus_search(self) -> None:
-        self.query_one("#search", Input).focus()
+        self.set_focus(self.query_one("#search", Input))
 
     def action_clear_search(self) -> None:
         search = self.query_one("#search", Input)
         if search.value:
             search.value = ""
-        self.query_one("#concerts", DataTable).focus()
+        self.set_focus(self.query_one("#concerts", DataTable))
 
     @on(Input.Submitted, "#search")
     def search_submitted(self) -> None:
-        self.query_one("#concerts", DataTable).focus()
+        self.set_focus(self.query_one("#concerts", DataTable))
 
     @on(Input.Changed, "#search")
     def search_changed(self, event: Input.Changed) -> None:
@@ -245,7 +245,7 @@ class BrowseScreen(LivesetScreen):
         today: datetime.date = self.liveset.today()
         self.source = Source("day", month=today.month, day=today.day)
         self.reload()
-        self.query_one("#concerts", DataTable).focus()
+        self.set_focus(self.query_one("#concerts", DataTable))
 
     def action_surprise(self) -> None:
         self.run_engine(self.surprise, group="surprise")

@@ -125,7 +125,7 @@ class ConcertScreen(LivesetScreen):
         table.styles.height = min(len(concert.recordings), 6) + 2  # the header and the rule
         if concert.recordings:
             self.show_recording(concert.recordings[0])
-        table.focus()
+        self.set_focus(table)
 
     def recording_cells(self, r: Recording) -> list[str]:
         return [

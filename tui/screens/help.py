@@ -60,4 +60,4 @@ class HelpScreen(ModalScreen[None]):
                 table.add_row(
                     scope, key_label(keys), binding.description or binding.action, binding.id or ""
                 )
-        table.focus()
+        self.set_focus(table)

@@ -30,7 +30,7 @@ class LibraryScreen(LivesetScreen):
     AUTO_FOCUS = "#lib-artists"
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("slash", "focus_search", "Search", id="library.search"),
+        Binding("slash", "focus_search", "Search", id="library.search", priority=True),
         Binding("S", "scan", "Scan now", id="library.scan"),
         Binding("u", "problems", "Unreadable", id="library.problems"),
         Binding("a", "queue(False)", "Add", id="library.add"),
@@ -113,7 +113,7 @@ class LibraryScreen(LivesetScreen):
 
     @on(DataTable.RowSelected, "#lib-artists")
     def artist_selected(self) -> None:
-        self.query_one("#lib-concerts", DataTable).focus()
+        self.set_focus(self.query_one("#lib-concerts", DataTable))
 
     @on(DataTable.RowHighlighted, "#lib-artists")
     def artist_highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -189,11 +189,11 @@ class LibraryScreen(LivesetScreen):
     # --- search, scan, problems -----------------------------------------------------------
 
     def action_focus_search(self) -> None:
-        self.query_one("#library-search", Input).focus()
+        self.set_focus(self.query_one("#library-search", Input))
 
     def action_clear_search(self) -> None:
         self.query_one("#library-search", Input).value = ""
-        self.query_one("#lib-artists", DataTable).focus()
+        self.set_focus(self.query_one("#lib-artists", DataTable))
 
     @on(Input.Changed, "#library-search")
     def search_changed(self, event: Input.Changed) -> None:
@@ -201,7 +201,7 @@ class LibraryScreen(LivesetScreen):
 
     @on(Input.Submitted, "#library-search")
     def search_submitted(self) -> None:
-        self.query_one("#lib-tracks", DataTable).focus()
+        self.set_focus(self.query_one("#lib-tracks", DataTable))
 
     async def search(self, text: str) -> None:
         await asyncio.sleep(DEBOUNCE)
@@ -235,7 +235,7 @@ class LibraryScreen(LivesetScreen):
         self.query_one("#lib-tracks", DataTable).toggle_class("hidden")
         if not problems.has_class("hidden"):
             self.run_engine(self.load_problems, group="problems")
-            problems.focus()
+            self.set_focus(problems)
 
     async def load_problems(self) -> None:
         table = self.query_one("#lib-problems", DataTable)
