@@ -6,15 +6,14 @@ only the free disk space, which differs from machine to machine, is pinned.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from textual.worker import WorkerFailed
 
 from engine import Engine
+from tests.test_tui import settle
 from tui.app import LivesetApp
 
 if TYPE_CHECKING:
@@ -24,17 +23,6 @@ if TYPE_CHECKING:
 
 SIZES = {"80x24": (80, 24), "160x48": (160, 48)}
 SCREENS = ("browse", "artists", "concert", "downloads", "library", "queue", "help")
-
-
-async def settle(pilot: Pilot[None]) -> None:
-    app = pilot.app
-    for _ in range(4):
-        await pilot.pause()
-        busy = [w for w in app.workers if w.group != "engine-events"]
-        if busy:
-            with contextlib.suppress(WorkerFailed):
-                await app.workers.wait_for_complete(busy)
-    await pilot.pause()
 
 
 @pytest.mark.parametrize("size", SIZES)
