@@ -298,6 +298,8 @@ async def test_play_and_the_now_playing_bar_moves(settings: Settings, tmp_path: 
         await wait_until(pilot, lambda: (bar.position or 0) > 0.5, "the position to move")
         first = str(bar.render())
         assert "▶ Tone 1" in first and "━" in first
+        await pilot.press("minus")  # volume down, shown in the bar
+        await wait_until(pilot, lambda: "vol 95" in str(bar.render()), "the volume")
         await pilot.press("space")
         await wait_until(pilot, lambda: "❚❚" in str(bar.render()), "paused")
         await pilot.press("n")

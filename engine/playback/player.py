@@ -328,15 +328,18 @@ class Player:
             index = int(value) if value is not None and int(value) >= 0 else None
             if index != self._index:
                 self._index = index
+                self._publish(PlayerStateChanged(self.state()))
         elif name == "idle-active":
             was_idle, self._idle = self._idle, bool(value)
             if self._idle and not was_idle:  # the queue ran out or was stopped
                 self._idle_event.set()
             self._publish(PlayerStateChanged(self.state()))
-        elif name == "volume" and value is not None:
+        elif name == "volume" and value is not None and float(value) != self._volume:
             self._volume = float(value)
-        elif name == "mute" and value is not None:
+            self._publish(PlayerStateChanged(self.state()))
+        elif name == "mute" and value is not None and bool(value) != self._muted:
             self._muted = bool(value)
+            self._publish(PlayerStateChanged(self.state()))
 
     def _on_event(self, event: dict[str, Any]) -> None:
         kind = event.get("event")
