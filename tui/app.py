@@ -25,11 +25,6 @@ from engine import (
 )
 from tui.commands import LivesetCommands
 from tui.screens.browse import BrowseScreen
-from tui.screens.concert import ConcertScreen
-from tui.screens.downloads import DownloadsScreen
-from tui.screens.help import HelpScreen
-from tui.screens.library import LibraryScreen
-from tui.screens.queue import QueueScreen
 from tui.widgets import NowPlayingBar, StatusLine, TopBar
 
 if TYPE_CHECKING:
@@ -67,9 +62,9 @@ class LivesetApp(App[None]):
     COMMANDS = App.COMMANDS | {LivesetCommands}
     MODES: ClassVar[dict[str, Any]] = {
         "browse": BrowseScreen,
-        "downloads": DownloadsScreen,
-        "library": LibraryScreen,
-        "queue": QueueScreen,
+        "downloads": lambda: _screens().DownloadsScreen(),
+        "library": lambda: _screens().LibraryScreen(),
+        "queue": lambda: _screens().QueueScreen(),
     }
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("1", "switch_mode('browse')", "Browse", id="browse", show=False),
@@ -125,12 +120,14 @@ class LivesetApp(App[None]):
         return self._engine
 
     async def on_mount(self) -> None:
-        self.apply_keymap()
         await self.switch_mode("browse")  # drawn at once; screens wait for the engine
-        # Loading the engine competes for the interpreter: let the first frame go out first.
-        self.call_after_refresh(
-            self.run_worker, self.start_engine, group="engine-start", exit_on_error=False
-        )
+        # Loading the engine (and the other screens) competes for the interpreter: let the
+        # first frame go out first.
+        self.call_after_refresh(self.after_first_frame)
+
+    def after_first_frame(self) -> None:
+        self.apply_keymap()
+        self.run_worker(self.start_engine, group="engine-start", exit_on_error=False)
 
     async def start_engine(self) -> None:
         """Load the engine's libraries off the event loop, then start it: the first screen is
@@ -302,6 +299,7 @@ class LivesetApp(App[None]):
     @staticmethod
     def binding_scopes() -> list[tuple[str, list[Binding]]]:
         """Every binding of the app, by where it works: for the help screen and the keymap."""
+        screens = _screens()
         from tui.screens.concert import FormatPicker
         from tui.screens.downloads import Confirm
         from tui.screens.help import HelpScreen as Help
@@ -312,21 +310,23 @@ class LivesetApp(App[None]):
         return [
             ("everywhere", of(LivesetApp)),
             ("browse", of(BrowseScreen)),
-            ("concert", of(ConcertScreen)),
-            ("downloads", of(DownloadsScreen)),
-            ("library", of(LibraryScreen)),
-            ("queue", of(QueueScreen)),
+            ("concert", of(screens.ConcertScreen)),
+            ("downloads", of(screens.DownloadsScreen)),
+            ("library", of(screens.LibraryScreen)),
+            ("queue", of(screens.QueueScreen)),
             ("dialogs", of(FormatPicker) + of(Confirm) + of(Help)),
         ]
 
     def action_help(self) -> None:
+        from tui.screens.help import HelpScreen
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.binding_scopes(), dict(self.settings.keys)))
 
     async def browse_screen(self) -> BrowseScreen:
         if self.current_mode != "browse":
             await self.switch_mode("browse")
-        while isinstance(self.screen, ConcertScreen):
+        while isinstance(self.screen, _screens().ConcertScreen):
             await self.pop_screen()
         screen = self.screen
         assert isinstance(screen, BrowseScreen)
@@ -335,7 +335,7 @@ class LivesetApp(App[None]):
     def open_concert(self, artist: str, date: str) -> None:
         async def go() -> None:
             await self.browse_screen()
-            await self.push_screen(ConcertScreen(artist, date))
+            await self.push_screen(_screens().ConcertScreen(artist, date))
 
         self.run_worker(go(), group="navigate", exit_on_error=False)
 
@@ -361,7 +361,7 @@ class LivesetApp(App[None]):
         async def go() -> None:
             await self.switch_mode("library")
             screen = self.screen
-            if isinstance(screen, LibraryScreen):
+            if isinstance(screen, _screens().LibraryScreen):
                 screen.action_scan()
 
         self.run_worker(go(), group="navigate", exit_on_error=False)
@@ -375,6 +375,13 @@ class LivesetApp(App[None]):
     def remember_concerts(self, concerts: Iterable[Concert]) -> None:
         for c in concerts:
             self.known_concerts[(c.artist, str(c.date))] = c.venue
+
+
+def _screens() -> Any:
+    """The screens other than browse, imported when first wanted (after the first frame)."""
+    import tui.screens.all
+
+    return tui.screens.all
 
 
 def run_app(settings: Settings) -> int:
