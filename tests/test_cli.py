@@ -323,3 +323,29 @@ def test_ctrl_c_stops_playback_and_keeps_the_place(tmp_path: Path, isolated_home
     data = json.loads(listed.stdout)
     assert data["current"] == 0
     assert 0.5 < data["seconds"] < 20
+
+
+def test_the_app_logs_to_a_file_not_to_the_terminal(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """The app draws on the terminal: a warning written there would garble the screen."""
+    import logging
+
+    from tui.cli import configure_logging
+
+    root = logging.getLogger()
+    saved = (root.handlers[:], root.level)
+    try:
+        configure_logging(logging.WARNING, log_file=tmp_path / "data" / "liveset.log")
+        logging.getLogger("engine.facade").warning("recording %s skipped", "gd77-05-08")
+        assert all(
+            not isinstance(h, logging.StreamHandler) or isinstance(h, logging.FileHandler)
+            for h in root.handlers
+        )
+        for handler in root.handlers:
+            handler.flush()
+        assert "recording gd77-05-08 skipped" in (tmp_path / "data" / "liveset.log").read_text()
+        captured = capsys.readouterr()
+        assert "skipped" not in captured.err and "skipped" not in captured.out
+    finally:
+        for handler in root.handlers:
+            handler.close()
+        root.handlers[:], root.level = saved[0], saved[1]

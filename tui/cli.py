@@ -565,17 +565,30 @@ async def _run(settings: Settings, command: str, args: argparse.Namespace) -> in
         return await COMMANDS[command](engine, args)
 
 
+def configure_logging(level: int, *, log_file: Path | None = None) -> None:
+    """Messages go to stderr for commands; for the app, which draws on the terminal, to
+    ``log_file`` (a line written to the terminal under the app would garble its screen)."""
+    if log_file is None:
+        logging.basicConfig(level=level, format="liveset: %(message)s", stream=sys.stderr)
+        return
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(log_file, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=level, handlers=[handler], force=True)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     level = logging.WARNING - 10 * min(2, getattr(args, "verbose", 0) or 0)
-    logging.basicConfig(level=level, format="liveset: %(message)s", stream=sys.stderr)
     try:
         settings = settings_from_args(args)
         if args.command is None:
             from tui.app import run_app
 
+            configure_logging(level, log_file=settings.data_dir / "liveset.log")
             return run_app(settings)
+        configure_logging(level)
         return asyncio.run(_run(settings, args.command, args))
     except ConfigError as error:
         print(f"liveset: {error}", file=sys.stderr)
