@@ -5,76 +5,137 @@ The TUI imports only this package root. ``engine`` never imports ``textual`` or 
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-from engine.archive.query import SearchTerms, parse_search
-from engine.config import KNOWN_FORMATS, Settings, load_settings
-from engine.errors import (
-    ArchiveError,
-    ArchiveResponseError,
-    ArchiveUnavailable,
-    ConfigError,
-    DiskSpaceError,
-    DownloadError,
-    EngineError,
-    NotFoundError,
-    PlaybackUnavailable,
-    StorageError,
-)
-from engine.events import (
-    ArchiveStatusChanged,
-    CatalogChanged,
-    DownloadProgress,
-    DownloadsChanged,
-    Event,
-    FileProgress,
-    LibraryChanged,
-    NowPlayingChanged,
-    PlayerStateChanged,
-    PositionChanged,
-    QueueChanged,
-    ScanProgress,
-)
-from engine.models import (
-    SOURCE_KIND_ORDER,
-    Artist,
-    ArtistList,
-    Concert,
-    ConcertList,
-    Download,
-    DownloadState,
-    LibraryConcert,
-    LibraryProblem,
-    LibraryStats,
-    LibraryTrack,
-    PartialDate,
-    PlayerState,
-    QueueItem,
-    Recording,
-    RecordingDownload,
-    Review,
-    ScanResult,
-    SourceKind,
-    Track,
-    TrackFile,
-    group_downloads,
-    to_data,
-)
-
-if TYPE_CHECKING:
-    from engine.facade import Engine
+# Each name is imported from its module on first use (PEP 562): a front end pays only for
+# what it touches, and the database, HTTP and audio libraries behind ``Engine`` load when
+# the engine is wanted (the app draws its first screen meanwhile).
+_EXPORTS = {
+    "SearchTerms": "engine.archive.query",
+    "parse_search": "engine.archive.query",
+    "KNOWN_FORMATS": "engine.config",
+    "Settings": "engine.config",
+    "load_settings": "engine.config",
+    "ArchiveError": "engine.errors",
+    "ArchiveResponseError": "engine.errors",
+    "ArchiveUnavailable": "engine.errors",
+    "ConfigError": "engine.errors",
+    "DiskSpaceError": "engine.errors",
+    "DownloadError": "engine.errors",
+    "EngineError": "engine.errors",
+    "NotFoundError": "engine.errors",
+    "PlaybackUnavailable": "engine.errors",
+    "StorageError": "engine.errors",
+    "ArchiveStatusChanged": "engine.events",
+    "CatalogChanged": "engine.events",
+    "DownloadProgress": "engine.events",
+    "DownloadsChanged": "engine.events",
+    "Event": "engine.events",
+    "FileProgress": "engine.events",
+    "LibraryChanged": "engine.events",
+    "NowPlayingChanged": "engine.events",
+    "PlayerStateChanged": "engine.events",
+    "PositionChanged": "engine.events",
+    "QueueChanged": "engine.events",
+    "ScanProgress": "engine.events",
+    "SOURCE_KIND_ORDER": "engine.models",
+    "Artist": "engine.models",
+    "ArtistList": "engine.models",
+    "Concert": "engine.models",
+    "ConcertList": "engine.models",
+    "Download": "engine.models",
+    "DownloadState": "engine.models",
+    "LibraryConcert": "engine.models",
+    "LibraryProblem": "engine.models",
+    "LibraryStats": "engine.models",
+    "LibraryTrack": "engine.models",
+    "PartialDate": "engine.models",
+    "PlayerState": "engine.models",
+    "QueueItem": "engine.models",
+    "Recording": "engine.models",
+    "RecordingDownload": "engine.models",
+    "Review": "engine.models",
+    "ScanResult": "engine.models",
+    "SourceKind": "engine.models",
+    "Track": "engine.models",
+    "TrackFile": "engine.models",
+    "group_downloads": "engine.models",
+    "to_data": "engine.models",
+    "Engine": "engine.facade",
+}
 
 
 def __getattr__(name: str) -> Any:
-    """``Engine`` is imported on first use: it brings in the database, HTTP and audio
-    libraries, which a front end can load while it draws its first screen."""
-    if name == "Engine":
-        from engine.facade import Engine
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'engine' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # the next lookup is a plain one
+    return value
 
-        return Engine
-    raise AttributeError(f"module 'engine' has no attribute {name!r}")
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
+
+if TYPE_CHECKING:
+    from engine.archive.query import SearchTerms, parse_search
+    from engine.config import KNOWN_FORMATS, Settings, load_settings
+    from engine.errors import (
+        ArchiveError,
+        ArchiveResponseError,
+        ArchiveUnavailable,
+        ConfigError,
+        DiskSpaceError,
+        DownloadError,
+        EngineError,
+        NotFoundError,
+        PlaybackUnavailable,
+        StorageError,
+    )
+    from engine.events import (
+        ArchiveStatusChanged,
+        CatalogChanged,
+        DownloadProgress,
+        DownloadsChanged,
+        Event,
+        FileProgress,
+        LibraryChanged,
+        NowPlayingChanged,
+        PlayerStateChanged,
+        PositionChanged,
+        QueueChanged,
+        ScanProgress,
+    )
+    from engine.facade import Engine
+    from engine.models import (
+        SOURCE_KIND_ORDER,
+        Artist,
+        ArtistList,
+        Concert,
+        ConcertList,
+        Download,
+        DownloadState,
+        LibraryConcert,
+        LibraryProblem,
+        LibraryStats,
+        LibraryTrack,
+        PartialDate,
+        PlayerState,
+        QueueItem,
+        Recording,
+        RecordingDownload,
+        Review,
+        ScanResult,
+        SourceKind,
+        Track,
+        TrackFile,
+        group_downloads,
+        to_data,
+    )
 
 
 __all__ = [

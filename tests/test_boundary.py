@@ -77,3 +77,26 @@ def test_checker_catches_a_deep_import(tmp_path: Path) -> None:
     (tmp_path / "bad.py").write_text("from engine.library import schema\nimport httpx\n")
     modules = [m for _, _, m in imported_modules(tmp_path)]
     assert "engine.library" in modules and "httpx" in modules
+
+
+def test_every_public_name_of_the_engine_resolves() -> None:
+    """The engine root imports its names on first use; each one listed must be there."""
+    import engine
+
+    for name in engine.__all__:
+        assert getattr(engine, name) is not None, name
+    assert set(engine._EXPORTS) == set(engine.__all__) - {"__version__"}
+
+
+def test_the_app_module_loads_without_the_engine_libraries() -> None:
+    """The first screen is drawn before the database, HTTP and audio libraries load."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, tui.cli, tui.app\n"
+        "heavy = ('sqlalchemy', 'httpx', 'mutagen', 'alembic', 'engine.facade', 'engine.models')\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr

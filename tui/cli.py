@@ -14,26 +14,15 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from engine import (
-    KNOWN_FORMATS,
-    ConfigError,
-    Download,
-    DownloadState,
-    EngineError,
-    NowPlayingChanged,
-    Recording,
-    Settings,
-    __version__,
-    load_settings,
-    to_data,
-)
-from engine import Concert as ConcertModel
+import engine as engine_package
+from engine import KNOWN_FORMATS, ConfigError, EngineError, __version__, load_settings
 from tui.formatting import clock, progress_bar, size_text, stars
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Coroutine, Sequence
 
-    from engine import Engine
+    from engine import Concert as ConcertModel
+    from engine import Download, Engine, Recording, Settings
 
 
 def _common_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
@@ -113,7 +102,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     downloads = sub.add_parser("downloads", parents=[common], help="the download queue")
-    downloads.add_argument("--state", choices=[s.value for s in DownloadState], action="append")
+    downloads.add_argument(
+        "--state",
+        type=_download_state,
+        action="append",
+        help="queued, running, paused, done, failed or cancelled",
+    )
     downloads.add_argument("--json", action="store_true")
 
     play = sub.add_parser(
@@ -267,7 +261,7 @@ async def cmd_concert(engine: Engine, args: argparse.Namespace) -> int:
     concert = await engine.concert(args.artist, args.date)
     _stale_note(concert.stale)
     if args.json:
-        data = to_data(concert)
+        data = engine_package.to_data(concert)
         data["rating"] = concert.rating
         data["best_source_kind"] = concert.best_source_kind.value
         _print_json(data)
@@ -311,7 +305,7 @@ async def cmd_recording(engine: Engine, args: argparse.Namespace) -> int:
     recording = await engine.recording(args.identifier)
     _stale_note(recording.stale)
     if args.json:
-        _print_json(to_data(recording))
+        _print_json(engine_package.to_data(recording))
         return 0
     r = recording
     print(r.title or r.identifier)
@@ -341,7 +335,9 @@ async def cmd_artists(engine: Engine, args: argparse.Namespace) -> int:
     found = await engine.artists(limit=args.limit)
     _stale_note(found.stale)
     if args.json:
-        _print_json({"stale": found.stale, "artists": [to_data(a) for a in found.artists]})
+        _print_json(
+            {"stale": found.stale, "artists": [engine_package.to_data(a) for a in found.artists]}
+        )
         return 0
     rows = [
         [a.name, a.identifier, str(a.item_count or "-"), str(a.downloads or "-")]
@@ -375,7 +371,7 @@ def _progress_line(downloads: Sequence[Download]) -> str:
     total = sum(d.size or 0 for d in downloads)
     done = sum(min(d.bytes_done, d.size or d.bytes_done) for d in downloads)
     speed = sum(d.speed for d in downloads)
-    finished = sum(d.state is DownloadState.DONE for d in tracks)
+    finished = sum(d.state is engine_package.DownloadState.DONE for d in tracks)
     eta = clock((total - done) / speed) if speed > 0 else "-"
     fraction = done / total if total else 0.0
     return (
@@ -415,7 +411,7 @@ async def cmd_download(engine: Engine, args: argparse.Namespace) -> int:
             print("\r" + _progress_line(current), end="", file=sys.stderr, flush=True)
         else:
             for d in current:
-                if d.state is DownloadState.DONE and d.id not in reported:
+                if d.state is engine_package.DownloadState.DONE and d.id not in reported:
                     reported.add(d.id)
                     print(f"done {d.path}", file=sys.stderr)
         if done:
@@ -423,21 +419,21 @@ async def cmd_download(engine: Engine, args: argparse.Namespace) -> int:
     if live:
         print(file=sys.stderr)
     final = waiting.result()
-    failed = [d for d in final if d.state is DownloadState.FAILED]
+    failed = [d for d in final if d.state is engine_package.DownloadState.FAILED]
     for d in failed:
         print(f"liveset: {d.file_name}: {d.error}", file=sys.stderr)
     wanted = {d.id for d in queued}
-    complete = sum(d.state is DownloadState.DONE for d in final if d.id in wanted)
+    complete = sum(d.state is engine_package.DownloadState.DONE for d in final if d.id in wanted)
     folder = queued[0].path.rsplit("/", 1)[0]
     print(f"{complete} of {len(wanted)} files in {engine.settings.music_dir / folder}")
     return 1 if failed else 0
 
 
 async def cmd_downloads(engine: Engine, args: argparse.Namespace) -> int:
-    states = [DownloadState(s) for s in args.state] if args.state else None
+    states = args.state or None
     found = await engine.downloads(states=states)
     if args.json:
-        _print_json({"downloads": [to_data(d) for d in found]})
+        _print_json({"downloads": [engine_package.to_data(d) for d in found]})
         return 0
     if not found:
         print("the download queue is empty")
@@ -464,7 +460,7 @@ async def cmd_library(engine: Engine, args: argparse.Namespace) -> int:
     if args.library_command == "stats":
         stats = await engine.library_stats()
         if args.json:
-            _print_json(to_data(stats))
+            _print_json(engine_package.to_data(stats))
             return 0
         print(f"files      {stats.files}")
         print(f"artists    {stats.artists}")
@@ -477,7 +473,7 @@ async def cmd_library(engine: Engine, args: argparse.Namespace) -> int:
     text = " ".join(args.query)
     tracks = await engine.library_search(text, limit=args.limit)
     if args.json:
-        _print_json({"query": text, "tracks": [to_data(t) for t in tracks]})
+        _print_json({"query": text, "tracks": [engine_package.to_data(t) for t in tracks]})
         return 0
     rows = [
         [t.artist, t.date, t.title, t.venue, clock(t.duration), t.path.rsplit("/", 1)[-1]]
@@ -498,7 +494,7 @@ async def cmd_play(engine: Engine, args: argparse.Namespace) -> int:
 
     async def announce() -> None:
         async for event in events:
-            if isinstance(event, NowPlayingChanged):
+            if isinstance(event, engine_package.NowPlayingChanged):
                 item = event.item
                 print(f"{event.index + 1}. {item.artist} - {item.title} ({clock(item.duration)})")
 
@@ -513,7 +509,13 @@ async def cmd_play(engine: Engine, args: argparse.Namespace) -> int:
 async def cmd_queue(engine: Engine, args: argparse.Namespace) -> int:
     items, current, seconds = await engine.saved_queue()
     if args.json:
-        _print_json({"current": current, "seconds": seconds, "queue": [to_data(i) for i in items]})
+        _print_json(
+            {
+                "current": current,
+                "seconds": seconds,
+                "queue": [engine_package.to_data(i) for i in items],
+            }
+        )
         return 0
     if not items:
         print("the queue is empty")
@@ -563,6 +565,16 @@ async def _run(settings: Settings, command: str, args: argparse.Namespace) -> in
 
     async with Engine(settings) as engine:
         return await COMMANDS[command](engine, args)
+
+
+def _download_state(text: str) -> Any:
+    """A download state by name (the models load only when the option is given)."""
+    states = engine_package.DownloadState
+    try:
+        return states(text)
+    except ValueError:
+        names = ", ".join(s.value for s in states)
+        raise argparse.ArgumentTypeError(f"{text!r} is not one of: {names}") from None
 
 
 def configure_logging(level: int, *, log_file: Path | None = None) -> None:

@@ -8,15 +8,14 @@ from textual.content import Content
 from textual.reactive import reactive
 from textual.widgets import DataTable, Static
 
-from engine import SourceKind
 from tui.formatting import clock
 
 if TYPE_CHECKING:
-    from engine import PlayerState, QueueItem
+    from engine import PlayerState, QueueItem, SourceKind
 
 
 def kind_label(kind: SourceKind) -> str:
-    return "-" if kind is SourceKind.UNKNOWN else kind.value
+    return "-" if kind is type(kind).UNKNOWN else kind.value
 
 
 def fit_columns(table: DataTable[str], widths: dict[str, int], flexible: dict[str, int]) -> None:

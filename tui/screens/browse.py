@@ -11,7 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Input
 
-from engine import parse_search
+import engine as engine_package
 from tui.formatting import stars
 from tui.screens.base import LivesetScreen
 from tui.widgets import FittedTable, StatusLine, kind_label, selected_key
@@ -74,9 +74,7 @@ class BrowseScreen(LivesetScreen):
             id="search",
         )
         yield StatusLine(id="status")
-        with Horizontal(id="browse-panes"):
-            yield FittedTable(id="artists", fixed={"shows": 5}, flexible={"artist": 1})
-            yield FittedTable(id="years", fixed={"year": 4, "n": 3}, flexible={})
+        with Horizontal(id="browse-panes"):  # the artists and years join after the first frame
             yield FittedTable(
                 id="concerts",
                 fixed={"date": 10, "recs": 4, "best": 4, "rating": 6},
@@ -85,21 +83,30 @@ class BrowseScreen(LivesetScreen):
             )
 
     def on_mount(self) -> None:
-        for name in ("artist", "shows"):
-            self.query_one("#artists", DataTable).add_column(name, key=name)
-        for name in ("year", "n"):
-            self.query_one("#years", DataTable).add_column(name, key=name)
         table = self.query_one("#concerts", DataTable)
         for name in ("date", "artist", "venue", "city", "recs", "best", "rating"):
             table.add_column(name, key=name)
-        self.run_engine(self.load_artists, group="artists")
         self.reload()
+        self.call_after_refresh(self.add_artist_panes)
+
+    async def add_artist_panes(self) -> None:
+        """The artists and years panes: mounted once the first frame is out (on a narrow
+        terminal they are hidden until asked for anyway)."""
+        artists = FittedTable(id="artists", fixed={"shows": 5}, flexible={"artist": 1})
+        years = FittedTable(id="years", fixed={"year": 4, "n": 3}, flexible={})
+        for table, names in ((artists, ("artist", "shows")), (years, ("year", "n"))):
+            for name in names:
+                table.add_column(name, key=name)
+        await self.query_one("#browse-panes", Horizontal).mount(artists, years, before=0)
+        self.run_engine(self.load_artists, group="artists")
 
     def on_resize(self, event: events.Resize) -> None:
         # Narrow terminals give the concerts the whole width; "a" shows the artists and years.
         self.set_class(event.size.width < WIDE, "narrow")
 
     def action_artists(self) -> None:
+        if not self.query("#artists"):
+            return  # not mounted yet: a moment after start-up
         showing = not self.has_class("show-artists") if self.has_class("narrow") else True
         self.set_class(showing, "show-artists")
         if showing:
@@ -169,7 +176,7 @@ class BrowseScreen(LivesetScreen):
     def show_artists(self, text: str) -> None:
         if self.artists is None:
             return
-        words = parse_search(text).text.casefold().split()
+        words = engine_package.parse_search(text).text.casefold().split()
         words = [w for w in words if ":" not in w]
         table = self.query_one("#artists", DataTable)
         table.clear()
