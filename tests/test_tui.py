@@ -454,3 +454,20 @@ async def test_keys_typed_in_a_burst_land_in_the_search_box(settings: Settings) 
         assert not app.screen.has_class("show-artists")  # "a" typed, not the Artists key
         await pilot.press("slash")  # in the box, "/" is just a character
         assert app.screen.query_one("#search", Input).value == "dead/"
+
+
+async def test_without_libmpv_playback_keys_explain_and_the_rest_works(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "mpv", None)  # as if libmpv were not installed
+    app = make_app(settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.clear_notifications()
+        await pilot.press("space")
+        await settle(pilot)
+        assert any(n.title == "No playback" for n in app._notifications)
+        assert isinstance(app.screen, BrowseScreen)
+        assert app.screen.query_one("#concerts", DataTable).row_count > 0  # browsing goes on
