@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from textual import on
 from textual.screen import Screen
-from textual.widgets import Footer, Input
+from textual.widgets import DataTable, Footer, Input
 from textual.worker import Worker
 
 from tui.widgets import NowPlayingBar, StatusLine, TopBar
@@ -55,6 +55,12 @@ class LivesetScreen(Screen[None]):
         for top in self.query(TopBar):
             top.mode = self.app.current_mode
             top.offline = self.liveset.online is False
+
+    def action_select(self) -> None:
+        """Enter on the table under the cursor (open, play, jump: each screen's own); a
+        binding of its own so it shows in the footer and can be remapped."""
+        if isinstance(self.focused, DataTable):
+            self.focused.action_select_cursor()
 
     @on(Worker.StateChanged)
     def worker_failed(self, event: Worker.StateChanged) -> None:

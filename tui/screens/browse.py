@@ -52,6 +52,7 @@ class BrowseScreen(LivesetScreen):
     AUTO_FOCUS = "#concerts"  # keys act at once; "/" moves to the search box
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "select", "Open", id="browse.open"),
         Binding("slash", "focus_search", "Search", id="browse.search", priority=True),
         Binding("s", "toggle_sbd", "SBD", id="browse.sbd-only"),
         Binding("d", "toggle_downloaded", "On disk", id="browse.downloaded-only"),

@@ -50,6 +50,7 @@ class ConcertScreen(LivesetScreen):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", "Back", id="concert.back"),
+        Binding("enter", "select", "Play", id="concert.play"),
         Binding("N", "queue(True)", "Play next", id="concert.play-next"),
         Binding("a", "queue(False)", "Add", id="concert.add"),
         Binding("d", "download", "Download", id="concert.download"),

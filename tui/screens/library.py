@@ -30,6 +30,7 @@ class LibraryScreen(LivesetScreen):
     AUTO_FOCUS = "#lib-artists"
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "select", "Play", id="library.play"),
         Binding("slash", "focus_search", "Search", id="library.search", priority=True),
         Binding("S", "scan", "Scan now", id="library.scan"),
         Binding("u", "problems", "Unreadable", id="library.problems"),

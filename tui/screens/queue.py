@@ -25,6 +25,7 @@ class QueueScreen(LivesetScreen):
     AUTO_FOCUS = "#queue"
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "select", "Jump", id="queue.jump"),
         Binding("K,shift+up", "move(-1)", "Move up", id="queue.move-up"),
         Binding("J,shift+down", "move(1)", "Move down", id="queue.move-down"),
         Binding("x,delete", "remove", "Remove", id="queue.remove"),
