@@ -403,3 +403,33 @@ async def test_one_process_runs_the_queue_the_other_waits_for_it(settings: Setti
             assert not await later.run_downloads()
     async with Engine(settings, backoff_base=0.01) as after:
         assert await after.run_downloads()  # the lock went with the first engine
+
+
+async def test_the_items_other_files_go_straight_to_its_data_node(
+    settings: Settings, fake_archive: FakeArchive
+) -> None:
+    """One redirect per recording and run: the rest of its files skip /download/ (one round
+    trip less each; archive.org's redirector asked once)."""
+    async with Engine(replace(settings, download_concurrency=1), backoff_base=0.01) as engine:
+        await engine.run_downloads()
+        await engine.download(SCI, tracks=[1, 2, 3])
+        done = await finished(engine, SCI)
+    assert {d.state for d in done} == {DownloadState.DONE}
+    audio = [r.path for r in fake_archive.requests if r.path.endswith(".flac")]
+    assert sum(p.startswith("/download/") for p in audio) == 1, audio
+    assert sum(p.startswith("/serve/") for p in audio) == 3, audio
+
+
+async def test_a_data_node_that_moved_sends_the_file_back_through_the_archive(
+    settings: Settings, fake_archive: FakeArchive
+) -> None:
+    async with Engine(replace(settings, download_concurrency=1), backoff_base=0.01) as engine:
+        await engine.run_downloads()
+        manager = engine._downloads
+        assert manager is not None
+        manager._nodes[SCI] = f"{settings.archive_url}/gone/items/{SCI}/"  # as if it moved
+        await engine.download(SCI, tracks=[1])
+        (done,) = await finished(engine, SCI)
+    assert done.state is DownloadState.DONE
+    audio = [r.path for r in fake_archive.requests if r.path.endswith(".flac")]
+    assert audio[0].startswith("/gone/") and audio[1].startswith("/download/"), audio

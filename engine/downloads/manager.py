@@ -20,6 +20,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from functools import partial
 from typing import IO, TYPE_CHECKING, Any
+from urllib.parse import quote
 
 import aiofiles
 import httpx
@@ -164,6 +165,9 @@ class DownloadManager:
         # Files using the network: the concurrency cap counts these, so a file that has
         # arrived and is being checked and landed lets the next one start at once.
         self._network: set[int] = set()
+        # identifier -> the data node's folder the archive redirected to, for this run only
+        # (node addresses are not permanent): the item's other files skip the redirect.
+        self._nodes: dict[str, str] = {}
         self._slots = asyncio.Semaphore(concurrency)
         self._live: dict[int, _Live] = {}
         self._wake = asyncio.Event()
@@ -648,13 +652,23 @@ class DownloadManager:
         digest = hashlib.md5()
         if offset:
             digest = await asyncio.to_thread(_md5_of, part, offset)
-        url = download_url(self._archive_url, row.identifier, row.file_name)
+        name = quote(row.file_name)
+        node = self._nodes.get(row.identifier)
+        url = (
+            node + name if node else download_url(self._archive_url, row.identifier, row.file_name)
+        )
         headers = {"Range": f"bytes={offset}-"} if offset else {}
         live = self._live.setdefault(row.id, _Live(row.identifier, offset, row.size))
         live.bytes_done = offset
         try:
             async with self._http.stream("GET", url, headers=headers) as response:
                 status = response.status_code
+                if node and status in (403, 404, 410):
+                    self._nodes.pop(row.identifier, None)  # moved: ask the archive again
+                    raise _Retry(f"the data node answered HTTP {status}; asking the archive", 0.0)
+                final = str(response.url)
+                if not node and response.history and final.endswith("/" + name):
+                    self._nodes[row.identifier] = final[: -len(name)]
                 if status == 416 and offset and offset == row.size:
                     return digest  # the part is already whole
                 if status in RETRY_STATUSES:
@@ -703,6 +717,8 @@ class DownloadManager:
                             await blocks.put(None)
                         await asyncio.shield(writer)
         except httpx.TransportError as error:
+            if node:
+                self._nodes.pop(row.identifier, None)
             raise _Retry(
                 f"connection problem: {type(error).__name__}" + (f": {error}" if str(error) else "")
             ) from error
