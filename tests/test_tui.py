@@ -471,3 +471,20 @@ async def test_without_libmpv_playback_keys_explain_and_the_rest_works(
         assert any(n.title == "No playback" for n in app._notifications)
         assert isinstance(app.screen, BrowseScreen)
         assert app.screen.query_one("#concerts", DataTable).row_count > 0  # browsing goes on
+
+
+def test_descriptions_read_as_text() -> None:
+    from tui.formatting import plain_text
+
+    html = (
+        '<div class="b1 set"><span>Set I</span><div class="set_info"><span>Shakedown Street'
+        "<br />Hell In A Bucket &gt;<br />Sugaree</span></div></div><p>Taped by <b>Don</b></p>"
+    )
+    assert plain_text(html).splitlines() == [
+        "Set I",
+        "Shakedown Street",
+        "Hell In A Bucket >",
+        "Sugaree",
+        "",
+        "Taped by Don",
+    ]

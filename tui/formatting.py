@@ -37,7 +37,7 @@ def progress_bar(fraction: float, width: int) -> str:
     return "[" + "#" * filled + "-" * (width - filled) + "]"
 
 
-_BREAK = re.compile(r"(?i)<\s*(?:br\s*/?|/p|/div|/li)\s*>")
+_BREAK = re.compile(r"(?i)<\s*/?\s*(?:br|p|div|li|tr|h[1-6])\b[^>]*>")  # block tags, either end
 _TAG = re.compile(r"<[^>]*>")
 
 
