@@ -31,10 +31,24 @@ def size_text(size: int | None) -> str:
     return "-"
 
 
-def progress_bar(fraction: float, width: int) -> str:
-    """``[#####-----]``, ``width`` characters inside the brackets."""
+def bar(fraction: float, width: int, full: str = "━", empty: str = "─") -> str:
+    """A bar ``━━━━━━──────`` of ``width`` cells, ``fraction`` of them full."""
     filled = round(max(0.0, min(1.0, fraction)) * width)
-    return "[" + "#" * filled + "-" * (width - filled) + "]"
+    return full * filled + empty * (width - filled)
+
+
+def progress_bar(fraction: float, width: int) -> str:
+    """``[#####-----]``, ``width`` characters inside the brackets (plain, for scripts)."""
+    return "[" + bar(fraction, width, "#", "-") + "]"
+
+
+def fit_text(text: str, width: int) -> str:
+    """``text`` padded or cut to ``width`` cells (with an ellipsis when cut)."""
+    if width <= 0:
+        return ""
+    if len(text) > width:
+        return text[: width - 1] + "…"
+    return text.ljust(width)
 
 
 _BREAK = re.compile(r"(?i)<\s*/?\s*(?:br|p|div|li|tr|h[1-6])\b[^>]*>")  # block tags, either end

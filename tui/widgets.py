@@ -8,7 +8,7 @@ from textual.content import Content
 from textual.reactive import reactive
 from textual.widgets import DataTable, Static
 
-from tui.formatting import clock
+from tui.formatting import bar, clock, fit_text
 
 if TYPE_CHECKING:
     from engine import PlayerState, QueueItem, SourceKind
@@ -76,12 +76,6 @@ class StatusLine(Static):
         return Content(self.message)
 
 
-def bar(fraction: float, width: int) -> str:
-    """A solid bar ``━━━━━━──────``, ``width`` cells."""
-    filled = round(max(0.0, min(1.0, fraction)) * width)
-    return "━" * filled + "─" * (width - filled)
-
-
 MODES = (
     ("browse", "1", "Browse"),
     ("downloads", "2", "Downloads"),
@@ -111,8 +105,6 @@ class TopBar(Static):
 class NowPlayingBar(Static):
     """Artist, date, title; position and duration as a bar; state and volume. Two lines."""
 
-    DEFAULT_CLASSES = "now-playing"
-
     item: reactive[QueueItem | None] = reactive(None)
     state: reactive[PlayerState | None] = reactive(None)
     position: reactive[float | None] = reactive(None)
@@ -135,19 +127,10 @@ class NowPlayingBar(Static):
             volume = "muted" if state.muted else f"vol {state.volume:.0f}"
             if state.repeat != "off":
                 volume = f"repeat {state.repeat}  {volume}"
-        first = _fit(first, width - len(volume) - 1) + " " + volume
+        first = fit_text(first, width - len(volume) - 1) + " " + volume
         position = self.position if name != "stopped" else None
         duration = self.duration or (item.duration if item else None)
         left, right = clock(position) if position else "0:00", clock(duration)
         inner = width - len(left) - len(right) - 2
         fraction = (position or 0) / duration if duration else 0.0
         return Content(f"{first}\n{left} {bar(fraction, inner)} {right}")
-
-
-def _fit(text: str, width: int) -> str:
-    """``text`` padded or cut to ``width`` cells (with an ellipsis when cut)."""
-    if width <= 0:
-        return ""
-    if len(text) > width:
-        return text[: max(0, width - 1)] + "…"
-    return text.ljust(width)

@@ -18,9 +18,9 @@ from engine import (
     LibraryChanged,
     group_downloads,
 )
-from tui.formatting import eta_text, size_text, speed_text
+from tui.formatting import bar, eta_text, fit_text, size_text, speed_text
 from tui.screens.base import LivesetScreen
-from tui.widgets import StatusLine, bar
+from tui.widgets import StatusLine
 
 if TYPE_CHECKING:
     from textual import events
@@ -36,10 +36,11 @@ SEP = 2
 
 def line(cells: list[str], widths: list[int]) -> str:
     """One row of columns: each cell cut (with …) or padded to its width."""
-    parts = []
-    for cell, width in zip(cells, widths, strict=True):
-        parts.append(cell[: width - 1] + "…" if len(cell) > width else cell.ljust(width))
-    return (" " * SEP).join(parts)
+    return (" " * SEP).join(fit_text(c, w) for c, w in zip(cells, widths, strict=True))
+
+
+def progress_cell(fraction: float) -> str:
+    return f"{bar(fraction, BAR)} {fraction * 100:3.0f}%"
 
 
 class DownloadLine(ListItem):
@@ -191,7 +192,7 @@ class DownloadsScreen(LivesetScreen):
         return [
             f"{r.identifier}  ({r.done}/{len(r.files)})",
             r.state.value,
-            f"{bar(fraction, BAR)} {fraction * 100:3.0f}%",
+            progress_cell(fraction),
             size_text(r.size),
             speed_text(r.speed),
             eta_text(r.eta),
@@ -206,7 +207,7 @@ class DownloadsScreen(LivesetScreen):
         return [
             f"  {name}" + (f"  ({detail})" if detail else ""),
             d.state.value,
-            f"{bar(fraction, BAR)} {fraction * 100:3.0f}%",
+            progress_cell(fraction),
             size_text(d.size),
             speed_text(d.speed) if d.state is DownloadState.RUNNING else "-",
             eta_text(d.eta),
