@@ -488,3 +488,21 @@ def test_descriptions_read_as_text() -> None:
         "",
         "Taped by Don",
     ]
+
+
+async def test_the_concert_screen_marks_what_landed_while_it_was_hidden(settings: Settings) -> None:
+    app = make_app(settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.open_concert("String Cheese Incident", "2007-07-28")
+        await settle(pilot)
+        recordings = app.screen.query_one("#recordings", DataTable)
+        assert recordings.get_cell("sci2007-07-28.Schoeps", "disk") == ""
+        await pilot.press("2")  # the download lands while the downloads screen is shown
+        await settle(pilot)
+        await app.engine.download("sci2007-07-28.Schoeps", tracks=[1])
+        await app.engine.wait_downloads()
+        await pilot.press("1")
+        await settle(pilot)
+        assert isinstance(app.screen, ConcertScreen)
+        assert recordings.get_cell("sci2007-07-28.Schoeps", "disk") == "✓"

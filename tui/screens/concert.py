@@ -11,12 +11,13 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, OptionList, Static
 
-from engine import KNOWN_FORMATS
+from engine import KNOWN_FORMATS, LibraryChanged
 from tui.formatting import clock, plain_text, size_text, stars
 from tui.screens.base import LivesetScreen
 from tui.widgets import FittedTable, StatusLine, kind_label, selected_key
 
 if TYPE_CHECKING:
+    from textual import events
     from textual.app import ComposeResult
 
     from engine import Concert, Event, Recording
@@ -97,8 +98,15 @@ class ConcertScreen(LivesetScreen):
         tracks = self.query_one("#tracks", DataTable)
         for name in ("#", "title", "length", "✓"):
             tracks.add_column(name, key=name)
-        self.set_class(self.app.size.width < WIDE, "narrow")
         self.run_engine(self.load, group="concert")
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.set_class(event.size.width < WIDE, "narrow")
+
+    def on_screen_resume(self) -> None:
+        super().on_screen_resume()
+        if self.concert is not None:  # a download may have landed while away
+            self.run_engine(self.refresh_on_disk, group="on-disk")
 
     async def load(self) -> None:
         title = self.query_one("#concert-title", StatusLine)
@@ -282,13 +290,9 @@ class ConcertScreen(LivesetScreen):
         )
 
     def action_toggle_info(self) -> None:
-        self.toggle_class("show-info") if self.has_class("narrow") else self.toggle_class(
-            "hide-info"
-        )
+        self.toggle_class("show-info" if self.has_class("narrow") else "hide-info")
 
     def engine_event(self, event: Event) -> None:
-        from engine import LibraryChanged
-
         if isinstance(event, LibraryChanged) and self.concert is not None:
             self.run_engine(self.refresh_on_disk, group="on-disk")
 

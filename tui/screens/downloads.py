@@ -97,7 +97,7 @@ class DownloadsScreen(LivesetScreen):
         super().__init__()
         self.downloads: dict[int, Download] = {}
         self.free = 0
-        self.music_size = -1  # read on the first load and when the library changes
+        self.music_size = -1  # re-read when the library changed (or may have, unseen)
 
     def compose_body(self) -> ComposeResult:
         yield StatusLine(id="totals")
@@ -106,6 +106,7 @@ class DownloadsScreen(LivesetScreen):
 
     def on_screen_resume(self) -> None:
         super().on_screen_resume()
+        self.music_size = -1  # the library may have changed while another screen was shown
         self.reload()
 
     def on_resize(self, event: events.Resize) -> None:
@@ -125,7 +126,7 @@ class DownloadsScreen(LivesetScreen):
     async def load(self) -> None:
         downloads = await self.engine.downloads()
         self.free = await self.engine.free_space()
-        if self.music_size < 0 or not self.downloads:
+        if self.music_size < 0:
             self.music_size = (await self.engine.library_stats()).size
         self.downloads = {d.id: d for d in downloads}
         self.show()
@@ -241,9 +242,9 @@ class DownloadsScreen(LivesetScreen):
             if (row := rows.get(f"file:{new.id}")) is not None:
                 row.show(self.file_cells(new), widths)
             touched.add(new.identifier)
-        for recording in group_downloads(tuple(self.downloads.values())):
-            row = rows.get(f"rec:{recording.identifier}")
-            if recording.identifier in touched and row is not None:
+        moving = tuple(d for d in self.downloads.values() if d.identifier in touched)
+        for recording in group_downloads(moving):
+            if (row := rows.get(f"rec:{recording.identifier}")) is not None:
                 row.show(self.recording_cells(recording), widths)
         self.show_totals()
 
