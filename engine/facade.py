@@ -287,7 +287,7 @@ class Engine:
         if sbd_only:
             recordings = [r for r in recordings if r.source_kind is SourceKind.SBD]
         if downloaded_only:
-            on_disk = await self._database.run(files.identifiers)
+            on_disk = await self.downloaded_identifiers()
             recordings = [r for r in recordings if r.identifier in on_disk]
         concerts = group_concerts(recordings, stale=fetched.stale)
         if keep is not None:

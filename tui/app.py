@@ -28,7 +28,7 @@ from tui.screens.browse import BrowseScreen
 from tui.widgets import NowPlayingBar, StatusLine, TopBar
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
 
     from textual.screen import Screen
 
@@ -205,13 +205,18 @@ class LivesetApp(App[None]):
         if handler is not None:
             handler(event)
 
-    def refresh_player(self) -> None:
-        """Read the player's state at once (after a restore, or when a screen comes back)."""
+    def _player(self) -> Any:
+        """The engine's player once the engine has started and libmpv is there, else None."""
         if not self.started.is_set():
-            return
+            return None
         try:
-            player = self.engine.player
+            return self.engine.player
         except PlaybackUnavailable:
+            return None
+
+    def refresh_player(self) -> None:
+        """Read the player's state at once (after a restore of the last queue)."""
+        if (player := self._player()) is None:
             return
         state = player.state()
         self.player_state = state
@@ -230,11 +235,8 @@ class LivesetApp(App[None]):
             bar.note = self.playback_note
 
     def queue_snapshot(self) -> tuple[tuple[QueueItem, ...], int | None]:
-        if not self.started.is_set():
-            return (), None
-        try:
-            player = self.engine.player
-        except PlaybackUnavailable:
+        """The queue and the entry playing (``None`` when stopped)."""
+        if (player := self._player()) is None:
             return (), None
         state = player.state()
         return player.queue, None if state.state == "stopped" else state.index
@@ -339,23 +341,22 @@ class LivesetApp(App[None]):
 
         self.run_worker(go(), group="navigate", exit_on_error=False)
 
-    def open_artist(self, artist: str) -> None:
+    def on_browse(self, act: Callable[[BrowseScreen], object]) -> None:
+        """Go to the browse screen (from anywhere) and do ``act`` there."""
+
         async def go() -> None:
-            (await self.browse_screen()).select_artist(artist)
+            act(await self.browse_screen())
 
         self.run_worker(go(), group="navigate", exit_on_error=False)
+
+    def open_artist(self, artist: str) -> None:
+        self.on_browse(lambda browse: browse.select_artist(artist))
 
     def action_on_this_day(self) -> None:
-        async def go() -> None:
-            (await self.browse_screen()).action_on_this_day()
-
-        self.run_worker(go(), group="navigate", exit_on_error=False)
+        self.on_browse(BrowseScreen.action_on_this_day)
 
     def action_surprise(self) -> None:
-        async def go() -> None:
-            (await self.browse_screen()).action_surprise()
-
-        self.run_worker(go(), group="navigate", exit_on_error=False)
+        self.on_browse(BrowseScreen.action_surprise)
 
     def action_scan_library(self) -> None:
         async def go() -> None:
@@ -365,9 +366,6 @@ class LivesetApp(App[None]):
                 screen.action_scan()
 
         self.run_worker(go(), group="navigate", exit_on_error=False)
-
-    async def run_palette_action(self, action: str) -> None:
-        await self.run_action(action)
 
     def remember_artists(self, artists: Iterable[Artist]) -> None:
         self.known_artists = [a.name for a in artists]

@@ -27,7 +27,7 @@ ACTIONS = (
 
 
 class LivesetCommands(Provider):
-    """Actions first; then artists and concerts the app has seen (searches and the library)."""
+    """Actions first; then the artists and concerts the app has seen (in browse)."""
 
     @property
     def liveset(self) -> LivesetApp:
@@ -35,9 +35,7 @@ class LivesetCommands(Provider):
 
     async def discover(self) -> Hits:
         for name, action, help_text in ACTIONS:
-            yield DiscoveryHit(
-                name, partial(self.liveset.run_palette_action, action), help=help_text
-            )
+            yield DiscoveryHit(name, partial(self.app.run_action, action), help=help_text)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
@@ -47,7 +45,7 @@ class LivesetCommands(Provider):
                 yield Hit(
                     score,
                     matcher.highlight(name),
-                    partial(self.liveset.run_palette_action, action),
+                    partial(self.app.run_action, action),
                     help=help_text,
                 )
         for artist in self.liveset.known_artists:

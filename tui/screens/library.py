@@ -19,7 +19,7 @@ from tui.widgets import FittedTable, StatusLine, selected_key
 if TYPE_CHECKING:
     from textual.app import ComposeResult
 
-    from engine import Event, LibraryTrack
+    from engine import Event, LibraryStats, LibraryTrack
 
 DEBOUNCE = 0.2
 
@@ -42,6 +42,7 @@ class LibraryScreen(LivesetScreen):
     def __init__(self) -> None:
         super().__init__()
         self.tracks: dict[str, LibraryTrack] = {}  # by path, as shown in the tracks table
+        self.stats: LibraryStats | None = None
         self.scanning = ""
 
     def compose_body(self) -> ComposeResult:
@@ -100,17 +101,25 @@ class LibraryScreen(LivesetScreen):
             table.add_row(artist or "(unknown)", str(count), key=artist)
         if cursor is not None and cursor in table.rows:
             table.move_cursor(row=table.get_row_index(cursor))
-        self.show_stats(stats.files, stats.artists, stats.concerts, stats.size, stats.problems)
+        self.stats = stats
+        self.show_stats()
         if artists and cursor is None:
             await self.load_concerts(artists[0][0])
 
-    def show_stats(self, files: int, artists: int, concerts: int, size: int, problems: int) -> None:
-        text = f"{files} files · {artists} artists · {concerts} concerts · {size_text(size)}"
-        if problems:
-            text += f" · {problems} unreadable (u)"
+    def show_stats(self) -> None:
+        parts = []
+        if (stats := self.stats) is not None:
+            parts += [
+                f"{stats.files} files",
+                f"{stats.artists} artists",
+                f"{stats.concerts} concerts",
+                size_text(stats.size),
+            ]
+            if stats.problems:
+                parts.append(f"{stats.problems} unreadable (u)")
         if self.scanning:
-            text += f" · {self.scanning}"
-        self.query_one("#library-status", StatusLine).message = text
+            parts.append(self.scanning)
+        self.query_one("#library-status", StatusLine).message = " · ".join(parts)
 
     @on(DataTable.RowSelected, "#lib-artists")
     def artist_selected(self) -> None:
@@ -247,8 +256,6 @@ class LibraryScreen(LivesetScreen):
     def engine_event(self, event: Event) -> None:
         if isinstance(event, ScanProgress):
             self.scanning = "" if event.finished else f"scanning {event.done}/{event.total or '?'}"
-            status = self.query_one("#library-status", StatusLine)
-            head = status.message.split(" · scanning")[0]
-            status.message = f"{head} · {self.scanning}" if self.scanning else head
+            self.show_stats()
         elif isinstance(event, LibraryChanged) and not self.scanning:
             self.reload()
