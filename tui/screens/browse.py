@@ -14,7 +14,7 @@ from textual.widgets import DataTable, Input
 import engine as engine_package
 from tui.formatting import stars
 from tui.screens.base import LivesetScreen
-from tui.widgets import FittedTable, StatusLine, kind_label, selected_key
+from tui.widgets import FittedTable, StatusLine, kind_label
 
 if TYPE_CHECKING:
     import datetime
@@ -261,10 +261,3 @@ class BrowseScreen(LivesetScreen):
     async def surprise(self) -> None:
         concert = await self.engine.surprise_concert()
         self.liveset.open_concert(concert.artist, str(concert.date))
-
-    def selected_concert(self) -> tuple[str, str] | None:
-        key = selected_key(self.query_one("#concerts", DataTable))
-        if key is None:
-            return None
-        artist, date = key.split("\t")
-        return artist, date
