@@ -19,6 +19,7 @@ _EXPORTS = {
     "KNOWN_FORMATS": "engine.config",
     "Settings": "engine.config",
     "load_settings": "engine.config",
+    "AmbiguousConcertError": "engine.errors",
     "ArchiveError": "engine.errors",
     "ArchiveResponseError": "engine.errors",
     "ArchiveUnavailable": "engine.errors",
@@ -85,6 +86,7 @@ if TYPE_CHECKING:
     from engine.archive.query import SearchTerms, parse_search
     from engine.config import KNOWN_FORMATS, Settings, load_settings
     from engine.errors import (
+        AmbiguousConcertError,
         ArchiveError,
         ArchiveResponseError,
         ArchiveUnavailable,
@@ -141,6 +143,7 @@ if TYPE_CHECKING:
 __all__ = [
     "KNOWN_FORMATS",
     "SOURCE_KIND_ORDER",
+    "AmbiguousConcertError",
     "ArchiveError",
     "ArchiveResponseError",
     "ArchiveStatusChanged",

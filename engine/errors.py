@@ -6,6 +6,7 @@ Exception tree::
     ├── ConfigError            a setting has an invalid value (names key, value, what is allowed)
     ├── StorageError           the database cannot be opened, migrated or written
     ├── NotFoundError          an artist, concert or recording that does not exist
+    ├── AmbiguousConcertError  a year or month that holds several concerts, asked for as one
     ├── PlaybackUnavailable    libmpv is missing or failed to start
     ├── DownloadError          a download cannot be queued or did not complete
     │   └── DiskSpaceError         the music dir's disk has no room for a recording
@@ -40,6 +41,15 @@ class StorageError(EngineError):
 
 class NotFoundError(EngineError):
     """The thing asked for does not exist."""
+
+
+class AmbiguousConcertError(EngineError):
+    """A span (a year, a month) asked for as one concert holds several; ``dates`` names them."""
+
+    def __init__(self, artist: str, span: str, dates: tuple[str, ...]) -> None:
+        self.artist, self.span, self.dates = artist, span, dates
+        shown = ", ".join(dates[:5]) + (", ..." if len(dates) > 5 else "")
+        super().__init__(f"{artist} played {len(dates)} concerts in {span} ({shown}); name the day")
 
 
 class PlaybackUnavailable(EngineError):

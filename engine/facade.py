@@ -33,9 +33,17 @@ from engine.archive.query import (
     parse_date_arg,
     parse_search,
 )
+from engine.archive.setlist import in_set
 from engine.config import KNOWN_FORMATS
-from engine.downloads.manager import DownloadManager, choose_file, free_space
-from engine.errors import ArchiveError, DownloadError, EngineError, NotFoundError
+from engine.downloads.manager import DownloadManager, album_name, choose_file, free_space
+from engine.downloads.repair import repair_downloads
+from engine.errors import (
+    AmbiguousConcertError,
+    ArchiveError,
+    DownloadError,
+    EngineError,
+    NotFoundError,
+)
 from engine.events import ArchiveStatusChanged, CatalogChanged, Event, EventBus
 from engine.library import feedback, files
 from engine.library import repository as repo
@@ -129,6 +137,18 @@ class Engine:
             backoff_base=self._backoff_base,
         )
         self._started = True
+        report = await repair_downloads(
+            self._database, self.settings.music_dir, self.settings.archive_url
+        )
+        if report.recordings:
+            log.info(
+                "repaired %d downloaded recording(s): %d folder(s) moved, %d file(s) renamed, "
+                "%d re-tagged",
+                report.recordings,
+                report.folders_moved,
+                report.files_renamed,
+                report.files_retagged,
+            )
 
     def _archive_status(self, online: bool, message: str) -> None:
         # The client runs on this loop, so its callback may publish directly.
@@ -322,7 +342,11 @@ class Engine:
         return tuple(await self._database.run(lambda s: feedback.favourites(s, kind)))
 
     async def concert(self, artist: str, date: str) -> Concert:
-        """One artist on one date, every recording with its tracks, best first."""
+        """One artist on one date, every recording with its tracks, best first.
+
+        A year or a month (``1977``, ``1977-05``) is one concert only when the artist played
+        once in it; otherwise ``AmbiguousConcertError`` names the dates (``concerts_in`` lists
+        them). Two shows are never merged into one."""
         when = parse_date_arg(date)
         query = concerts_query(artist=artist, date=when)
         try:
@@ -340,6 +364,11 @@ class Engine:
         summaries = [r for d in docs if (r := recording_from_search_doc(d)) is not None]
         if not summaries:
             raise NotFoundError(f"no recordings of {artist} on {date}")
+        if when.day is None:
+            shows = group_concerts(summaries)
+            if len(shows) > 1:
+                dates = tuple(sorted(str(c.date) for c in shows))
+                raise AmbiguousConcertError(shows[0].artist, date, dates)
         details = await asyncio.gather(
             *(self._recording_details(s) for s in summaries), return_exceptions=True
         )
@@ -360,12 +389,22 @@ class Engine:
         await self._database.run(lambda s: repo.save_recordings(s, recordings))
         self._bus.publish(CatalogChanged(tuple(r.identifier for r in recordings)))
         concerts = group_concerts(recordings, stale=stale)
-        # Items whose date differs in detail (a partial date) still belong to the asked date.
+        # The search matched these items on the asked date (or the one show of the span); an
+        # item whose own metadata gives the date less exactly still belongs to that show.
         if len(concerts) != 1:
-            best = max(concerts, key=lambda c: len(c.recordings))
+            best = max(concerts, key=lambda c: (c.date.day is not None, len(c.recordings)))
             merged = rank_recordings(r for c in concerts for r in c.recordings)
             return replace(best, recordings=merged, stale=stale)
         return concerts[0]
+
+    async def concerts_in(self, artist: str, span: str) -> ConcertList:
+        """The concerts of an artist in a year, a month or on a day (``1977``, ``1977-05``),
+        oldest first; recordings as search summaries, without tracks."""
+        when = parse_date_arg(span)
+        found = await self._concert_list(
+            concerts_query(artist=artist, date=when), sort="date asc", limit=2000
+        )
+        return replace(found, concerts=tuple(sorted(found.concerts, key=lambda c: c.date.sort_key)))
 
     async def _recording_details(self, summary: Recording) -> Recording | None:
         fetched = await self.archive.metadata(summary.identifier)
@@ -426,11 +465,12 @@ class Engine:
         *,
         format: str | None = None,
         tracks: Iterable[int] | None = None,
-        sets: Iterable[int] | None = None,
+        sets: Iterable[str | int] | None = None,
     ) -> tuple[Download, ...]:
-        """Queue a recording (or its 1-based ``tracks``, or the tracks of its ``sets``, i.e.
-        discs) in ``format``, else the preferred formats of the config; stream-only originals
-        fall back to a derivative with a note."""
+        """Queue a recording (or its ``tracks``, numbered through the show, or the tracks of its
+        ``sets``: ``1``, ``2``, ``e`` for the encore; see ``in_set``) in ``format``, else the
+        preferred formats of the config; stream-only originals fall back to a derivative with
+        a note."""
         if format is not None and format not in KNOWN_FORMATS:
             raise DownloadError(f"unknown format {format!r}; one of: {', '.join(KNOWN_FORMATS)}")
         fetched = await self.archive.metadata(identifier)
@@ -444,11 +484,17 @@ class Engine:
             preferred = (format, *(f for f in preferred if f != format))
         await self._database.run(lambda s: repo.save_recordings(s, [recording]))
         if sets is not None:
-            wanted = set(sets)
-            if not wanted & {t.disc for t in recording.tracks}:
-                raise NotFoundError(f"{identifier} has no set {sorted(wanted)[0]}")
-            in_sets = [i for i, t in enumerate(recording.tracks, 1) if t.disc in wanted]
-            tracks = [i for i in in_sets if tracks is None or i in set(tracks)]
+            asked = list(sets)
+            in_sets = [
+                t.number for t in recording.tracks if any(in_set(t.set_name, a) for a in asked)
+            ]
+            if not in_sets:
+                shown = list(dict.fromkeys(t.set_name for t in recording.tracks if t.set_name))
+                raise NotFoundError(
+                    f"{identifier} has no set {asked[0]}"
+                    + (f"; it has {', '.join(shown)}" if shown else "; it is one set")
+                )
+            tracks = [n for n in in_sets if tracks is None or n in set(tracks)]
         return await self._queue.enqueue(
             recording, fetched.data, preferred=preferred, tracks=tracks
         )
@@ -593,9 +639,10 @@ class Engine:
             for t in await self.library_tracks(identifier=recording.identifier)
             if t.track_number is not None
         }
-        album = f"{recording.date} {recording.venue}".strip()
+        album = album_name(recording)
         items: list[tuple[int, QueueItem]] = []
-        for number, track in enumerate(recording.tracks, 1):
+        for track in recording.tracks:
+            number = track.number
             local = on_disk.get(number)
             if local is not None:
                 uri = local.path
@@ -607,7 +654,7 @@ class Engine:
                 uri, name = file.url, file.name
             item = QueueItem(
                 uri=uri,
-                title=track.title,
+                title=track.display_title,
                 artist=recording.artist,
                 album=album,
                 identifier=recording.identifier,

@@ -86,15 +86,28 @@ class TrackFile:
 
 @dataclass(frozen=True, slots=True)
 class Track:
+    """One song (or tuning, or jam) of a recording, in playing order."""
+
     title: str
+    """Decoded, without a typed-in track number or a trailing segue arrow."""
     disc: int
+    """The disc the archive's file names put it on (1 when they say nothing)."""
     number: int
+    """1-based, counting through the whole show: the number the screen, the command line,
+    ``--tracks`` and file names all use."""
     duration: float | None
     files: tuple[TrackFile, ...] = ()
+    set_name: str = ""
+    """``Set 1``, ``Set 2``, ``Encore``, ``Encore 2``; ``Disc 2`` when only the discs are
+    known; ``""`` when the show is one part."""
+    segue: bool = False
+    """The music runs on into the next track without a break."""
 
     @property
-    def position(self) -> str:
-        return f"{self.disc}-{self.number:02d}"
+    def display_title(self) -> str:
+        """The title as shown: segues as ``→`` (``Scarlet Begonias →``, ``Eyes → Drums``)."""
+        shown = self.title.replace(" > ", " → ")
+        return f"{shown} →" if self.segue else shown
 
     def file_for(self, fmt: str) -> TrackFile | None:
         return next((f for f in self.files if f.format == fmt), None)
@@ -123,6 +136,9 @@ class Recording:
     total_size: int | None = None
     duration: float | None = None
     description: str = ""
+    """The item's description as text: often the setlist."""
+    notes: str = ""
+    """The item's notes as text: lineage, technical notes, who played."""
     tracks: tuple[Track, ...] = ()
     reviews: tuple[Review, ...] = ()
     stale: bool = False

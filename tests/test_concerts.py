@@ -79,7 +79,7 @@ def test_lengths_in_seconds_and_clock_form() -> None:
         metadata("gd1990-04-03.158672.UltraMatrix.sbd.cm.miller.t.flac1644.json"), BASE
     )
     assert rec is not None and len(rec.tracks) == 22
-    assert rec.tracks[0].title == "01 - Tuning"
+    assert rec.tracks[0].title == "Tuning"  # "01 - Tuning": the typed-in number goes
     assert rec.tracks[0].duration == pytest.approx(108.83, abs=0.03)
     assert rec.source_kind is SourceKind.MTX  # an UltraMatrix mixes board and audience
 

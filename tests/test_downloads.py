@@ -368,13 +368,16 @@ async def test_a_hostile_item_downloads_inside_the_music_dir(
 
 
 async def test_one_set_of_a_show(running: Engine) -> None:
-    gd70 = "gd70-10-23.aud.wolfson.15080.sbefail.shnf"  # two discs: 9 and 6 tracks
-    queued = await running.download(gd70, sets=[2])
-    assert [d.track_number for d in queued] == list(range(10, 16))
+    # Two discs of 9 and 6 tracks; its notes list one set, then "E: Uncle John's Band".
+    gd70 = "gd70-10-23.aud.wolfson.15080.sbefail.shnf"
+    queued = await running.download(gd70, sets=["e"])
+    assert [d.track_number for d in queued] == [15]
     assert {d.format for d in queued} == {"VBR MP3"}
     assert all(d.note == "Flac is not offered; VBR MP3 instead" for d in queued)
-    with pytest.raises(NotFoundError, match="no set 3"):
-        await running.download(gd70, sets=[3])
+    first = await running.download(gd70, sets=[1])
+    assert [d.track_number for d in first] == list(range(1, 15))  # across the disc break
+    with pytest.raises(NotFoundError, match=r"has no set 2; it has Set 1, Encore$"):
+        await running.download(gd70, sets=[2])
 
 
 async def test_never_more_files_at_once_than_configured(

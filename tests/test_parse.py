@@ -15,8 +15,8 @@ from engine.archive.parse import (
     parse_date,
     parse_length,
     parse_runtime,
-    strip_html,
 )
+from engine.archive.text import block_text
 from tests.fake_archive.corpus import fixtures_dir
 
 
@@ -91,7 +91,7 @@ def test_lengths_and_runtimes() -> None:
 
 
 def test_html_in_descriptions() -> None:
-    text = strip_html(
+    text = block_text(
         "<p>Set 1:</p><ul><li>Bertha</li><li>Me &amp; My Uncle</li></ul>Encore<br/>U.S. Blues&nbsp;!"
     )
     assert text.splitlines() == ["Set 1:", "Bertha", "Me & My Uncle", "Encore", "U.S. Blues !"]

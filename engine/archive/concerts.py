@@ -7,21 +7,23 @@ import re
 import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import quote
 
 from engine.archive.parse import (
+    as_block,
     as_float,
     as_int,
     as_list,
     as_str,
+    as_text,
     date_from_identifier,
     parse_date,
     parse_length,
     parse_runtime,
-    strip_html,
 )
+from engine.archive.setlist import assign_sets, clean_title, strip_heading
 from engine.models import (
     SOURCE_KIND_ORDER,
     Concert,
@@ -219,21 +221,21 @@ def recording_from_search_doc(doc: Mapping[str, Any]) -> Recording | None:
     identifier = as_str(doc.get("identifier"))
     if not identifier:
         return None
-    title = as_str(doc.get("title"))
-    source = as_str(doc.get("source"))
-    lineage = as_str(doc.get("lineage"))
+    title = as_text(doc.get("title"))
+    source = as_text(doc.get("source"))
+    lineage = as_text(doc.get("lineage"))
     reviews = as_int(doc.get("num_reviews")) or 0
     return Recording(
         identifier=identifier,
         title=title,
-        artist=as_str(doc.get("creator")),
+        artist=as_text(doc.get("creator")),
         date=_recording_date(doc, identifier),
-        venue=as_str(doc.get("venue")),
-        city=as_str(doc.get("coverage")),
+        venue=as_text(doc.get("venue")),
+        city=as_text(doc.get("coverage")),
         source_kind=source_kind(identifier, title, source, lineage),
         source=source,
-        taper=as_str(doc.get("taper")),
-        transferer=as_str(doc.get("transferer")),
+        taper=as_text(doc.get("taper")),
+        transferer=as_text(doc.get("transferer")),
         lineage=lineage,
         avg_rating=_stars(doc.get("avg_rating")) if reviews else None,
         num_reviews=reviews,
@@ -243,18 +245,21 @@ def recording_from_search_doc(doc: Mapping[str, Any]) -> Recording | None:
     )
 
 
-_DISC_TRACK = re.compile(r"(?<![a-z])(?:d|cd|disc|s|set)(\d{1,2})[ _.-]?t(?:rack)?(\d{1,3})", re.I)
+_DISC_TRACK = re.compile(r"(?<![a-z])(d|cd|disc|s|set)(\d{1,2})[ _.-]?t(?:rack)?(\d{1,3})", re.I)
 _TRACK_ONLY = re.compile(r"(?:^|[^a-z0-9])t(?:rack)?(\d{1,3})(?![0-9])|^(\d{1,3})(?![0-9])", re.I)
 
 
-def _disc_and_number(entry: Mapping[str, Any]) -> tuple[int, int | None]:
+def _place_in_name(entry: Mapping[str, Any]) -> tuple[int, int | None, int | None]:
+    """``(disc, set, number)`` from a file name: ``d2t05`` is disc 2, ``s2t05`` set 2."""
     stem = as_str(entry.get("name")).rsplit("/", 1)[-1]
     stem = stem.rsplit(".", 1)[0]
     if match := _DISC_TRACK.search(stem):
-        return int(match.group(1)) or 1, int(match.group(2))
+        part = int(match.group(2)) or 1
+        in_set = part if match.group(1).lower().startswith("s") else None
+        return part, in_set, int(match.group(3))
     if match := _TRACK_ONLY.search(stem):
-        return 1, int(match.group(1) or match.group(2))
-    return 1, None
+        return 1, None, int(match.group(1) or match.group(2))
+    return 1, None, None
 
 
 def _track_field(value: Any) -> int | None:
@@ -278,13 +283,18 @@ def _track_file(entry: Mapping[str, Any], identifier: str, base_url: str) -> Tra
 
 
 def tracks_from_files(
-    files: Iterable[Mapping[str, Any]], identifier: str, base_url: str
+    files: Iterable[Mapping[str, Any]],
+    identifier: str,
+    base_url: str,
+    notes: Iterable[str] = (),
 ) -> tuple[Track, ...]:
     """Tracks of an item: audio originals with their derivatives joined through ``original``.
 
     Order is by disc (from names like ``d2t05``) then ``track`` when present, else the number in
-    the name. A derivative whose original is not an audio track (artwork turned into MP3) is not
-    a track.
+    the name; tracks are then numbered through the show. Sets, encores and segues come from the
+    titles, then from ``notes`` (the description and notes, as text), then the file names and
+    discs (see ``engine.archive.setlist``). A derivative whose original is not an audio track
+    (artwork turned into MP3) is not a track.
     """
     entries = [e for e in files if isinstance(e, Mapping) and as_str(e.get("name"))]
     audio = [e for e in entries if is_audio_file(e)]
@@ -299,32 +309,70 @@ def tracks_from_files(
         elif not parent or parent not in {as_str(e["name"]) for e in entries}:
             # A derivative whose original is gone from the listing still is a track.
             groups[as_str(entry["name"])] = [entry]
-    tracks: list[tuple[tuple[int, int, str], Track]] = []
+    found: list[tuple[tuple[int, int, str], _FoundTrack]] = []
     for name, members in groups.items():
-        lead = members[0]
-        disc, name_number = _disc_and_number(lead)
+        disc, name_set, name_number = _place_in_name(members[0])
         field_number = next((n for e in members if (n := _track_field(e.get("track")))), None)
-        number = field_number or name_number or 0
-        title = next((t for e in members if (t := as_str(e.get("title")))), "")
+        raw_title = next((t for e in members if (t := as_text(e.get("title")))), "")
         lengths = [length for e in members if (length := parse_length(e.get("length")))]
-        track = Track(
-            title=title or name.rsplit("/", 1)[-1].rsplit(".", 1)[0],
-            disc=disc,
-            number=number,
-            duration=statistics.median(lengths) if lengths else None,
-            files=tuple(_track_file(e, identifier, base_url) for e in members),
-        )
         sort_number = field_number if field_number is not None else (name_number or 10_000)
-        tracks.append(((disc, sort_number, name), track))
-    tracks.sort(key=lambda pair: pair[0])
-    return tuple(track for _, track in tracks)
+        found.append(
+            (
+                (disc, sort_number, name),
+                _FoundTrack(
+                    raw_title or _stem(name),
+                    disc,
+                    name_set,
+                    statistics.median(lengths) if lengths else None,
+                    tuple(_track_file(e, identifier, base_url) for e in members),
+                ),
+            )
+        )
+    found.sort(key=lambda pair: pair[0])
+    raw_titles = [f.raw_title for _, f in found]
+    cleaned = [clean_title(strip_heading(raw)) for raw in raw_titles]
+    set_names, segues = assign_sets(
+        raw_titles,
+        [title for title, _ in cleaned],
+        [segue for _, segue in cleaned],
+        [f.name_set for _, f in found],
+        [f.disc for _, f in found],
+        tuple(notes),
+    )
+    return tuple(
+        Track(
+            title=title,
+            disc=f.disc,
+            number=number,
+            duration=f.duration,
+            files=f.files,
+            set_name=set_name,
+            segue=segue,
+        )
+        for number, ((_, f), (title, _), set_name, segue) in enumerate(
+            zip(found, cleaned, set_names, segues, strict=True), start=1
+        )
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _FoundTrack:
+    raw_title: str
+    disc: int
+    name_set: int | None
+    duration: float | None
+    files: tuple[TrackFile, ...]
+
+
+def _stem(name: str) -> str:
+    return name.rsplit("/", 1)[-1].rsplit(".", 1)[0]
 
 
 def _review(entry: Mapping[str, Any]) -> Review:
     return Review(
-        reviewer=as_str(entry.get("reviewer")),
-        title=as_str(entry.get("reviewtitle")),
-        body=strip_html(entry.get("reviewbody")),
+        reviewer=as_text(entry.get("reviewer")),
+        title=as_text(entry.get("reviewtitle")),
+        body=as_block(entry.get("reviewbody")),
         stars=as_int(entry.get("stars")),
         date=as_str(entry.get("reviewdate")) or as_str(entry.get("createdate")),
     )
@@ -348,11 +396,13 @@ def recording_from_metadata(
     )
     reviews = tuple(_review(r) for r in review_list)
     stars = [r.stars for r in reviews if r.stars is not None]
-    tracks = tracks_from_files(files, identifier, base_url)
+    description = as_block(metadata.get("description"))
+    notes = as_block(metadata.get("notes"))
+    tracks = tracks_from_files(files, identifier, base_url, (description, notes))
     durations = [t.duration for t in tracks if t.duration]
-    title = as_str(metadata.get("title"))
-    source = as_str(metadata.get("source"), joiner="; ")
-    lineage = as_str(metadata.get("lineage"), joiner="; ")
+    title = as_text(metadata.get("title"))
+    source = as_text(metadata.get("source"), joiner="; ")
+    lineage = as_text(metadata.get("lineage"), joiner="; ")
     formats = []
     for track in tracks:
         for file in track.files:
@@ -362,14 +412,14 @@ def recording_from_metadata(
     return Recording(
         identifier=identifier,
         title=title,
-        artist=as_str(metadata.get("creator")),
+        artist=as_text(metadata.get("creator")),
         date=_recording_date(metadata, identifier),
-        venue=as_str(metadata.get("venue")),
-        city=as_str(metadata.get("coverage")),
+        venue=as_text(metadata.get("venue")),
+        city=as_text(metadata.get("coverage")),
         source_kind=source_kind(identifier, title, source, lineage),
         source=source,
-        taper=as_str(metadata.get("taper"), joiner="; "),
-        transferer=as_str(metadata.get("transferer"), joiner="; "),
+        taper=as_text(metadata.get("taper"), joiner="; "),
+        transferer=as_text(metadata.get("transferer"), joiner="; "),
         lineage=lineage,
         avg_rating=sum(stars) / len(stars) if stars else None,
         num_reviews=len(stars),
@@ -377,7 +427,8 @@ def recording_from_metadata(
         formats=tuple(formats),
         total_size=as_int(body.get("item_size")) or (sum(sizes) or None),
         duration=sum(durations) if durations else parse_runtime(metadata.get("runtime")),
-        description=strip_html(metadata.get("description")),
+        description=description,
+        notes=notes,
         tracks=tracks,
         reviews=reviews,
     )

@@ -8,12 +8,12 @@ function here takes whatever came and returns a clean value or a clear ``Archive
 
 from __future__ import annotations
 
-import html
 import json
 import math
 import re
 from typing import TYPE_CHECKING, Any
 
+from engine.archive.text import block_text, line_text
 from engine.errors import ArchiveResponseError
 from engine.models import PartialDate
 
@@ -177,19 +177,11 @@ def parse_runtime(value: Any) -> float | None:
     return parts[0] * 3600 + parts[1] * 60 + parts[2]
 
 
-_BREAK_TAGS = re.compile(r"<\s*(?:br|/p|/div|/li|/h\d)\s*/?\s*>", re.IGNORECASE)
-_TAG = re.compile(r"<[^>]*>")
+def as_text(value: Any, *, joiner: str | None = None) -> str:
+    """A one-line text field (a title, a name, a place), decoded by the text layer."""
+    return line_text(as_str(value, joiner=joiner))
 
 
-def strip_html(value: Any) -> str:
-    """Readable text from a description that may hold HTML (lists and paragraphs kept)."""
-    text = as_str(value, joiner="\n")
-    text = _BREAK_TAGS.sub("\n", text)
-    text = _TAG.sub("", text)
-    text = html.unescape(text).replace("\r\n", "\n").replace("\r", "\n").replace("\xa0", " ")
-    lines = [line.rstrip() for line in text.split("\n")]
-    out: list[str] = []
-    for line in lines:
-        if line or (out and out[-1]):
-            out.append(line)
-    return "\n".join(out).strip()
+def as_block(value: Any) -> str:
+    """A multi-line text field (description, notes, a review), decoded by the text layer."""
+    return block_text(as_str(value, joiner="\n"))

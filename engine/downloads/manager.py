@@ -27,6 +27,7 @@ import httpx
 
 from engine.archive.client import RETRY_STATUSES, backoff_delay, retry_after_seconds
 from engine.archive.concerts import download_url
+from engine.archive.setlist import segue_suffix
 from engine.downloads import store
 from engine.downloads.paths import (
     inside,
@@ -122,9 +123,25 @@ def choose_file(track: Track, preferred: Sequence[str]) -> tuple[TrackFile | Non
     return file, f"{wanted} {why}; {file.format} instead"
 
 
-def _album(recording: Recording) -> str:
+def album_name(recording: Recording) -> str:
+    """The album tag of a recording's tracks: ``1977-05-08 Barton Hall, Ithaca, NY``."""
     place = ", ".join(p for p in (recording.venue, recording.city) if p)
     return f"{recording.date} {place}".strip() if recording.date else place or recording.title
+
+
+def track_tags(recording: Recording, track: Track) -> dict[str, str]:
+    """The tags a downloaded track is given: the title as taggers of live music write it (a
+    segue ends in `` >``), the track number counted through the show."""
+    return {
+        "artist": recording.artist,
+        "album": album_name(recording),
+        "date": str(recording.date) if recording.date else "",
+        "tracknumber": f"{track.number}/{len(recording.tracks)}",
+        "title": segue_suffix(track.title, track.segue),
+        "venue": recording.venue,
+        "city": recording.city,
+        "archive_identifier": recording.identifier,
+    }
 
 
 def free_space(path: Path) -> int:
@@ -239,7 +256,6 @@ class DownloadManager:
             )
         values: list[dict[str, Any]] = []
         skipped: list[str] = []
-        album = _album(recording)
         for index, track in enumerate(recording.tracks, start=1):
             if chosen is not None and index not in chosen:
                 continue
@@ -261,16 +277,7 @@ class DownloadManager:
                     "size": file.size,
                     "md5": file.md5,
                     "note": note,
-                    "tags": {
-                        "artist": recording.artist,
-                        "album": album,
-                        "date": str(recording.date) if recording.date else "",
-                        "tracknumber": f"{index}/{count}",
-                        "title": track.title,
-                        "venue": recording.venue,
-                        "city": recording.city,
-                        "archive_identifier": recording.identifier,
-                    },
+                    "tags": track_tags(recording, track),
                 }
             )
         if not values:

@@ -11,6 +11,7 @@ import unicodedata
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
+from engine.archive.setlist import file_title
 from engine.errors import StorageError
 from engine.models import SourceKind
 
@@ -25,8 +26,6 @@ MAX_NAME_BYTES = 240
 # Separators, NUL and control characters, and what Windows and SMB shares refuse.
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\<>:"|?*]')
 _SURROGATE = re.compile("[\ud800-\udfff]")
-_LEADING_NUMBER = re.compile(r"^\s*(?:d\d+\s*)?t?\d{1,3}\s*[-.)]\s*(?=\S)")
-_SEGUE = re.compile(r"\s*-?>\s*$")  # "Dark Star ->": the arrow says the music runs on
 _RESERVED = re.compile(r"(?i)^(con|prn|aux|nul|com\d|lpt\d)(\..*)?$")
 
 
@@ -96,9 +95,10 @@ def extension(file_name: str) -> str:
 
 
 def track_file_name(index: int, track: Track, file_name: str, width: int = 2) -> str:
-    """``NN Title.ext``: NN counts through the whole recording, so files sort in playing order."""
+    """``NN Title.ext``: NN counts through the whole recording, so files sort in playing order;
+    the title as the setlist reader left it (no typed-in number, no segue arrow)."""
     ext = extension(file_name)
-    title = _SEGUE.sub("", _LEADING_NUMBER.sub("", track.title)) or PurePosixPath(file_name).stem
+    title = file_title(track.title) or PurePosixPath(file_name).stem
     stem = safe_name(f"{index:0{width}d} {title}", fallback=f"{index:0{width}d}")
     return _cut(stem + ext, MAX_NAME_BYTES) if ext else stem
 

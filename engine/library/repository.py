@@ -149,6 +149,8 @@ def save_recordings(session: Session, recordings: Iterable[Recording]) -> None:
             row.duration = recording.duration
         if recording.description:
             row.description = recording.description
+        if recording.notes:
+            row.notes = recording.notes
         row.updated_at = now
         session.add(row)
         if detailed:
@@ -169,6 +171,8 @@ def _track_row(position: int, track: Track) -> TrackRow:
         disc=track.disc,
         number=track.number,
         title=track.title,
+        set_name=track.set_name,
+        segue=track.segue,
         duration=track.duration,
         files=[
             TrackFileRow(
@@ -198,8 +202,10 @@ def _recording(row: RecordingRow, base_url: str, *, details: bool) -> Recording:
             Track(
                 title=t.title,
                 disc=t.disc,
-                number=t.number,
+                number=t.position + 1,  # through the show, whatever older versions stored
                 duration=t.duration,
+                set_name=t.set_name,
+                segue=t.segue,
                 files=tuple(
                     TrackFile(
                         name=f.name,
@@ -237,6 +243,7 @@ def _recording(row: RecordingRow, base_url: str, *, details: bool) -> Recording:
         total_size=row.total_size,
         duration=row.duration,
         description=row.description,
+        notes=row.notes,
         tracks=tracks,
         reviews=reviews,
     )

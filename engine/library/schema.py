@@ -82,6 +82,7 @@ class RecordingRow(Base):
     total_size: Mapped[int | None] = mapped_column(BigInteger)
     duration: Mapped[float | None] = mapped_column(Float)
     description: Mapped[str] = mapped_column(Text, default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
     has_details: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[float] = mapped_column(Float)
 
@@ -105,6 +106,8 @@ class TrackRow(Base):
     disc: Mapped[int] = mapped_column(Integer, default=1)
     number: Mapped[int] = mapped_column(Integer, default=0)
     title: Mapped[str] = mapped_column(Text, default="")
+    set_name: Mapped[str] = mapped_column(String(32), default="")
+    segue: Mapped[bool] = mapped_column(Boolean, default=False)
     duration: Mapped[float | None] = mapped_column(Float)
 
     recording: Mapped[RecordingRow] = relationship(back_populates="tracks")
@@ -298,3 +301,13 @@ class PlayerResumeRow(Base):
     seconds: Mapped[float] = mapped_column(Float, default=0.0)
     volume: Mapped[float] = mapped_column(Float, default=100.0)
     updated_at: Mapped[float] = mapped_column(Float)
+
+
+class RepairRow(Base):
+    """One-shot repairs a migration leaves for the engine to finish (work on files, which a
+    migration cannot do): ``done_at`` is set when it has run."""
+
+    __tablename__ = "repairs"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    done_at: Mapped[float | None] = mapped_column(Float)

@@ -63,6 +63,7 @@ class FakeArchive:
         self.in_flight = 0
         self.max_in_flight = 0
         self._items: dict[str, Item] = {}
+        self._added_docs: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -101,6 +102,9 @@ class FakeArchive:
             self.requests.clear()
             self.latency = 0.0
             self.max_in_flight = 0
+            for identifier in self._added_docs:
+                self._items.pop(identifier, None)
+            self._added_docs.clear()
 
     def take_fault(self, path: str) -> Fault | None:
         with self._lock:
@@ -121,9 +125,11 @@ class FakeArchive:
         formats: dict[str, str] | None = None,
         private: set[str] | None = None,
         extra: dict[str, dict[str, str]] | None = None,
+        searchable: bool = False,
     ) -> Item:
         """Serve a made-up item: ``files`` by name (size and md5 computed), in ``formats``
-        (by name; else from the ending); ``extra`` adds fields (titles) to file entries."""
+        (by name; else from the ending); ``extra`` adds fields (titles) to file entries.
+        ``searchable`` items are found by search too, until the next ``reset``."""
         endings = {".flac": "Flac", ".mp3": "VBR MP3", ".ogg": "Ogg Vorbis", ".txt": "Text"}
         entries = []
         for number, (name, data) in enumerate(files.items(), start=1):
@@ -147,7 +153,17 @@ class FakeArchive:
         item = Item(body, dict(files), set(private or ()))
         with self._lock:
             self._items[identifier] = item
+            if searchable:
+                doc = {**body["metadata"], "format": sorted({e["format"] for e in entries})}
+                if len(str(doc.get("date", ""))) == 10:
+                    doc["date"] = f"{doc['date']}T00:00:00Z"
+                self._added_docs[identifier] = doc
         return item
+
+    def docs(self) -> list[dict[str, Any]]:
+        """The search index: the fixtures' docs and the searchable items added."""
+        with self._lock:
+            return self.corpus.docs + list(self._added_docs.values())
 
     def item(self, identifier: str) -> Item | None:
         with self._lock:
@@ -191,7 +207,7 @@ class FakeArchive:
                 "use the scrape API for more."
             )
             return 200, "application/json", text.encode()
-        docs = [d for d in self.corpus.docs if predicate(d)]
+        docs = [d for d in self.docs() if predicate(d)]
         docs = _sorted(docs, sorts)
         chosen = [_project(d, fields) for d in docs[start : start + rows]]
         body = {
@@ -229,7 +245,7 @@ class FakeArchive:
         if "identifier" not in fields:
             fields.append("identifier")
         sorts = [s for s in _first(params, "sorts").split(",") if s]
-        docs = _sorted([d for d in self.corpus.docs if predicate(d)], sorts or ["identifier asc"])
+        docs = _sorted([d for d in self.docs() if predicate(d)], sorts or ["identifier asc"])
         cursor = _first(params, "cursor")
         offset = int(base64.urlsafe_b64decode(cursor.encode()).decode()) if cursor else 0
         chosen = [_project(d, fields) for d in docs[offset : offset + count]]
