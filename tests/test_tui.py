@@ -95,12 +95,15 @@ async def test_search_open_concert_and_see_the_setlist(settings: Settings) -> No
         assert recordings.get_row_at(0)[0] == "SBD"
         tracks = rows(app.screen.query_one("#tracks", DataTable))
         titles = [r[1] for r in tracks]
-        assert titles[0] == "── Set 1 ──" and "Morning Dew" in titles
+        # Its notes name no sets: the discs are shown, as discs; numbers run through the show.
+        assert titles[0] == "── Disc 1 ──" and "Morning Dew" in titles
         assert app.screen.recording is not None
-        sets = {t.disc for t in app.screen.recording.tracks}
-        breaks = [t for t in titles if t.startswith("── Set")]
-        assert len(sets) > 1 and len(breaks) == len(sets)  # a break before each set
+        discs = {t.disc for t in app.screen.recording.tracks}
+        breaks = [t for t in titles if t.startswith("── Disc")]
+        assert len(discs) == 4 and len(breaks) == len(discs)  # a break before each disc
         assert len(tracks) - len(breaks) == 31
+        numbers = [r[0] for r in tracks if r[0]]
+        assert numbers == [str(n) for n in range(1, 32)]
         notes = str(app.screen.query_one("#notes").render())
         assert "Identifier: gd73-06-10.sbd.hollister.174.sbeok.shnf" in notes
         await pilot.press("escape")
@@ -471,23 +474,6 @@ async def test_without_libmpv_playback_keys_explain_and_the_rest_works(
         assert any(n.title == "No playback" for n in app._notifications)
         assert isinstance(app.screen, BrowseScreen)
         assert app.screen.query_one("#concerts", DataTable).row_count > 0  # browsing goes on
-
-
-def test_descriptions_read_as_text() -> None:
-    from tui.formatting import plain_text
-
-    html = (
-        '<div class="b1 set"><span>Set I</span><div class="set_info"><span>Shakedown Street'
-        "<br />Hell In A Bucket &gt;<br />Sugaree</span></div></div><p>Taped by <b>Don</b></p>"
-    )
-    assert plain_text(html).splitlines() == [
-        "Set I",
-        "Shakedown Street",
-        "Hell In A Bucket >",
-        "Sugaree",
-        "",
-        "Taped by Don",
-    ]
 
 
 async def test_the_concert_screen_marks_what_landed_while_it_was_hidden(settings: Settings) -> None:

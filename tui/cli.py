@@ -73,7 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     concert = sub.add_parser("concert", parents=[common], help="one concert, all recordings ranked")
     concert.add_argument("artist")
-    concert.add_argument("date", help="YYYY-MM-DD")
+    concert.add_argument(
+        "date", help="YYYY-MM-DD; a year or a month (YYYY, YYYY-MM) lists the concerts in it"
+    )
     concert.add_argument("--json", action="store_true")
 
     recording = sub.add_parser("recording", parents=[common], help="one recording with its tracks")
@@ -96,7 +98,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--format", choices=KNOWN_FORMATS, help="default: downloads.preferred_formats"
     )
     download.add_argument("--tracks", type=_track_numbers, help="track numbers, e.g. 1,2,5 or 3-7")
-    download.add_argument("--set", type=int, action="append", dest="sets", help="a set (disc)")
+    download.add_argument(
+        "--set",
+        action="append",
+        dest="sets",
+        metavar="SET",
+        help="a set: 1, 2, e (the encore); discs where the show has no setlist",
+    )
     download.add_argument(
         "--wait", action="store_true", help="download now with a progress bar; exit 1 on failure"
     )
@@ -258,6 +266,12 @@ async def cmd_search(engine: Engine, args: argparse.Namespace) -> int:
 
 
 async def cmd_concert(engine: Engine, args: argparse.Namespace) -> int:
+    if len(args.date) < len("YYYY-MM-DD"):
+        found = await engine.concerts_in(args.artist, args.date)
+        _stale_note(found.stale)
+        if len(found.concerts) != 1:
+            return _print_concert_choice(args, found.concerts)
+        args.date = str(found.concerts[0].date)
     concert = await engine.concert(args.artist, args.date)
     _stale_note(concert.stale)
     if args.json:
@@ -287,18 +301,31 @@ async def cmd_concert(engine: Engine, args: argparse.Namespace) -> int:
     return 0
 
 
+def _print_concert_choice(args: argparse.Namespace, concerts: Sequence[ConcertModel]) -> int:
+    """The concerts of a year or month, to choose one from; none is an error."""
+    if args.json:
+        _print_json({"span": args.date, "concerts": [concert_summary(c) for c in concerts]})
+        return 0 if concerts else 1
+    if not concerts:
+        print(f"liveset: no concerts of {args.artist} in {args.date}", file=sys.stderr)
+        return 1
+    print(f"{len(concerts)} concerts of {concerts[0].artist} in {args.date}; name one by its date:")
+    rows = [
+        [str(c.date), c.venue, c.city, str(len(c.recordings)), c.best_source_kind.value]
+        for c in concerts
+    ]
+    print(table(["date", "venue", "city", "recs", "best"], rows, keep=(0, 3, 4)))
+    return 0
+
+
 def _print_tracks(recording: Recording) -> None:
     rows = []
-    last_disc = None
     for track in recording.tracks:
-        if last_disc is not None and track.disc != last_disc:
-            rows.append(["", "", f"— set/disc {track.disc} —", "", ""])
-        last_disc = track.disc
         formats = ", ".join(f.format + (" (stream only)" if f.private else "") for f in track.files)
         rows.append(
-            [track.position, str(track.number), track.title, clock(track.duration), formats]
+            [str(track.number), track.set_name, track.display_title, clock(track.duration), formats]
         )
-    print(table(["pos", "no", "title", "length", "files"], rows, keep=(0, 1, 3)))
+    print(table(["#", "set", "title", "length", "files"], rows, keep=(0, 1, 3)))
 
 
 async def cmd_recording(engine: Engine, args: argparse.Namespace) -> int:

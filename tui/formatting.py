@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import re
-from html import unescape
-
 
 def clock(seconds: float | None) -> str:
     """``4:33:30`` or ``11:15``; ``-`` when unknown."""
@@ -49,17 +46,6 @@ def fit_text(text: str, width: int) -> str:
     if len(text) > width:
         return text[: width - 1] + "…"
     return text.ljust(width)
-
-
-_BREAK = re.compile(r"(?i)<\s*/?\s*(?:br|p|div|li|tr|h[1-6])\b[^>]*>")  # block tags, either end
-_TAG = re.compile(r"<[^>]*>")
-
-
-def plain_text(html: str) -> str:
-    """Text of an archive description: tags dropped, breaks kept, entities decoded."""
-    text = _TAG.sub("", _BREAK.sub("\n", html))
-    lines = [line.strip() for line in unescape(text).replace("\r", "").split("\n")]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
 def eta_text(seconds: float | None) -> str:

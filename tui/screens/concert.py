@@ -12,7 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, OptionList, Static
 
 from engine import KNOWN_FORMATS, LibraryChanged
-from tui.formatting import clock, plain_text, size_text, stars
+from tui.formatting import clock, size_text, stars
 from tui.screens.base import LivesetScreen
 from tui.widgets import FittedTable, StatusLine, kind_label, selected_key
 
@@ -156,18 +156,17 @@ class ConcertScreen(LivesetScreen):
         self.recording = recording
         tracks = self.query_one("#tracks", DataTable)
         tracks.clear()
-        sets = len({t.disc for t in recording.tracks}) > 1
-        disc = None
-        for number, track in enumerate(recording.tracks, 1):
-            if sets and track.disc != disc:
-                disc = track.disc
-                tracks.add_row("", f"── Set {disc} ──", "", "", key=f"set:{disc}")
+        part = None
+        for track in recording.tracks:
+            if track.set_name and track.set_name != part:
+                part = track.set_name
+                tracks.add_row("", f"── {part} ──", "", "", key=f"set:{part}")
             tracks.add_row(
-                str(track.number) if sets else str(number),
-                track.title,
+                str(track.number),
+                track.display_title,
                 clock(track.duration),
-                "✓" if number in self.ticked else "",
-                key=str(number),
+                "✓" if track.number in self.ticked else "",
+                key=str(track.number),
             )
         self.query_one("#notes", Static).update(self.notes(recording))
 
@@ -180,11 +179,12 @@ class ConcertScreen(LivesetScreen):
             ("Identifier", recording.identifier),
         ]
         lines = [Content.assemble((f"{name}: ", "bold"), value) for name, value in parts if value]
-        if recording.description:
-            lines += [Content(""), Content(plain_text(recording.description))]
+        for text in (recording.description, recording.notes):
+            if text:
+                lines += [Content(""), Content(text)]
         for review in recording.reviews:
             head = f"{'★' * (review.stars or 0)} {review.title} — {review.reviewer}, {review.date}"
-            lines += [Content(""), Content.styled(head, "bold"), Content(plain_text(review.body))]
+            lines += [Content(""), Content.styled(head, "bold"), Content(review.body)]
         if not recording.tracks and not recording.description:
             lines.append(Content("(no details: the archive has no metadata for this item)"))
         return Content("\n").join(lines)
