@@ -25,7 +25,7 @@ from engine.archive.concerts import (
     recording_from_metadata,
     recording_from_search_doc,
 )
-from engine.archive.parse import as_int, as_str
+from engine.archive.parse import as_int, as_str, as_text
 from engine.archive.query import (
     ARTISTS_QUERY,
     concerts_query,
@@ -219,7 +219,7 @@ class Engine:
                     identifier = as_str(item.get("identifier"))
                     if identifier:
                         name = (
-                            as_str(item.get("title")) or as_str(item.get("creator")) or identifier
+                            as_text(item.get("title")) or as_text(item.get("creator")) or identifier
                         )
                         artists.append(
                             Artist(

@@ -369,3 +369,14 @@ async def test_the_repair_turns_an_old_library_into_a_clean_one(
     assert all("d3t03" in p or p.endswith(".txt") for p in fetched), fetched
     assert {d.state for d in finished} == {DownloadState.DONE}
     assert sorted(p.name for p in folder.glob("*.flac"))[-1] == "09 One More Saturday Night.flac"
+
+
+async def test_artist_names_are_decoded(fake_archive: FakeArchive, engine: Engine) -> None:
+    fake_archive.add_item(  # SYNTHETIC: an artist collection whose name has an entity
+        "MeAndTheBandSynthetic",
+        {"mediatype": "collection", "collection": ["etree"], "title": "Me &amp; The Band"},
+        {},
+        searchable=True,
+    )
+    names = {a.identifier: a.name for a in (await engine.artists()).artists}
+    assert names["MeAndTheBandSynthetic"] == "Me & The Band"
