@@ -55,6 +55,11 @@ def main() -> None:
         help="also serve bench-large (one big WAV) and bench-show (20 WAV tracks)",
     )
     parser.add_argument(
+        "--synthetic",
+        action="store_true",
+        help="also serve the tests' synthetic shows (Synthetic Band, 1977-05-08 and -09)",
+    )
+    parser.add_argument(
         "--no-keep-alive", action="store_true", help="close the connection after each response"
     )
     parser.add_argument("--large-mb", type=int, default=256)
@@ -65,6 +70,10 @@ def main() -> None:
     archive.keep_alive = not args.no_keep_alive
     if args.bench:
         add_bench_items(archive, args.large_mb, args.show_mb)
+    if args.synthetic:
+        from tests.fake_archive.synthetic import add_shows
+
+        add_shows(archive)
     archive.start(args.host, args.port)
     print(f"fake archive.org at {archive.url} (Ctrl-C to stop)", flush=True)
     print(
