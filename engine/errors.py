@@ -8,6 +8,7 @@ Exception tree::
     ├── NotFoundError          an artist, concert or recording that does not exist
     ├── AmbiguousConcertError  a year or month that holds several concerts, asked for as one
     ├── PlaybackUnavailable    libmpv is missing or failed to start
+    ├── PlaybackError          a playback command could not be carried out (said in words)
     ├── DownloadError          a download cannot be queued or did not complete
     │   └── DiskSpaceError         the music dir's disk has no room for a recording
     └── ArchiveError           archive.org could not answer usefully
@@ -54,6 +55,11 @@ class AmbiguousConcertError(EngineError):
 
 class PlaybackUnavailable(EngineError):
     """Playback cannot work here (for example libmpv is not installed)."""
+
+
+class PlaybackError(EngineError):
+    """A playback command could not be carried out: nothing to seek in, no audio output, a file
+    mpv cannot play."""
 
 
 class DownloadError(EngineError):

@@ -101,6 +101,18 @@ class NowPlayingChanged(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class PlaybackFailed(Event):
+    """A queue entry could not be played. When no audio output could be opened, playback
+    stopped there (every entry would fail the same way) and ``stopped`` is True."""
+
+    message: str
+    """One line for the user: what went wrong and what to set."""
+    index: int | None
+    """The queue entry, when known."""
+    stopped: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class PlayerStateChanged(Event):
     """Playing, paused or stopped."""
 

@@ -43,13 +43,14 @@ from engine.errors import (
     DownloadError,
     EngineError,
     NotFoundError,
+    PlaybackError,
 )
 from engine.events import ArchiveStatusChanged, CatalogChanged, Event, EventBus
 from engine.library import feedback, files
 from engine.library import repository as repo
 from engine.library.database import Database
 from engine.library.scanner import layout_tags, scan, walk
-from engine.library.tags import TagError, read_tags
+from engine.library.tags import AUDIO_EXTENSIONS, TagError, read_tags
 from engine.models import (
     Artist,
     ArtistList,
@@ -587,6 +588,11 @@ class Engine:
             self._player = Player(self._database, self._bus.publish, MpvBackend, options)
         return self._player
 
+    async def audio_devices(self) -> tuple[tuple[str, str], ...]:
+        """The audio outputs and devices mpv knows here: ``(name, description)``; a name goes
+        into ``[player.mpv]`` ``audio-device`` (its part before ``/`` is an ``ao``)."""
+        return tuple(self.player.audio_devices())
+
     async def saved_queue(self) -> tuple[tuple[QueueItem, ...], int | None, float]:
         """The queue as the last run left it, its current entry and the seconds into it;
         read from the database, without starting mpv."""
@@ -632,7 +638,13 @@ class Engine:
                 )
             )
         if await asyncio.to_thread(path.is_file):
-            return [(0, await asyncio.to_thread(_file_item, str(path.resolve())))]
+            return [(0, await asyncio.to_thread(_playable_file_item, str(path.resolve())))]
+        if (
+            "/" in target
+            or target.startswith((".", "~"))
+            or path.suffix.lower() in AUDIO_EXTENSIONS
+        ):
+            raise NotFoundError(f"no such file or folder: {target}")
         recording = await self.recording(target)
         on_disk = {
             t.track_number: t
@@ -665,6 +677,17 @@ class Engine:
         if not items:
             raise NotFoundError(f"nothing of {target} can be played")
         return items
+
+
+def _playable_file_item(path: str) -> QueueItem:
+    """A file asked for by name: refused, in words, when it is not audio liveset can play."""
+    try:
+        read_tags(Path(path))
+    except TagError as error:
+        raise PlaybackError(f"cannot play {path}: {error}") from error
+    except OSError as error:
+        raise PlaybackError(f"cannot play {path}: {error.strerror or error}") from error
+    return _file_item(path)
 
 
 def _file_item(path: str) -> QueueItem:

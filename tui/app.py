@@ -18,6 +18,8 @@ import engine as engine_package
 from engine import (
     ArchiveStatusChanged,
     NowPlayingChanged,
+    PlaybackError,
+    PlaybackFailed,
     PlaybackUnavailable,
     PlayerStateChanged,
     PositionChanged,
@@ -25,6 +27,7 @@ from engine import (
 )
 from tui.commands import LivesetCommands
 from tui.screens.browse import BrowseScreen
+from tui.terminal import native_stderr_to
 from tui.widgets import NowPlayingBar, StatusLine, TopBar
 
 if TYPE_CHECKING:
@@ -198,7 +201,21 @@ class LivesetApp(App[None]):
         elif isinstance(event, PositionChanged):
             self.position = event.position
             self.duration = event.duration or self.duration
-        if isinstance(event, (NowPlayingChanged, PlayerStateChanged, PositionChanged)):
+        elif isinstance(event, PlaybackFailed):
+            if event.stopped:
+                self.playback_note = "no audio output: set [player.mpv] ao"
+                self.notify(event.message, severity="error", title="No sound", timeout=30)
+            else:
+                self.notify(event.message, severity="warning", title="Cannot play")
+        if (
+            isinstance(event, PositionChanged)
+            and (event.position or 0) > 0.5
+            and self.playback_note.startswith("no audio")
+        ):
+            self.playback_note = ""  # it plays: the output opened after all
+        if isinstance(
+            event, (NowPlayingChanged, PlayerStateChanged, PositionChanged, PlaybackFailed)
+        ):
             self.refresh_now_playing(self.screen)
         screen = self.screen
         handler = getattr(screen, "engine_event", None)
@@ -252,7 +269,13 @@ class LivesetApp(App[None]):
     def worker_failed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR and event.worker.error is not None:
             error = event.worker.error
-            title = "No playback" if isinstance(error, PlaybackUnavailable) else "Error"
+            title = (
+                "No playback"
+                if isinstance(error, PlaybackUnavailable)
+                else "Playback"
+                if isinstance(error, PlaybackError)
+                else "Error"
+            )
             self.notify(str(error) or type(error).__name__, severity="error", title=title)
 
     # --- transport ------------------------------------------------------------------------
@@ -383,5 +406,7 @@ def _screens() -> Any:
 
 
 def run_app(settings: Settings) -> int:
-    LivesetApp(settings).run()
+    # Nothing but the app may write to the terminal: libraries' own stderr goes to the log.
+    with native_stderr_to(settings.data_dir / "liveset.log"):
+        LivesetApp(settings).run()
     return 0

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import engine as engine_package
 from engine import KNOWN_FORMATS, ConfigError, EngineError, __version__, load_settings
 from tui.formatting import clock, progress_bar, size_text, stars
+from tui.terminal import native_stderr_to
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Coroutine, Sequence
@@ -125,6 +126,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     play.add_argument("target", help="an archive identifier, a folder or an audio file")
     play.add_argument("--next", action="store_true", help="after the playing track, not at the end")
+
+    devices = sub.add_parser(
+        "devices", parents=[common], help="the audio outputs and devices mpv can use here"
+    )
+    devices.add_argument("--json", action="store_true")
 
     queue = sub.add_parser("queue", parents=[common], help="the play queue as last left")
     queue.add_argument("--json", action="store_true")
@@ -511,25 +517,53 @@ async def cmd_library(engine: Engine, args: argparse.Namespace) -> int:
 
 
 async def cmd_play(engine: Engine, args: argparse.Namespace) -> int:
+    """Play in the foreground until the queue ends or Ctrl-C; exit 1 when nothing could play.
+    Libraries' own complaints (ALSA, JACK) go to the log, liveset's to the terminal."""
+    with native_stderr_to(engine.settings.data_dir / "liveset.log"):
+        return await _play_here(engine, args)
+
+
+async def _play_here(engine: Engine, args: argparse.Namespace) -> int:
+    events = engine.events()
     await engine.restore_playback()
     player = engine.player
-    events = engine.events()
     added = await engine.queue_add(args.target, after_current=args.next, play=not args.next)
-    print(f"queued {len(added)} tracks", file=sys.stderr)
+    print(f"queued {len(added)} track{'s' if len(added) != 1 else ''}", file=sys.stderr)
     if args.next and player.state().state != "playing":
         await player.play()
+    played = failed = 0
+    stopped = False
 
-    async def announce() -> None:
+    async def follow() -> None:
+        nonlocal played, failed, stopped
         async for event in events:
             if isinstance(event, engine_package.NowPlayingChanged):
+                played += 1
                 item = event.item
                 print(f"{event.index + 1}. {item.artist} - {item.title} ({clock(item.duration)})")
+            elif isinstance(event, engine_package.PlaybackFailed):
+                failed += 1
+                stopped = stopped or event.stopped
+                print(f"liveset: {event.message}", file=sys.stderr)
 
-    announcer = asyncio.create_task(announce())
+    follower = asyncio.create_task(follow())
     try:
         await player.wait_until_idle()
+        await asyncio.sleep(0.1)  # the last events of the queue reach the follower
     finally:
-        announcer.cancel()
+        follower.cancel()
+    return 1 if stopped or (failed and failed >= played) else 0
+
+
+async def cmd_devices(engine: Engine, args: argparse.Namespace) -> int:
+    with native_stderr_to(engine.settings.data_dir / "liveset.log"):
+        devices = await engine.audio_devices()
+    if args.json:
+        _print_json([{"name": n, "description": d} for n, d in devices])
+        return 0
+    print("audio devices mpv can use here; put one in the config as")
+    print('[player.mpv]\nao = "OUTPUT"            # the part before "/"\naudio-device = "NAME"\n')
+    print(table(["name", "description"], [[n, d] for n, d in devices], keep=(0,)))
     return 0
 
 
@@ -572,6 +606,7 @@ COMMANDS: dict[str, Callable[[Engine, argparse.Namespace], Coroutine[Any, Any, i
     "library": cmd_library,
     "play": cmd_play,
     "queue": cmd_queue,
+    "devices": cmd_devices,
 }
 
 

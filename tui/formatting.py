@@ -4,10 +4,10 @@ from __future__ import annotations
 
 
 def clock(seconds: float | None) -> str:
-    """``4:33:30`` or ``11:15``; ``-`` when unknown."""
-    if not seconds:
+    """``4:33:30`` or ``11:15``; ``-`` when unknown; never below ``0:00``."""
+    if seconds is None or seconds == 0:
         return "-"
-    hours, rest = divmod(round(seconds), 3600)
+    hours, rest = divmod(max(0, round(seconds)), 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 

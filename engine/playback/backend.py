@@ -11,7 +11,7 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING, Any
 
-from engine.errors import ConfigError, PlaybackUnavailable
+from engine.errors import ConfigError, PlaybackError, PlaybackUnavailable
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -75,6 +75,8 @@ class MpvBackend:
         self.on_property = on_property
         self.on_event = on_event
         self._mpv_module = mpv
+        self.outputs_failed: list[str] = []
+        """Audio outputs mpv said it could not open (from its log), for messages."""
         merged = {**DEFAULT_OPTIONS, **options}
         try:
             self._mpv = mpv.MPV(
@@ -99,9 +101,7 @@ class MpvBackend:
     # --- on mpv's thread: hop to the loop and nothing else -------------------------------
 
     def _log(self, level: str, prefix: str, text: str) -> None:
-        self._loop.call_soon_threadsafe(
-            log.log, _LOG_LEVELS.get(level, logging.INFO), "%s: %s", prefix, text.rstrip()
-        )
+        self._loop.call_soon_threadsafe(self._deliver_log, level, prefix, text.rstrip())
 
     def _property(self, name: str, value: Any) -> None:
         self._loop.call_soon_threadsafe(self._deliver_property, name, value)
@@ -113,6 +113,12 @@ class MpvBackend:
 
     # --- on the loop -------------------------------------------------------------------
 
+    def _deliver_log(self, level: str, prefix: str, text: str) -> None:
+        log.log(_LOG_LEVELS.get(level, logging.INFO), "%s: %s", prefix, text)
+        output = prefix.removeprefix("ao/")
+        if output != prefix and level in ("error", "fatal") and output not in self.outputs_failed:
+            self.outputs_failed.append(output)
+
     def _deliver_property(self, name: str, value: Any) -> None:
         self.on_property(name, value)
 
@@ -120,16 +126,60 @@ class MpvBackend:
         self.on_event(event)
 
     def command(self, name: str, *args: Any) -> Any:
-        return self._mpv.command(name, *args)
+        """Run an mpv command; mpv's refusal (python-mpv raises ``SystemError`` with a code)
+        becomes a ``PlaybackError``."""
+        try:
+            return self._mpv.command(name, *args)
+        except (SystemError, RuntimeError, TypeError, ValueError) as error:
+            raise PlaybackError(f"mpv could not {name}: {_reason(error)}") from error
 
     def get(self, name: str) -> Any:
         return getattr(self._mpv, name.replace("-", "_"))
 
     def set(self, name: str, value: Any) -> None:
-        setattr(self._mpv, name.replace("-", "_"), value)
+        try:
+            setattr(self._mpv, name.replace("-", "_"), value)
+        except (SystemError, RuntimeError, TypeError, ValueError) as error:
+            raise PlaybackError(f"mpv could not set {name}: {_reason(error)}") from error
+
+    def audio_devices(self) -> list[tuple[str, str]]:
+        """mpv's audio outputs and devices: ``(name for audio-device, description)``."""
+        found = self.get("audio-device-list") or []
+        return [(str(d.get("name", "")), str(d.get("description", ""))) for d in found]
 
     async def terminate(self) -> None:
         await asyncio.to_thread(self._mpv.terminate)
+
+
+# libmpv's error codes (client.h), as words.
+_MPV_ERRORS = {
+    -1: "the event queue is full",
+    -2: "out of memory",
+    -3: "mpv is not initialised",
+    -4: "invalid parameter",
+    -5: "no such option",
+    -6: "wrong option type",
+    -7: "invalid option value",
+    -8: "no such property",
+    -9: "wrong property type",
+    -10: "the property is unavailable now",
+    -11: "the property cannot be set",
+    -12: "the command failed (nothing loaded, or out of range)",
+    -13: "the file could not be loaded",
+    -14: "no audio output could be opened",
+    -15: "no video output could be opened",
+    -16: "nothing to play",
+    -17: "unknown file format",
+    -18: "unsupported",
+    -19: "not implemented",
+    -20: "generic error",
+}
+
+
+def _reason(error: BaseException) -> str:
+    if len(error.args) > 1 and isinstance(error.args[1], int) and error.args[1] in _MPV_ERRORS:
+        return _MPV_ERRORS[error.args[1]]
+    return str(error.args[0] if error.args else error)
 
 
 def _bad_option(message: str, options: Mapping[str, str]) -> str | None:

@@ -8,6 +8,7 @@ ends: how far it got, and whether it completed or was skipped (ended by the user
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import time
@@ -15,7 +16,14 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from engine.events import NowPlayingChanged, PlayerStateChanged, PositionChanged, QueueChanged
+from engine.errors import PlaybackError
+from engine.events import (
+    NowPlayingChanged,
+    PlaybackFailed,
+    PlayerStateChanged,
+    PositionChanged,
+    QueueChanged,
+)
 from engine.library.schema import PlayRow
 from engine.models import PlayerState, QueueItem
 from engine.playback import resume
@@ -33,6 +41,13 @@ log = logging.getLogger(__name__)
 SKIP_BEFORE = 0.9
 #: Seconds between saves of the resume point while playing.
 SAVE_EVERY = 5.0
+#: A play shorter than this was not heard (a file that failed to open): it is not recorded.
+HEARD_AFTER = 1.0
+
+NO_AUDIO_OUTPUT = (
+    "no audio output could be opened{tried}: set ao (and audio-device) under [player.mpv] in "
+    'the config (liveset devices lists them), or ao = "null" to play without sound'
+)
 
 
 @dataclass
@@ -76,6 +91,7 @@ class Player:
         self._idle_event = asyncio.Event()
         self._idle_event.set()
         self._pending: set[asyncio.Task[None]] = set()
+        self._audio_failed = False  # stopped because no audio output opens, until play()
 
     # --- lifecycle -----------------------------------------------------------------------
 
@@ -252,6 +268,8 @@ class Player:
             return
         index = index if index is not None else (self._index or 0)
         self._check(index)
+        self._audio_failed = False
+        mpv.outputs_failed.clear()
         self._idle_event.clear()
         mpv.set("pause", paused)
         # A fresh idle mpv (0.35) may start the first entry by itself just after this: the
@@ -282,23 +300,47 @@ class Player:
         self._mpv().command("stop", "keep-playlist")
 
     async def next(self) -> None:
+        if not self._queue:
+            raise PlaybackError("the queue is empty")
+        if self._idle:  # the queue ran out or was stopped: go on from where it was
+            await self.play(min((self._index or 0) + 1, len(self._queue) - 1))
+            return
         self._mpv().command("playlist-next", "force")
 
     async def previous(self) -> None:
-        """Back to the start of the track after a few seconds of it, else the track before."""
-        if self._position is not None and self._position > 3:
+        """Back to the start of the track after a few seconds of it, else the track before
+        (the first track starts again)."""
+        if not self._queue:
+            raise PlaybackError("the queue is empty")
+        if self._idle:
+            await self.play(min(self._index or 0, len(self._queue) - 1))
+        elif (self._position is not None and self._position > 3) or not self._index:
             self._mpv().command("seek", 0, "absolute")
         else:
             self._mpv().command("playlist-prev", "weak")
 
     async def seek(self, seconds: float, *, relative: bool = True) -> None:
-        self._mpv().command("seek", seconds, "relative" if relative else "absolute")
+        """Seek by ``seconds`` (or to them); never before the start of the track."""
+        if self._current is None:  # no file loaded
+            raise PlaybackError("nothing is playing to seek in")
+        if self._duration is None:  # still opening: mpv cannot seek in it yet
+            await self._wait_loaded()
+        if relative and (self._position or 0.0) + seconds <= 0:
+            seconds, relative = 0.0, False
+        self._mpv().command(
+            "seek",
+            max(0.0, seconds) if not relative else seconds,
+            "relative" if relative else "absolute",
+        )
 
     async def set_volume(self, volume: float) -> None:
         self._mpv().set("volume", max(0.0, min(130.0, volume)))
 
     async def set_muted(self, muted: bool) -> None:
         self._mpv().set("mute", muted)
+
+    def audio_devices(self) -> list[tuple[str, str]]:
+        return self._mpv().audio_devices()
 
     async def wait_until_idle(self) -> None:
         """Until the queue has played to its end (or was stopped)."""
@@ -308,7 +350,8 @@ class Player:
 
     def _on_property(self, name: str, value: Any) -> None:
         if name == "time-pos":
-            self._position = float(value) if value is not None else None
+            # mpv reports a little below zero right after a seek back to the start.
+            self._position = max(0.0, float(value)) if value is not None else None
             if self._current is not None and self._position is not None:
                 self._current.position = max(self._current.position, self._position)
             now = time.monotonic()
@@ -326,6 +369,8 @@ class Player:
                 self._save_point()
         elif name == "playlist-pos":
             index = int(value) if value is not None and int(value) >= 0 else None
+            if self._audio_failed:
+                return  # stopped at the entry that could not play: it stays the current one
             if index != self._index:
                 self._index = index
                 self._publish(PlayerStateChanged(self.state()))
@@ -359,11 +404,39 @@ class Player:
             # mpv may fold a quick False-True flip of idle-active into no change at all (a
             # short file through ao=pcm): ask it shortly after each file ends.
             asyncio.get_running_loop().call_later(0.05, self._check_idle)
+            reason = str(event.get("reason", ""))
             current = self._current
             if current is not None and current.entry == entry:
                 self._current = None
-                self._record_play(current, str(event.get("reason", "")))
+                heard = reason != "error" or current.position >= HEARD_AFTER
+                if heard and not self._audio_failed:
+                    self._record_play(current, reason)
             self._duration = None
+            if reason == "error":
+                self._file_failed(entry, str(event.get("file_error") or ""))
+
+    def _file_failed(self, entry: Any, error: str) -> None:
+        """An entry could not be played. Without an audio output every entry fails the same
+        way (and with repeat on, forever): stop at the first, keep it current, say so once."""
+        index = self._entries.index(entry) if entry in self._entries else None
+        if "audio output" in error:
+            if self._audio_failed:
+                return
+            self._audio_failed = True
+            if self._backend is not None:
+                with contextlib.suppress(PlaybackError):
+                    self._backend.command("stop", "keep-playlist")
+            if index is not None:
+                self._index = index
+            failed = self._backend.outputs_failed if self._backend is not None else []
+            tried = f" (tried {', '.join(failed)})" if failed else ""
+            self._publish(PlaybackFailed(NO_AUDIO_OUTPUT.format(tried=tried), index, stopped=True))
+            self._publish(PlayerStateChanged(self.state()))
+            return
+        title = self._queue[index].title if index is not None else "a file"
+        self._publish(
+            PlaybackFailed(f"cannot play {title}: {error or 'mpv cannot read it'}", index)
+        )
 
     def _check_idle(self) -> None:
         if self._backend is not None and self._backend.get("idle-active"):
