@@ -17,6 +17,7 @@ _EXPORTS = {
     "SearchTerms": "engine.archive.query",
     "parse_search": "engine.archive.query",
     "KNOWN_FORMATS": "engine.config",
+    "format_name": "engine.config",
     "Settings": "engine.config",
     "load_settings": "engine.config",
     "AmbiguousConcertError": "engine.errors",
@@ -86,7 +87,7 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:
     from engine.archive.query import SearchTerms, parse_search
-    from engine.config import KNOWN_FORMATS, Settings, load_settings
+    from engine.config import KNOWN_FORMATS, Settings, format_name, load_settings
     from engine.errors import (
         AmbiguousConcertError,
         ArchiveError,
@@ -196,6 +197,7 @@ __all__ = [
     "Track",
     "TrackFile",
     "__version__",
+    "format_name",
     "group_downloads",
     "load_settings",
     "parse_search",

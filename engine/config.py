@@ -37,6 +37,37 @@ KNOWN_FORMATS = (
 )
 
 
+#: Short names people type for formats, besides the archive's own names in any case.
+_FORMAT_ALIASES = {
+    "flac": "Flac",
+    "flac16": "Flac",
+    "flac24": "24bit Flac",
+    "24bit": "24bit Flac",
+    "mp3": "VBR MP3",
+    "vbr": "VBR MP3",
+    "vbrmp3": "VBR MP3",
+    "ogg": "Ogg Vorbis",
+    "vorbis": "Ogg Vorbis",
+    "shn": "Shorten",
+    "128kbps": "128Kbps MP3",
+    "64kbps": "64Kbps MP3",
+    "160kbps": "160Kbps MP3",
+}
+
+
+def format_name(text: str) -> str | None:
+    """The archive's name of a format typed any which way (``flac``, ``mp3``, ``"vbr mp3"``,
+    ``OGG``); ``None`` when it names none."""
+    folded = "".join(text.casefold().split())
+    for name in KNOWN_FORMATS:
+        if "".join(name.casefold().split()) == folded:
+            return name
+    return _FORMAT_ALIASES.get(folded)
+
+
+FORMAT_HELP = "flac, flac24, mp3, ogg, shn, or an archive name: " + ", ".join(KNOWN_FORMATS)
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """Resolved settings. Paths are absolute."""
@@ -168,13 +199,17 @@ def _choice(*allowed: str) -> Callable[[str, object], str]:
 
 def _formats(key: str, value: object) -> tuple[str, ...]:
     items = [v.strip() for v in value.split(",")] if isinstance(value, str) else value
-    allowed = "a list of: " + ", ".join(KNOWN_FORMATS)
+    allowed = "a list of formats: " + FORMAT_HELP
     if not isinstance(items, list) or not items:
         raise ConfigError(key, value, allowed)
+    names: list[str] = []
     for item in items:
-        if item not in KNOWN_FORMATS:
+        name = format_name(item) if isinstance(item, str) else None
+        if name is None:
             raise ConfigError(key, item, allowed)
-    return tuple(items)
+        if name not in names:
+            names.append(name)
+    return tuple(names)
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,13 +274,18 @@ def _flatten(table: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     return flat
 
 
-def read_config_file(path: Path) -> dict[str, Any]:
-    """The file's settings by dotted key; a missing file is an empty one."""
+def read_config_file(path: Path, *, required: bool = False) -> dict[str, Any]:
+    """The file's settings by dotted key; a missing file is an empty one, unless the user
+    named it (``required``)."""
     try:
         with path.open("rb") as handle:
             table = tomllib.load(handle)
     except FileNotFoundError:
+        if required:
+            raise ConfigError("config file", str(path), "a file that exists") from None
         return {}
+    except UnicodeDecodeError as error:
+        raise ConfigError("config file", str(path), f"UTF-8 text ({error.reason})") from error
     except (OSError, tomllib.TOMLDecodeError) as error:
         raise ConfigError("config file", str(path), f"a readable TOML file ({error})") from error
     flat = _flatten(table)
@@ -260,16 +300,21 @@ def load_settings(
     *,
     config_file: str | os.PathLike[str] | None = None,
     env: Mapping[str, str] | None = None,
+    named_config: bool = False,
 ) -> Settings:
     """Resolve settings from defaults, the config file, the environment and ``overrides``.
+
+    A config file the user named (``LIVESET_CONFIG``, or ``named_config`` for ``--config``)
+    must exist; the default one may be missing.
 
     ``overrides`` are command-line values by field name (``data_dir``, ``db_url`` ...); ``None``
     values are ignored.
     """
     env = os.environ if env is None else env
     path = Path(config_file).expanduser().resolve() if config_file else default_config_file(env)
+    named = bool(env.get("LIVESET_CONFIG")) if config_file is None else named_config
     raw: dict[str, tuple[str, object]] = {}
-    for key, value in read_config_file(path).items():
+    for key, value in read_config_file(path, required=named).items():
         raw[_BY_KEY[key].field] = (key, value)
     for option in _OPTIONS:
         if env.get(option.env):

@@ -34,7 +34,7 @@ from engine.archive.query import (
     parse_search,
 )
 from engine.archive.setlist import in_set
-from engine.config import KNOWN_FORMATS
+from engine.config import FORMAT_HELP, format_name
 from engine.downloads.manager import DownloadManager, album_name, choose_file, free_space
 from engine.downloads.repair import repair_downloads
 from engine.errors import (
@@ -451,13 +451,14 @@ class Engine:
             raise EngineError("the engine is not started")
         return self._downloads
 
-    async def run_downloads(self) -> bool:
+    async def run_downloads(self, *, only: Iterable[int] | None = None) -> bool:
         """Start working through the download queue in the background (files left running by
-        a liveset that stopped are resumed). Until this is called the queue only records.
+        a liveset that stopped are resumed), or only through the files ``only`` (a command
+        that waits for what it asked). Until this is called the queue only records.
         False when another liveset process on this data dir already runs the queue."""
         if not self._downloads_running:
             lock = self.settings.data_dir / "downloads.lock"
-            self._downloads_running = await self._queue.start(lock)
+            self._downloads_running = await self._queue.start(lock, only=only)
         return self._downloads_running
 
     async def download(
@@ -472,8 +473,11 @@ class Engine:
         ``sets``: ``1``, ``2``, ``e`` for the encore; see ``in_set``) in ``format``, else the
         preferred formats of the config; stream-only originals fall back to a derivative with
         a note."""
-        if format is not None and format not in KNOWN_FORMATS:
-            raise DownloadError(f"unknown format {format!r}; one of: {', '.join(KNOWN_FORMATS)}")
+        if format is not None:
+            named = format_name(format)
+            if named is None:
+                raise DownloadError(f"unknown format {format!r}; one of: {FORMAT_HELP}")
+            format = named
         fetched = await self.archive.metadata(identifier)
         if fetched.data is None:
             raise NotFoundError(f"the archive has no item {identifier!r}")
@@ -482,6 +486,14 @@ class Engine:
             raise NotFoundError(f"the archive has no item {identifier!r}")
         preferred = self.settings.preferred_formats
         if format is not None:
+            offered = {f.format for t in recording.tracks for f in t.files if not f.private}
+            if format not in offered:
+                stream_only = format in recording.formats
+                raise DownloadError(
+                    f"{identifier} has no {format} files to download"
+                    + (" (they are stream-only)" if stream_only else "")
+                    + f"; it has: {', '.join(sorted(offered)) or 'none'}"
+                )
             preferred = (format, *(f for f in preferred if f != format))
         await self._database.run(lambda s: repo.save_recordings(s, [recording]))
         if sets is not None:
@@ -527,9 +539,12 @@ class Engine:
         """Delete a downloaded recording from disk, the library and the queue; files removed."""
         return await self._queue.remove(identifier)
 
-    async def wait_downloads(self, identifier: str | None = None) -> tuple[Download, ...]:
-        """Wait until nothing of ``identifier`` (or of the queue) is queued or running."""
-        return await self._queue.wait(identifier)
+    async def wait_downloads(
+        self, identifier: str | None = None, *, ids: Iterable[int] | None = None
+    ) -> tuple[Download, ...]:
+        """Wait until nothing of ``identifier`` (or of the files ``ids``, or of the queue) is
+        queued or running."""
+        return await self._queue.wait(identifier, ids=ids)
 
     # --- library -------------------------------------------------------------------------
 

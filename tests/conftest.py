@@ -6,6 +6,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -145,3 +146,29 @@ def settings(tmp_path: Path, fake_archive: FakeArchive) -> Settings:
 async def engine(settings: Settings) -> AsyncIterator[Engine]:
     async with Engine(settings, backoff_base=0.01) as started:
         yield started
+
+
+@pytest.fixture
+def liveset(tmp_path: Path, fake_archive: FakeArchive, isolated_home: Path):  # type: ignore[no-untyped-def]
+    """Run ``liveset ARGS...`` as a person would from a shell (no terminal: a pipe), with its
+    own data dir and the fake archive."""
+    env = {
+        **os.environ,
+        "HOME": str(isolated_home),
+        "LIVESET_DATA_DIR": str(tmp_path / "data"),
+        "LIVESET_ARCHIVE_URL": fake_archive.url,
+        "COLUMNS": "120",
+    }
+
+    def run(*args: str, **more_env: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "tui", *args],
+            capture_output=True,
+            text=True,
+            env={**env, **more_env},
+            timeout=120,
+            stdin=subprocess.DEVNULL,
+        )
+
+    run.env = env  # type: ignore[attr-defined]
+    return run

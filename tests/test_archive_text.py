@@ -6,10 +6,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -82,30 +79,7 @@ async def test_a_download_has_clean_names_tags_and_rows(
     assert not ENTITY.search(stored), ENTITY.search(stored)
 
 
-@pytest.fixture
-def liveset(tmp_path: Path, shows: FakeArchive, isolated_home: Path):  # type: ignore[no-untyped-def]
-    env = {
-        **os.environ,
-        "HOME": str(isolated_home),
-        "LIVESET_DATA_DIR": str(tmp_path / "data"),
-        "LIVESET_ARCHIVE_URL": shows.url,
-        "COLUMNS": "160",
-    }
-
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "tui", *args],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=120,
-            stdin=subprocess.DEVNULL,
-        )
-
-    return run
-
-
-def test_the_command_line_shows_sets_arrows_and_one_numbering(liveset) -> None:  # type: ignore[no-untyped-def]
+def test_the_command_line_shows_sets_arrows_and_one_numbering(shows, liveset) -> None:  # type: ignore[no-untyped-def]
     shown = liveset("recording", synthetic.CROSSING)
     assert shown.returncode == 0, shown.stderr
     assert not ENTITY.search(shown.stdout), ENTITY.search(shown.stdout)
@@ -127,7 +101,7 @@ def test_the_command_line_shows_sets_arrows_and_one_numbering(liveset) -> None: 
     )
 
 
-def test_a_year_lists_its_concerts_and_never_merges_them(liveset) -> None:  # type: ignore[no-untyped-def]
+def test_a_year_lists_its_concerts_and_never_merges_them(shows, liveset) -> None:  # type: ignore[no-untyped-def]
     listed = liveset("concert", synthetic.ARTIST, "1977")
     assert listed.returncode == 0, listed.stderr
     assert "2 concerts of Synthetic Band in 1977" in listed.stdout

@@ -8,35 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from tests.fake_archive import FakeArchive
 from tests.signals import RATE, cut, sweep
 
 GD73 = "gd73-06-10.sbd.hollister.174.sbeok.shnf"
-
-
-@pytest.fixture
-def liveset(tmp_path: Path, fake_archive: FakeArchive, isolated_home: Path):  # type: ignore[no-untyped-def]
-    env = {
-        **os.environ,
-        "HOME": str(isolated_home),
-        "LIVESET_DATA_DIR": str(tmp_path / "data"),
-        "LIVESET_ARCHIVE_URL": fake_archive.url,
-        "COLUMNS": "120",
-    }
-
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "tui", *args],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=120,
-            stdin=subprocess.DEVNULL,
-        )
-
-    return run
 
 
 def test_concert_json_lists_the_fixture_recording(liveset) -> None:  # type: ignore[no-untyped-def]
@@ -127,6 +102,7 @@ def test_tables_fit_an_80_column_terminal(liveset, monkeypatch) -> None:  # type
     from tui.cli import table
 
     monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)  # a pipe gets whole values
     rows = [
         [
             "1973-06-10",

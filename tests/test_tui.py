@@ -394,7 +394,8 @@ async def test_unknown_binding_ids_are_named(settings: Settings) -> None:
     app = make_app(dataclasses.replace(settings, keys=(("no-such-thing", "f3"),)))
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        assert any("no-such-thing" in str(n.message) for n in app._notifications)
+        said = [str(n.message) for n in app._notifications if "no-such-thing" in str(n.message)]
+        assert said and f"[keys] of {settings.config_file}" in said[0]  # where to fix it
 
 
 async def test_palette_jumps_to_an_artist_and_runs_actions(settings: Settings) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import os
 from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -157,8 +158,15 @@ class LivesetApp(App[None]):
         known = {b.id for _, bindings in self.binding_scopes() for b in bindings if b.id}
         unknown = sorted(set(keymap) - known)
         if unknown:
+            source = (
+                "LIVESET_KEYS"
+                if os.environ.get("LIVESET_KEYS")
+                else f"[keys] of {self.settings.config_file}"
+            )
             self.notify(
-                "Unknown key binding id(s) in [keys]: " + ", ".join(unknown) + " (see ? for ids)",
+                f"Unknown key binding id(s) in {source}: "
+                + ", ".join(unknown)
+                + " (see ? for ids)",
                 severity="warning",
             )
         self.set_keymap({k: v for k, v in keymap.items() if k in known})

@@ -9,14 +9,17 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import shutil
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rich.cells import cell_len
+
 import engine as engine_package
 from engine import KNOWN_FORMATS, ConfigError, EngineError, __version__, load_settings
-from tui.formatting import clock, progress_bar, size_text, stars
+from tui.formatting import clock, fit_text, progress_bar, size_text, stars
 from tui.terminal import native_stderr_to
 
 if TYPE_CHECKING:
@@ -68,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--year", type=int)
     search.add_argument("--sbd", action="store_true", help="soundboard recordings only")
     search.add_argument(
-        "--limit", type=int, default=200, help="recordings to look at (default 200)"
+        "--limit", type=_positive, default=200, help="recordings to look at (default 200)"
     )
     search.add_argument("--json", action="store_true")
 
@@ -80,11 +83,11 @@ def build_parser() -> argparse.ArgumentParser:
     concert.add_argument("--json", action="store_true")
 
     recording = sub.add_parser("recording", parents=[common], help="one recording with its tracks")
-    recording.add_argument("identifier")
+    recording.add_argument("identifier", type=_identifier)
     recording.add_argument("--json", action="store_true")
 
     artists = sub.add_parser("artists", parents=[common], help="the etree artist collections")
-    artists.add_argument("--limit", type=int)
+    artists.add_argument("--limit", type=_positive)
     artists.add_argument("--json", action="store_true")
 
     download = sub.add_parser(
@@ -94,9 +97,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Queue a recording (or some of its tracks). The queue runs while liveset is "
         "open; --wait runs it here and returns when the recording is done.",
     )
-    download.add_argument("identifier")
+    download.add_argument("identifier", type=_identifier)
     download.add_argument(
-        "--format", choices=KNOWN_FORMATS, help="default: downloads.preferred_formats"
+        "--format",
+        type=_format,
+        help="flac, mp3, ogg, ... (any case; default: downloads.preferred_formats)",
     )
     download.add_argument("--tracks", type=_track_numbers, help="track numbers, e.g. 1,2,5 or 3-7")
     download.add_argument(
@@ -109,6 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
     download.add_argument(
         "--wait", action="store_true", help="download now with a progress bar; exit 1 on failure"
     )
+    download.add_argument("--json", action="store_true")
 
     downloads = sub.add_parser("downloads", parents=[common], help="the download queue")
     downloads.add_argument(
@@ -126,6 +132,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     play.add_argument("target", help="an archive identifier, a folder or an audio file")
     play.add_argument("--next", action="store_true", help="after the playing track, not at the end")
+    play.add_argument(
+        "--json", action="store_true", help="at the end, what played and what failed, as JSON"
+    )
 
     devices = sub.add_parser(
         "devices", parents=[common], help="the audio outputs and devices mpv can use here"
@@ -138,40 +147,85 @@ def build_parser() -> argparse.ArgumentParser:
     library = sub.add_parser("library", parents=[common], help="the music on disk")
     library_sub = library.add_subparsers(dest="library_command", metavar="ACTION", required=True)
     scan = library_sub.add_parser("scan", parents=[common], help="read new and changed files")
-    scan.add_argument("paths", nargs="*", help="folders (default: music dir and library.folders)")
+    scan.add_argument(
+        "paths", nargs="*", type=_folder, help="folders (default: music dir and library.folders)"
+    )
+    scan.add_argument("--json", action="store_true")
     stats = library_sub.add_parser("stats", parents=[common], help="what the library holds")
     stats.add_argument("--json", action="store_true")
     find = library_sub.add_parser("search", parents=[common], help="tracks on disk")
     find.add_argument("query", nargs="+")
-    find.add_argument("--limit", type=int, default=200)
+    find.add_argument("--limit", type=_positive, default=200)
     find.add_argument("--json", action="store_true")
     return parser
 
 
-def _track_numbers(text: str) -> list[int]:
-    numbers: list[int] = []
-    try:
-        for part in text.split(","):
-            low, dash, high = part.strip().partition("-")
-            numbers += range(int(low), int(high) + 1) if dash else [int(low)]
-    except ValueError:
+def _format(text: str) -> str:
+    name = engine_package.format_name(text)
+    if name is None:
         raise argparse.ArgumentTypeError(
-            f"not track numbers: {text!r} (e.g. 1,2,5 or 3-7)"
-        ) from None
+            f"unknown format {text!r}; one of: flac, flac24, mp3, ogg, shn, or an archive "
+            f"name ({', '.join(KNOWN_FORMATS)})"
+        )
+    return name
+
+
+def _track_numbers(text: str) -> list[int]:
+    """``1,2,5`` or ``3-7``: track numbers through the show, from 1, ranges low to high."""
+    example = "(e.g. 1,2,5 or 3-7, numbered from 1 as `liveset recording` shows them)"
+    numbers: list[int] = []
+    for part in text.split(","):
+        low, dash, high = part.strip().partition("-")
+        try:
+            first = int(low)
+            last = int(high) if dash else first
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not track numbers: {text!r} {example}") from None
+        if first < 1 or last < first:
+            raise argparse.ArgumentTypeError(
+                f"not track numbers: {part.strip()!r}: tracks count from 1 and a range goes "
+                f"from low to high {example}"
+            )
+        numbers += range(first, last + 1)
     return numbers
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 1 or more")
+    return value
+
+
+def _identifier(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("an archive identifier cannot be empty")
+    return text.strip()
+
+
+def _folder(text: str) -> Path:
+    path = Path(text).expanduser()
+    if not path.is_dir():
+        raise argparse.ArgumentTypeError(f"no such folder: {text}")
+    return path
 
 
 # --- formatting ---------------------------------------------------------------------------
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]], keep: Sequence[int] = ()) -> str:
-    """Columns padded to fit the terminal: the widest columns give way first.
+    """Columns padded to fit the terminal: the widest columns give way first (never in a pipe).
 
     Columns in ``keep`` (short codes, numbers) are never cut.
     """
-    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
-    budget = shutil.get_terminal_size((100, 24)).columns - 2 * (len(widths) - 1)
-    floors = [w if i in keep else max(len(headers[i]), 6) for i, w in enumerate(widths)]
+    widths = [max([cell_len(h)] + [cell_len(r[i]) for r in rows]) for i, h in enumerate(headers)]
+    # On a terminal, fit its width; in a pipe or a file, whole values (an identifier must copy).
+    columns = shutil.get_terminal_size((100, 24)).columns if sys.stdout.isatty() else 1 << 20
+    budget = columns - 2 * (len(widths) - 1)
+    floors = [w if i in keep else max(cell_len(headers[i]), 6) for i, w in enumerate(widths)]
     while sum(widths) > budget:
         shrinkable = [i for i, w in enumerate(widths) if w > floors[i]]
         if not shrinkable:
@@ -180,12 +234,7 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]], keep: Sequence[
         widths[widest] -= 1
 
     def line(cells: Sequence[str]) -> str:
-        out = []
-        for i, cell in enumerate(cells):
-            if len(cell) > widths[i]:
-                cell = cell[: max(0, widths[i] - 1)] + "…"
-            out.append(cell.ljust(widths[i]))
-        return "  ".join(out).rstrip()
+        return "  ".join(fit_text(cell, widths[i]) for i, cell in enumerate(cells)).rstrip()
 
     return "\n".join([line(headers), line(["-" * w for w in widths])] + [line(r) for r in rows])
 
@@ -201,6 +250,10 @@ def concert_summary(concert: ConcertModel) -> dict[str, Any]:
         "rating": concert.rating,
         "identifiers": [r.identifier for r in concert.recordings],
     }
+
+
+def _count(number: int, word: str) -> str:
+    return f"{number} {word}" if number == 1 else f"{number} {word}s"
 
 
 def _stale_note(stale: bool) -> None:
@@ -418,33 +471,53 @@ async def cmd_download(engine: Engine, args: argparse.Namespace) -> int:
     queued = await engine.download(
         args.identifier, format=args.format, tracks=args.tracks, sets=args.sets
     )
+    states = engine_package.DownloadState
     notes = sorted({d.note for d in queued if d.note})
     for note in notes:
         print(f"liveset: {note}", file=sys.stderr)
-    if not args.wait:
-        tracks = sum(d.kind == "track" for d in queued)
-        print(
-            f"queued {tracks} tracks of {args.identifier} "
-            f"({size_text(sum(d.size or 0 for d in queued))}); they download while liveset is "
-            "open, or now with --wait"
-        )
+    tracks = [d for d in queued if d.kind == "track"]
+    pending = [d for d in tracks if d.state in (states.QUEUED, states.RUNNING, states.PAUSED)]
+    landed = [d for d in tracks if d.state is states.DONE]
+    folder = engine.settings.music_dir / queued[0].path.rsplit("/", 1)[0]
+    if not args.wait or not pending:
+        if args.json:
+            _print_json(
+                {
+                    "identifier": args.identifier,
+                    "folder": str(folder),
+                    "queued": len(pending),
+                    "already_downloaded": len(landed),
+                    "notes": notes,
+                    "files": [engine_package.to_data(d) for d in queued],
+                }
+            )
+        elif not pending:
+            print(f"nothing to do: {_count(len(landed), 'track')} downloaded already, in {folder}")
+        else:
+            print(
+                f"queued {_count(len(pending), 'track')} of {args.identifier} "
+                f"({size_text(sum(d.size or 0 for d in pending))})"
+                + (f"; {len(landed)} downloaded already" if landed else "")
+                + "; they download while liveset is open, or now with --wait"
+            )
         return 0
-    if not await engine.run_downloads():
+    wanted = {d.id for d in queued}
+    if not await engine.run_downloads(only=wanted):
         print(
             "liveset: another liveset is running the download queue; waiting for it",
             file=sys.stderr,
         )
-    waiting = asyncio.create_task(engine.wait_downloads(args.identifier))
+    waiting = asyncio.create_task(engine.wait_downloads(ids=wanted))
     live = sys.stderr.isatty()
     reported: set[int] = set()
     while True:
         done, _ = await asyncio.wait({waiting}, timeout=0.25)
-        current = await engine.downloads(identifier=args.identifier)
+        current = [d for d in await engine.downloads(identifier=args.identifier) if d.id in wanted]
         if live:
             print("\r" + _progress_line(current), end="", file=sys.stderr, flush=True)
         else:
             for d in current:
-                if d.state is engine_package.DownloadState.DONE and d.id not in reported:
+                if d.state is states.DONE and d.id not in reported:
                     reported.add(d.id)
                     print(f"done {d.path}", file=sys.stderr)
         if done:
@@ -452,13 +525,22 @@ async def cmd_download(engine: Engine, args: argparse.Namespace) -> int:
     if live:
         print(file=sys.stderr)
     final = waiting.result()
-    failed = [d for d in final if d.state is engine_package.DownloadState.FAILED]
+    failed = [d for d in final if d.state is states.FAILED]
     for d in failed:
         print(f"liveset: {d.file_name}: {d.error}", file=sys.stderr)
-    wanted = {d.id for d in queued}
-    complete = sum(d.state is engine_package.DownloadState.DONE for d in final if d.id in wanted)
-    folder = queued[0].path.rsplit("/", 1)[0]
-    print(f"{complete} of {len(wanted)} files in {engine.settings.music_dir / folder}")
+    complete = sum(d.state is states.DONE for d in final)
+    if args.json:
+        _print_json(
+            {
+                "identifier": args.identifier,
+                "folder": str(folder),
+                "done": complete,
+                "failed": len(failed),
+                "files": [engine_package.to_data(d) for d in final],
+            }
+        )
+    else:
+        print(f"{complete} of {len(wanted)} files in {folder}")
     return 1 if failed else 0
 
 
@@ -478,8 +560,11 @@ async def cmd_downloads(engine: Engine, args: argparse.Namespace) -> int:
 
 async def cmd_library(engine: Engine, args: argparse.Namespace) -> int:
     if args.library_command == "scan":
-        folders = [Path(p) for p in args.paths] or None
+        folders = list(args.paths) or None
         result = await engine.scan_library(folders)
+        if args.json:
+            _print_json(engine_package.to_data(result))
+            return 1 if result.problems else 0
         print(
             f"{result.files} audio files in {', '.join(result.folders)}: {result.added} added, "
             f"{result.updated} updated, {result.removed} removed, {result.unchanged} unchanged "
@@ -528,21 +613,25 @@ async def _play_here(engine: Engine, args: argparse.Namespace) -> int:
     await engine.restore_playback()
     player = engine.player
     added = await engine.queue_add(args.target, after_current=args.next, play=not args.next)
-    print(f"queued {len(added)} track{'s' if len(added) != 1 else ''}", file=sys.stderr)
+    print(f"queued {_count(len(added), 'track')}", file=sys.stderr)
     if args.next and player.state().state != "playing":
         await player.play()
-    played = failed = 0
+    played: list[dict[str, Any]] = []
+    failed: list[str] = []
     stopped = False
 
     async def follow() -> None:
-        nonlocal played, failed, stopped
+        nonlocal stopped
         async for event in events:
             if isinstance(event, engine_package.NowPlayingChanged):
-                played += 1
                 item = event.item
-                print(f"{event.index + 1}. {item.artist} - {item.title} ({clock(item.duration)})")
+                played.append({"index": event.index, **engine_package.to_data(item)})
+                if not args.json:
+                    print(
+                        f"{event.index + 1}. {item.artist} - {item.title} ({clock(item.duration)})"
+                    )
             elif isinstance(event, engine_package.PlaybackFailed):
-                failed += 1
+                failed.append(event.message)
                 stopped = stopped or event.stopped
                 print(f"liveset: {event.message}", file=sys.stderr)
 
@@ -552,7 +641,9 @@ async def _play_here(engine: Engine, args: argparse.Namespace) -> int:
         await asyncio.sleep(0.1)  # the last events of the queue reach the follower
     finally:
         follower.cancel()
-    return 1 if stopped or (failed and failed >= played) else 0
+    if args.json:
+        _print_json({"queued": len(added), "played": played, "failed": failed})
+    return 1 if stopped or (failed and len(failed) >= len(played)) else 0
 
 
 async def cmd_devices(engine: Engine, args: argparse.Namespace) -> int:
@@ -619,6 +710,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
             "archive_url": getattr(args, "archive_url", None),
         },
         config_file=getattr(args, "config", None),
+        named_config=bool(getattr(args, "config", None)),
     )
 
 
@@ -663,7 +755,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             configure_logging(level, log_file=settings.data_dir / "liveset.log")
             return run_app(settings)
         configure_logging(level)
-        return asyncio.run(_run(settings, args.command, args))
+        code = asyncio.run(_run(settings, args.command, args))
+        sys.stdout.flush()  # here, where a closed pipe can still be handled
+        return code
     except ConfigError as error:
         print(f"liveset: {error}", file=sys.stderr)
         return 2
@@ -672,6 +766,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away early (`liveset queue | head`): nothing to report. Point
+        # stdout at /dev/null so the interpreter's last flush cannot fail again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return 141  # 128 + SIGPIPE, as a program killed by the broken pipe would end
 
 
 if __name__ == "__main__":

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from rich.cells import cell_len, set_cell_size
+
 
 def clock(seconds: float | None) -> str:
     """``4:33:30`` or ``11:15``; ``-`` when unknown; never below ``0:00``."""
@@ -40,12 +42,18 @@ def progress_bar(fraction: float, width: int) -> str:
 
 
 def fit_text(text: str, width: int) -> str:
-    """``text`` padded or cut to ``width`` cells (with an ellipsis when cut)."""
+    """``text`` padded or cut to ``width`` terminal cells, with an ellipsis when cut; wide
+    characters (CJK) count two cells, so a cut never breaks the column."""
     if width <= 0:
         return ""
-    if len(text) > width:
-        return text[: width - 1] + "…"
-    return text.ljust(width)
+    if cell_len(text) > width:
+        return set_cell_size(text, width - 1).rstrip() + "…" + " " * _pad(text, width)
+    return set_cell_size(text, width)
+
+
+def _pad(text: str, width: int) -> int:
+    """Cells left over when a wide character cannot be split at the cut."""
+    return width - 1 - cell_len(set_cell_size(text, width - 1).rstrip())
 
 
 def eta_text(seconds: float | None) -> str:

@@ -193,12 +193,17 @@ class DownloadManager:
         self._background: list[asyncio.Task[None]] = []
         self._closing = False
         self._lock: IO[bytes] | None = None
+        self._only: frozenset[int] | None = None
 
     # --- lifecycle -----------------------------------------------------------------------
 
-    async def start(self, lock_path: Path | None = None) -> bool:
-        """Run the queue in the background; False when another liveset process runs it (it
-        holds ``lock_path``): two runners would download the same files into the same parts."""
+    async def start(
+        self, lock_path: Path | None = None, *, only: Iterable[int] | None = None
+    ) -> bool:
+        """Run the queue in the background (or only the files ``only``, for a command that
+        waits for what it asked); False when another liveset process runs it (it holds
+        ``lock_path``): two runners would download the same files into the same parts."""
+        self._only = frozenset(only) if only is not None else None
         if lock_path is not None:
             self._lock = await asyncio.to_thread(_take_lock, lock_path)
             if self._lock is None:
@@ -455,15 +460,24 @@ class DownloadManager:
                         candidate.rmdir()
         return removed
 
-    async def wait(self, identifier: str | None = None) -> tuple[Download, ...]:
-        """Wait until nothing of ``identifier`` (or of the whole queue) is queued or running."""
+    async def wait(
+        self, identifier: str | None = None, *, ids: Iterable[int] | None = None
+    ) -> tuple[Download, ...]:
+        """Wait until nothing of ``identifier`` (or of the files ``ids``, or of the whole queue)
+        is queued or running."""
+        chosen = frozenset(ids) if ids is not None else None
         while True:
             async with self._changed:
                 downloads = await self.listing(identifier=identifier)
+                if chosen is not None:
+                    downloads = tuple(d for d in downloads if d.id in chosen)
                 if not any(d.state in ACTIVE_DOWNLOAD_STATES for d in downloads):
                     return downloads
+                # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation
+                # that arrives as the wait ends (CPython #86296), and the caller never stops.
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._changed.wait(), 1.0)
+                    async with asyncio.timeout(1.0):
+                        await self._changed.wait()
 
     def progress(self) -> tuple[FileProgress, ...]:
         return tuple(
@@ -487,17 +501,20 @@ class DownloadManager:
             task.add_done_callback(self._background.remove)
 
     async def _schedule(self) -> None:
-        while True:
+        while not self._closing:
             # Woken by this process; every few seconds it also looks for files another
             # liveset process (`liveset download` while the app runs) has queued.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), QUEUE_POLL_SECONDS)
+                async with asyncio.timeout(QUEUE_POLL_SECONDS):
+                    await self._wake.wait()
+            if self._closing:
+                return
             self._wake.clear()
             room = self._concurrency - len(self._network)
             if room <= 0:
                 continue
             rows = await self._database.run(
-                partial(store.next_queued, limit=room, exclude=list(self._tasks))
+                partial(store.next_queued, limit=room, exclude=list(self._tasks), only=self._only)
             )
             for row in rows:
                 task = asyncio.create_task(self._run_file(row), name=f"download-{row.id}")

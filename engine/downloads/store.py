@@ -76,8 +76,10 @@ def listing(
     return list(session.scalars(query))
 
 
-def next_queued(session: Session, *, limit: int, exclude: Iterable[int]) -> list[DownloadRow]:
-    """The oldest queued files, marked running."""
+def next_queued(
+    session: Session, *, limit: int, exclude: Iterable[int], only: Iterable[int] | None = None
+) -> list[DownloadRow]:
+    """The oldest queued files (of ``only``, when given), marked running."""
     query = (
         select(DownloadRow)
         .where(DownloadRow.state == DownloadState.QUEUED.value)
@@ -87,6 +89,8 @@ def next_queued(session: Session, *, limit: int, exclude: Iterable[int]) -> list
     excluded = list(exclude)
     if excluded:
         query = query.where(DownloadRow.id.not_in(excluded))
+    if only is not None:
+        query = query.where(DownloadRow.id.in_(list(only)))
     rows = list(session.scalars(query))
     for row in rows:
         row.state, row.updated_at = DownloadState.RUNNING.value, time.time()
