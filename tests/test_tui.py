@@ -493,3 +493,52 @@ async def test_the_concert_screen_marks_what_landed_while_it_was_hidden(settings
         await settle(pilot)
         assert isinstance(app.screen, ConcertScreen)
         assert recordings.get_cell("sci2007-07-28.Schoeps", "disk") == "✓"
+
+
+async def test_offline_is_fast_plain_never_stale_and_noticed_when_over(
+    tmp_path: Path, fake_archive_session
+) -> None:  # type: ignore[no-untyped-def]
+    import time
+
+    from tests.conftest import make_settings
+    from tests.fake_archive import FakeArchive
+
+    archive = FakeArchive(fake_archive_session.corpus, seconds=0.5)
+    archive.keep_alive = False  # no connection outlives a response, so stopping cuts it off
+    archive.start()
+    port = int(archive.url.rsplit(":", 1)[1])
+    app = make_app(make_settings(tmp_path, archive.url))
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            app.engine.archive.probe_every = (0.2, 0.5)
+            concerts = app.screen.query_one("#concerts", DataTable)
+            assert concerts.row_count > 0  # the newest concerts, from the archive
+            archive.stop()
+            started = time.monotonic()
+            await pilot.press("slash", *typed("never searched before"))
+            await settle(pilot)
+            assert time.monotonic() - started < 5  # not 6-20 s of retries
+            status = str(app.screen.query_one("#status", StatusLine).render())
+            assert "not in the cache, and archive.org cannot be reached" in status
+            assert concerts.row_count == 0  # the earlier answer is not passed off as this one
+            assert app.sub_title == "offline"
+            said = [str(n.message) for n in app._notifications]
+            assert "archive.org cannot be reached: the connection was refused" in said
+            assert not any("Error" in m for m in said), said  # words, not exception names
+            # Seen in the list, never opened: its tracks were never fetched.
+            app.open_concert("Grateful Dead", "1990-04-03")
+            await settle(pilot)
+            notes = str(app.screen.query_one("#notes").render())
+            assert "not in the cache, and archive.org cannot be reached" in notes
+            app.clear_notifications()
+            await pilot.press("enter")  # play it: said, not a silent "Nothing playing"
+            await settle(pilot)
+            said = [str(n.message) for n in app._notifications]
+            assert any("archive.org cannot be reached" in m for m in said), said
+            await pilot.press("escape")
+            archive.start(port=port)  # the network is back: noticed without a new search
+            await wait_until(pilot, lambda: app.sub_title == "", "the offline mark to go", 10)
+            assert app.screen.query_one("#status", StatusLine).online is not False
+    finally:
+        archive.stop()

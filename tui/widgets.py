@@ -72,7 +72,7 @@ class StatusLine(Static):
 
     def render(self) -> Content:
         if self.online is False:
-            return Content.assemble(self.message, "  ", ("offline", "bold"), ": cached results")
+            return Content.assemble(self.message, "  ", ("offline", "bold"))
         return Content(self.message)
 
 

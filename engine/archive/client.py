@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import errno
 import hashlib
 import logging
 import random
+import socket
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
@@ -38,6 +40,40 @@ if getattr(httpcore.AsyncHTTP11Connection, "READ_NUM_BYTES", READ_SIZE) < READ_S
     httpcore.AsyncHTTP11Connection.READ_NUM_BYTES = READ_SIZE
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+#: Seconds to wait for a connection: a reachable archive.org connects in well under this.
+CONNECT_TIMEOUT = 5.0
+#: While offline, how often the archive is asked again in the background (first, at most).
+PROBE_EVERY = (5.0, 60.0)
+
+
+def problem_words(error: httpx.TransportError) -> str:
+    """What a network error means, for a person."""
+    if isinstance(error, httpx.ConnectTimeout):
+        return "no answer to the connection (timed out)"
+    if isinstance(error, httpx.ConnectError):
+        causes: list[BaseException] = []
+        cause: BaseException | None = error
+        while cause is not None and len(causes) < 10:
+            causes.append(cause)
+            cause = cause.__cause__ or cause.__context__
+        if any(isinstance(c, socket.gaierror) for c in causes):
+            return "its name cannot be looked up (no network?)"
+        if any(isinstance(c, ConnectionRefusedError) for c in causes):
+            return "the connection was refused"
+        codes = {getattr(c, "errno", None) for c in causes}
+        if codes & {errno.ENETUNREACH, errno.EHOSTUNREACH}:
+            return "the network is unreachable"
+        return "no connection"
+    if isinstance(error, httpx.TimeoutException):
+        return "it is too slow to answer (timed out)"
+    if isinstance(error, (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)):
+        return "the connection broke off"
+    return "a network error"
+
+
+def _cannot_connect(error: httpx.TransportError) -> bool:
+    return isinstance(error, (httpx.ConnectError, httpx.ConnectTimeout))
+
 
 #: How long a cached answer is fresh, per kind of request, in seconds.
 CACHE_TTL: dict[str, float] = {
@@ -113,7 +149,7 @@ class ArchiveClient:
         self.base_url = base_url.rstrip("/")
         self._client = httpx.AsyncClient(
             headers={"User-Agent": user_agent, "Accept": "application/json"},
-            timeout=httpx.Timeout(timeout),
+            timeout=httpx.Timeout(timeout, connect=min(timeout, CONNECT_TIMEOUT)),
             follow_redirects=True,
             transport=transport,
         )
@@ -124,6 +160,10 @@ class ArchiveClient:
         self._cache = cache
         self._on_status = on_status
         self.online: bool | None = None
+        self.probe_every = PROBE_EVERY
+        # A request's retries stop when the next would start this long after the first try.
+        self._give_up_after = max(2 * timeout, 10.0)
+        self._probe: asyncio.Task[None] | None = None
 
     @property
     def http(self) -> httpx.AsyncClient:
@@ -131,6 +171,10 @@ class ArchiveClient:
         return self._client
 
     async def aclose(self) -> None:
+        if self._probe is not None:
+            self._probe.cancel()
+            await asyncio.gather(self._probe, return_exceptions=True)
+            self._probe = None
         await self._client.aclose()
 
     # --- transport ---------------------------------------------------------------------
@@ -140,6 +184,25 @@ class ArchiveClient:
             self.online = online
             if self._on_status:
                 self._on_status(online, message)
+        if not online and (self._probe is None or self._probe.done()):
+            self._probe = asyncio.get_running_loop().create_task(self._probe_until_online())
+
+    async def _probe_until_online(self) -> None:
+        """While offline, ask the archive again now and then, so the app learns it is back
+        without waiting for the user's next search."""
+        delay, longest = self.probe_every
+        while self.online is False:
+            await asyncio.sleep(delay)
+            delay = min(longest, delay * 2)
+            try:
+                async with self._semaphore:
+                    response = await self._client.get(self.base_url + "/", timeout=5.0)
+                    await response.aread()
+            except httpx.TransportError:
+                continue
+            if response.status_code < 500:  # any answer but a failing server: reachable
+                log.info("archive: reachable again")
+                self._set_online(True)
 
     def _delay(self, attempt: int, retry_after: float | None) -> float:
         return backoff_delay(attempt, retry_after, base=self._backoff_base, cap=self._backoff_cap)
@@ -148,6 +211,8 @@ class ArchiveClient:
         """GET with retries on transport errors, 429 and 5xx; other statuses fail at once."""
         url = self.base_url + path
         last_problem = ""
+        attempts = self._retries + 1
+        started = time.monotonic()
         for attempt in range(self._retries + 1):
             retry_after: float | None = None
             try:
@@ -155,9 +220,14 @@ class ArchiveClient:
                     response = await self._client.get(url, params=list(params))
                     body = await response.aread()
             except httpx.TransportError as error:
-                last_problem = (
-                    f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
-                )
+                last_problem = problem_words(error)
+                log.debug("archive: %s for %s: %r", last_problem, url, error)
+                if _cannot_connect(error):
+                    # Not a busy server: no network, or the archive is down. Known offline, say
+                    # so at once (the background probe notices the return); else try once more.
+                    attempts = 1 if self.online is False else min(attempts, 2)
+                    if attempt + 1 >= attempts:
+                        break
             else:
                 if response.status_code < 400:
                     self._set_online(True)
@@ -169,13 +239,21 @@ class ArchiveClient:
                 retry_after = retry_after_seconds(response.headers.get("Retry-After"))
             if attempt < self._retries:
                 delay = self._delay(attempt, retry_after)
-                log.info(
-                    "archive: %s for %s; retry %d in %.2fs", last_problem, url, attempt + 1, delay
+                if time.monotonic() + delay - started > self._give_up_after:
+                    break
+                # A status the archive sends when busy is routine; a network error is said.
+                say = log.info if last_problem.startswith("HTTP") else log.warning
+                say(
+                    "archive.org: %s; trying again (%d of %d) in %.0f s",
+                    last_problem,
+                    attempt + 2,
+                    attempts,
+                    delay,
                 )
                 await asyncio.sleep(delay)
-        message = f"archive.org unavailable ({last_problem})"
+        message = f"archive.org cannot be reached: {last_problem}"
         self._set_online(False, message)
-        raise ArchiveUnavailable(f"{message} after {self._retries + 1} attempts: {url}")
+        raise ArchiveUnavailable(message)
 
     async def get_json(
         self, path: str, params: Sequence[tuple[str, str]], kind: str

@@ -92,6 +92,7 @@ class Player:
         self._idle_event.set()
         self._pending: set[asyncio.Task[None]] = set()
         self._audio_failed = False  # stopped because no audio output opens, until play()
+        self._telling = False  # saying why playback stopped: the end waits for it
 
     # --- lifecycle -----------------------------------------------------------------------
 
@@ -377,7 +378,7 @@ class Player:
         elif name == "idle-active":
             was_idle, self._idle = self._idle, bool(value)
             if self._idle and not was_idle:  # the queue ran out or was stopped
-                self._idle_event.set()
+                self._went_idle()
             self._publish(PlayerStateChanged(self.state()))
         elif name == "volume" and value is not None and float(value) != self._volume:
             self._volume = float(value)
@@ -428,19 +429,33 @@ class Player:
                     self._backend.command("stop", "keep-playlist")
             if index is not None:
                 self._index = index
-            failed = self._backend.outputs_failed if self._backend is not None else []
-            tried = f" (tried {', '.join(failed)})" if failed else ""
-            self._publish(PlaybackFailed(NO_AUDIO_OUTPUT.format(tried=tried), index, stopped=True))
-            self._publish(PlayerStateChanged(self.state()))
+            # mpv's log lines (which outputs failed) come on another of its threads: give them
+            # a moment to arrive before the message names them.
+            self._telling = True
+            asyncio.get_running_loop().call_later(0.2, self._say_no_output, index)
             return
         title = self._queue[index].title if index is not None else "a file"
         self._publish(
             PlaybackFailed(f"cannot play {title}: {error or 'mpv cannot read it'}", index)
         )
 
+    def _say_no_output(self, index: int | None) -> None:
+        failed = self._backend.outputs_failed if self._backend is not None else []
+        tried = f" (tried {', '.join(failed)})" if failed else ""
+        self._publish(PlaybackFailed(NO_AUDIO_OUTPUT.format(tried=tried), index, stopped=True))
+        self._publish(PlayerStateChanged(self.state()))
+        self._telling = False
+        if self._idle:
+            self._idle_event.set()
+
     def _check_idle(self) -> None:
         if self._backend is not None and self._backend.get("idle-active"):
             self._idle = True
+            self._went_idle()
+
+    def _went_idle(self) -> None:
+        # Those waiting for the end (``liveset play``) hear why it stopped before it ends.
+        if not self._telling:
             self._idle_event.set()
 
     def _record_play(self, current: _Current, reason: str) -> None:

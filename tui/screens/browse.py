@@ -12,6 +12,7 @@ from textual.containers import Horizontal
 from textual.widgets import DataTable, Input
 
 import engine as engine_package
+from engine import ArchiveUnavailable
 from tui.formatting import stars
 from tui.screens.base import LivesetScreen
 from tui.widgets import FittedTable, StatusLine, kind_label
@@ -140,7 +141,16 @@ class BrowseScreen(LivesetScreen):
                 )
             else:
                 found = await self.engine.search_concerts(source.text, **filters)
+        except ArchiveUnavailable:
+            # Never leave the last answer standing as if it answered this question.
+            self.query_one("#concerts", DataTable).clear()
+            status.message = (
+                f"{source.label()}: not in the cache, and archive.org cannot be reached"
+            )
+            status.online = False
+            return
         except Exception:
+            self.query_one("#concerts", DataTable).clear()
             status.message = f"{source.label()}: search failed"
             raise
         self.show_concerts(source, found)
@@ -150,6 +160,8 @@ class BrowseScreen(LivesetScreen):
             f for f, on in (("SBD only", self.sbd_only), ("on disk", self.downloaded_only)) if on
         ]
         status = self.query_one("#status", StatusLine)
+        if found.stale:
+            flags.append("cached results")
         status.message = " · ".join([f"{len(found.concerts)} concert(s)", source.label(), *flags])
         status.online = False if found.stale else self.liveset.online
         table = self.query_one("#concerts", DataTable)

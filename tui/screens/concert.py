@@ -186,7 +186,14 @@ class ConcertScreen(LivesetScreen):
             head = f"{'★' * (review.stars or 0)} {review.title} — {review.reviewer}, {review.date}"
             lines += [Content(""), Content.styled(head, "bold"), Content(review.body)]
         if not recording.tracks and not recording.description:
-            lines.append(Content("(no details: the archive has no metadata for this item)"))
+            stale = self.concert is not None and self.concert.stale
+            lines.append(
+                Content(
+                    "(no details: not in the cache, and archive.org cannot be reached)"
+                    if stale
+                    else "(no details: the archive has no metadata for this item)"
+                )
+            )
         return Content("\n").join(lines)
 
     @on(DataTable.RowHighlighted, "#recordings")
