@@ -354,3 +354,34 @@ async def test_artist_names_are_decoded(fake_archive: FakeArchive, engine: Engin
     )
     names = {a.identifier: a.name for a in (await engine.artists()).artists}
     assert names["MeAndTheBandSynthetic"] == "Me & The Band"
+
+
+async def test_titles_show_as_text_never_as_markup_and_cut_by_cells(
+    fake_archive: FakeArchive, settings: Settings
+) -> None:
+    from rich.cells import cell_len
+    from textual.geometry import Region
+
+    synthetic.add_show(  # SYNTHETIC: brackets and wide characters in titles
+        fake_archive,
+        "sb1977-05-10.synthetic",
+        {**synthetic.ONE_SET_METADATA, "date": "1977-05-10", "description": ""},
+        {
+            "sb77-05-10t01.flac": "Jam [Instrumental] -&gt;",
+            "sb77-05-10t02.flac": "[bold]Not bold[/bold]",
+            "sb77-05-10t03.flac": "日本語のタイトルの長い曲名です、とても長い曲名がここにあります",
+        },
+    )
+    app = make_app(settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.open_concert(synthetic.ARTIST, "1977-05-10")
+        await settle(pilot)
+        table = app.screen.query_one("#tracks")
+        titles = [r[1] for r in rows(table)]
+        assert titles[:2] == ["Jam [Instrumental] →", "[bold]Not bold[/bold]"]
+        region = Region(0, 0, table.size.width, table.size.height)
+        drawn = ["".join(s.text for s in strip) for strip in table.render_lines(region)]
+        wide = next(line for line in drawn if "日本" in line)
+        # Cut to the column by cells, with an ellipsis; the row keeps the table's width.
+        assert "…" in wide and cell_len(wide) == table.size.width

@@ -180,3 +180,25 @@ async def test_the_app_keeps_the_terminal_to_itself(
     assert plays(settings) == 0
     # The terminal's descriptor 2 is given back on the way out: the shell sees no log text.
     assert terminal.process.returncode == 0
+
+
+def test_no_color_draws_a_readable_monochrome_app(liveset_env: dict[str, str]) -> None:
+    import re
+
+    terminal = Terminal([sys.executable, "-m", "tui"], {**liveset_env, "NO_COLOR": "1"})
+    try:
+        terminal.wait_for(b"Quit", 60)
+        terminal.idle(2.0)
+        terminal.send(b"\t")  # to the concerts: the cursor row must still stand out
+        terminal.idle(1.0)
+    finally:
+        terminal.close()
+    shown = terminal.output.decode(errors="replace")
+    # No colour at all (it used to draw black on black): only the terminal's own default
+    # colours, with bold and reverse for emphasis.
+    colours = re.findall(r"\x1b\[([0-9;]*)m", shown)
+    set_colours = [c for c in colours if re.search(r"(^|;)(3[0-7]|4[0-7]|38|48|9[0-7])(;|$)", c)]
+    assert not set_colours, set_colours[:5]
+    assert any(re.search(r"(^|;)7(;|$)", c) for c in colours)  # reverse
+    assert any(re.search(r"(^|;)1(;|$)", c) for c in colours)  # bold
+    assert "Browse" in shown and "Downloads" in shown

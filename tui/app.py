@@ -98,7 +98,8 @@ class LivesetApp(App[None]):
         *,
         restore_playback: bool = True,
     ) -> None:
-        super().__init__()
+        # The terminal's own palette from the first frame; with NO_COLOR, no colour at all.
+        super().__init__(ansi_color=True)
         self.settings = settings
         self._engine = engine
         self.started = asyncio.Event()  # set once the engine has started

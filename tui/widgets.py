@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from rich.text import Text
 from textual.content import Content
 from textual.reactive import reactive
 from textual.widgets import DataTable, Static
@@ -11,6 +12,8 @@ from textual.widgets import DataTable, Static
 from tui.formatting import bar, clock, fit_text
 
 if TYPE_CHECKING:
+    from textual.widgets.data_table import RowKey
+
     from engine import PlayerState, QueueItem, SourceKind
 
 
@@ -33,8 +36,23 @@ def fit_columns(table: DataTable[str], widths: dict[str, int], flexible: dict[st
     table.refresh()
 
 
+def plain_cell(value: object) -> object:
+    """A cell's text as it is: never read as markup (an archive title such as ``Jam [SBD]``
+    would lose its brackets), cut with an ellipsis by cells when the column is narrower."""
+    if isinstance(value, str):
+        return Text(value, no_wrap=True, overflow="ellipsis", end="")
+    return value
+
+
 class FittedTable(DataTable[str]):
-    """A table whose columns fill its width: ``fixed`` widths, the rest shared by weight."""
+    """A table whose columns fill its width: ``fixed`` widths, the rest shared by weight.
+    Its cells are plain text (see ``plain_cell``)."""
+
+    def add_row(self, *cells: Any, **options: Any) -> RowKey:
+        return super().add_row(*(plain_cell(c) for c in cells), **options)
+
+    def update_cell(self, row_key: Any, column_key: Any, value: Any, **options: Any) -> None:
+        super().update_cell(row_key, column_key, plain_cell(value), **options)
 
     def __init__(
         self,
