@@ -515,8 +515,14 @@ class Engine:
     async def downloads(
         self, *, states: Iterable[DownloadState] | None = None, identifier: str | None = None
     ) -> tuple[Download, ...]:
-        """The download queue, oldest first, with live progress of running files."""
-        return await self._queue.listing(states=states, identifier=identifier)
+        """The download queue, oldest first, with live progress of running files (those
+        cleared from the list with ``clear_finished_downloads`` left out)."""
+        return await self._queue.listing(states=states, identifier=identifier, visible_only=True)
+
+    async def clear_finished_downloads(self) -> int:
+        """Take finished and cancelled downloads off the list (the files stay); returns how
+        many recordings were cleared."""
+        return await self._queue.clear_finished()
 
     async def pause_downloads(self, ids: Iterable[int]) -> None:
         await self._queue.pause(ids)
@@ -627,6 +633,11 @@ class Engine:
         sourced = await self._queue_items(target)
         items = tuple(item for _, item in sourced)
         player = self.player
+        if play and not after_current and (found := _run_of(player.queue, items)) is not None:
+            # Already queued as a whole (Enter again on the same show): play it there.
+            offset = next((i for i, (at, _) in enumerate(sourced) if at >= start), 0)
+            await player.play(found + offset)
+            return items
         first = await player.add(items, after_current=after_current)
         if play and items:
             offset = next((i for i, (at, _) in enumerate(sourced) if at >= start), 0)
@@ -692,6 +703,16 @@ class Engine:
         if not items:
             raise NotFoundError(f"nothing of {target} can be played")
         return items
+
+
+def _run_of(queue: tuple[QueueItem, ...], items: tuple[QueueItem, ...]) -> int | None:
+    """Where ``items`` stand in ``queue`` one after another (by what they play), if they do."""
+    wanted = [i.uri for i in items]
+    uris = [q.uri for q in queue]
+    for at in range(len(uris) - len(wanted) + 1):
+        if wanted and uris[at : at + len(wanted)] == wanted:
+            return at
+    return None
 
 
 def _playable_file_item(path: str) -> QueueItem:

@@ -225,6 +225,9 @@ class Download:
     note: str = ""
     """Something the user should know, such as a format fallback."""
     attempts: int = 0
+    artist: str = ""
+    album: str = ""
+    """``1977-05-08 Barton Hall, Ithaca, NY``: the recording as people name it."""
 
     @property
     def fraction(self) -> float | None:

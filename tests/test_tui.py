@@ -236,7 +236,7 @@ async def test_download_from_concert_completes_in_downloads_screen(settings: Set
             return len(shown) == 3 and all(r[1] == "done" for r in shown)
 
         await wait_until(pilot, all_done, "both files done in the downloads screen")
-        assert downloads.shown_rows()[0][0].startswith("sci2007-07-28.Schoeps  (2/2)")
+        assert downloads.shown_rows()[0][0].startswith("String Cheese Incident 2007-07-28 Horning's")
         assert "100%" in downloads.shown_rows()[0][2]
         assert "free" in downloads.query_one("#totals", StatusLine).message
         # The library screen has them, without a scan.
@@ -248,9 +248,21 @@ async def test_download_from_concert_completes_in_downloads_screen(settings: Set
             "String Cheese Incident"
         ]
         assert len(rows(library.query_one("#lib-tracks", DataTable))) == 2
-        # Remove from disk, after a confirmation.
+        # Remove from disk, after a confirmation. The dialog owns its keys and fits 80x24:
+        # n is its No (not the player's Next), and both buttons are on the screen.
         await pilot.press("2")
         await settle(pilot)
+        await pilot.press("X")
+        await settle(pilot)
+        dialog = app.screen
+        for button in dialog.query("Button"):
+            assert button.region.right <= 80 and button.region.bottom <= 24, button.region
+        transports = len([w for w in app.workers if w.group == "transport"])
+        await pilot.press("n")
+        await settle(pilot)
+        assert app.screen is not dialog and list(settings.music_dir.rglob("*.flac"))
+        assert len([w for w in app.workers if w.group == "transport"]) == transports
+        assert not any(n.title == "Playback" for n in app._notifications)  # no Next was tried
         await pilot.press("X")
         await pilot.press("y")
         await settle(pilot)
@@ -278,6 +290,9 @@ async def test_pause_resume_and_cancel_in_downloads_screen(
         await wait_until(pilot, lambda: "%" in screen.shown_rows()[1][2], "progress")
         await pilot.press("P")  # on the recording row: pause its files
         await wait_until(pilot, lambda: state() == "paused", "paused")
+        await pilot.pause(0.6)  # progress ticks that were on their way when it paused
+        for row in screen.shown_rows():  # a paused file has no speed and no time left
+            assert row[4:] == ["-", "-"], row
         await pilot.press("P")
         await wait_until(pilot, lambda: state() in ("running", "queued"), "resumed")
         await pilot.press("c")
@@ -542,3 +557,103 @@ async def test_offline_is_fast_plain_never_stale_and_noticed_when_over(
             assert app.screen.query_one("#status", StatusLine).online is not False
     finally:
         archive.stop()
+
+
+async def test_escape_from_the_artists_view_comes_back_to_a_visible_list(
+    settings: Settings,
+) -> None:
+    app = make_app(settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        artists = app.screen.query_one("#artists", DataTable)
+        concerts = app.screen.query_one("#concerts", DataTable)
+        assert artists.has_focus and artists.display and not concerts.display
+        await pilot.press("escape")
+        await settle(pilot)
+        # Focus never stays on a list that cannot be seen: Enter acts on what is shown.
+        assert app.focused is not None and app.focused.display
+        assert app.focused is concerts and concerts.display and not artists.display
+
+
+async def test_the_queue_follows_playing_undoes_a_clear_and_lists_move_like_a_player(
+    settings: Settings, tmp_path: Path
+) -> None:
+    import soundfile
+
+    from tests.signals import RATE, sweep
+
+    folder = tmp_path / "tones"
+    folder.mkdir()
+    for number in (1, 2, 3):
+        soundfile.write(folder / f"0{number} Tone {number}.flac", sweep(1.2), RATE)
+    app = make_app(settings, restore_playback=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await app.engine.scan_library([folder])
+        await pilot.press("3")
+        await settle(pilot)
+        library = app.screen
+        tracks = library.query_one("#lib-tracks", DataTable)
+        await wait_until(pilot, lambda: tracks.row_count == 3, "the library's tracks")
+        tracks.focus()
+        await pilot.press("j")  # the second track
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("enter")  # again: the show is not queued twice
+        await settle(pilot)
+        assert [i.title for i in app.engine.player.queue] == ["Tone 1", "Tone 2", "Tone 3"]
+        await pilot.press("4")
+        await settle(pilot)
+        table = app.screen.query_one("#queue", DataTable)
+        # The cursor follows the playing entry as the show goes on.
+        await wait_until(pilot, lambda: rows(table)[2][1] == "▶", "the third track", 20)
+        await wait_until(pilot, lambda: table.cursor_row == 2, "the cursor to follow")
+        await pilot.press("g")
+        assert table.cursor_row == 0
+        await pilot.press("G")
+        assert table.cursor_row == 2
+        await pilot.press("k")
+        assert table.cursor_row == 1
+        await pilot.press("home")
+        assert table.cursor_row == 0
+        await pilot.press("C")
+        await wait_until(pilot, lambda: table.row_count == 0, "the clear")
+        await pilot.press("u")
+        await wait_until(pilot, lambda: table.row_count == 3, "the undo")
+        assert [r[2] for r in rows(table)] == ["Tone 1", "Tone 2", "Tone 3"]
+
+
+async def test_downloads_name_recordings_say_a_fallback_once_and_clear_finished(
+    settings: Settings, fake_archive
+) -> None:  # type: ignore[no-untyped-def]
+    gd73 = "gd73-06-10.sbd.hollister.174.sbeok.shnf"  # Shorten originals are stream-only
+    app = make_app(replace_formats(settings, ("Shorten", "VBR MP3")))
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        await app.engine.download(gd73, tracks=[1, 2, 3])
+        await app.engine.wait_downloads(gd73)
+        await pilot.press("2")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, DownloadsScreen)
+        shown = screen.shown_rows()
+        assert shown[0][0].startswith(
+            "Grateful Dead 1973-06-10 Robert F. Kennedy Stadium, Washington, DC  (3/3)"
+        )
+        said = "Shorten is stream-only on the archive; VBR MP3 instead"
+        assert said in shown[0][0]  # once, on the recording
+        assert not any(said in row[0] for row in shown[1:])
+        fetched = len([r for r in fake_archive.requests if "/download/" in r.path])
+        await pilot.press("F")
+        await settle(pilot)
+        await wait_until(pilot, lambda: not screen.shown_rows(), "the list to empty")
+        assert len(list(settings.music_dir.rglob("*.mp3"))) == 3  # the files stay
+        again = await app.engine.download(gd73, tracks=[1, 2, 3])
+        assert {d.state.value for d in again if d.kind == "track"} == {"done"}
+        assert len([r for r in fake_archive.requests if "/download/" in r.path]) == fetched
+
+
+def replace_formats(settings: Settings, formats: tuple[str, ...]) -> Settings:
+    return dataclasses.replace(settings, preferred_formats=formats)

@@ -12,6 +12,7 @@ from textual import on, work
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.message import Message
+from textual.screen import ModalScreen
 from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
@@ -29,7 +30,7 @@ from engine import (
 from tui.commands import LivesetCommands
 from tui.screens.browse import BrowseScreen
 from tui.terminal import native_stderr_to
-from tui.widgets import NowPlayingBar, StatusLine, TopBar
+from tui.widgets import FittedTable, NowPlayingBar, StatusLine, TopBar
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -290,8 +291,10 @@ class LivesetApp(App[None]):
     # --- transport ------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        # In a text box the key types instead.
-        return not (action in TRANSPORT and isinstance(self.focused, Input))
+        # A dialog owns its keys (n is No there, not Next); in a text box the key types.
+        if action in TRANSPORT or action == "switch_mode":
+            return not (isinstance(self.screen, ModalScreen) or isinstance(self.focused, Input))
+        return True
 
     def transport(self, name: str, *args: Any) -> None:
         self.run_worker(
@@ -348,6 +351,7 @@ class LivesetApp(App[None]):
             ("downloads", of(screens.DownloadsScreen)),
             ("library", of(screens.LibraryScreen)),
             ("queue", of(screens.QueueScreen)),
+            ("lists", of(FittedTable)),
             ("dialogs", of(FormatPicker) + of(Confirm) + of(Help)),
         ]
 

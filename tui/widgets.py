@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
+from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.reactive import reactive
 from textual.widgets import DataTable, Static
@@ -46,7 +47,15 @@ def plain_cell(value: object) -> object:
 
 class FittedTable(DataTable[str]):
     """A table whose columns fill its width: ``fixed`` widths, the rest shared by weight.
-    Its cells are plain text (see ``plain_cell``)."""
+    Its cells are plain text (see ``plain_cell``). Moves as lists do in a terminal player:
+    j and k, g and G, Home and End, besides the arrows and pages."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j", "cursor_down", "Down", id="list.down", show=False),
+        Binding("k", "cursor_up", "Up", id="list.up", show=False),
+        Binding("g,home", "scroll_top", "First", id="list.first", show=False),
+        Binding("G,end", "scroll_bottom", "Last", id="list.last", show=False),
+    ]
 
     def add_row(self, *cells: Any, **options: Any) -> RowKey:
         return super().add_row(*(plain_cell(c) for c in cells), **options)

@@ -369,9 +369,12 @@ class DownloadManager:
         *,
         states: Iterable[DownloadState] | None = None,
         identifier: str | None = None,
+        visible_only: bool = False,
     ) -> tuple[Download, ...]:
         rows = await self._database.run(
-            lambda s: store.listing(s, states=states, identifier=identifier)
+            lambda s: store.listing(
+                s, states=states, identifier=identifier, visible_only=visible_only
+            )
         )
         return tuple(self._snapshot(row) for row in rows)
 
@@ -478,6 +481,13 @@ class DownloadManager:
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(1.0):
                         await self._changed.wait()
+
+    async def clear_finished(self) -> int:
+        """Take finished and cancelled files off the list; how many recordings it touched."""
+        identifiers = await self._database.run(store.clear_finished)
+        if identifiers:
+            self._changed_now(tuple(identifiers))
+        return len(identifiers)
 
     def progress(self) -> tuple[FileProgress, ...]:
         return tuple(

@@ -33,6 +33,8 @@ def to_download(row: DownloadRow, speed: float = 0.0, bytes_done: int | None = N
         error=row.error,
         note=row.note,
         attempts=row.attempts,
+        artist=(row.tags or {}).get("artist", ""),
+        album=(row.tags or {}).get("album", ""),
     )
 
 
@@ -56,6 +58,7 @@ def add(session: Session, values: Sequence[dict[str, Any]]) -> None:
         for key, item in value.items():
             setattr(row, key, item)
         row.state, row.error, row.attempts = DownloadState.QUEUED.value, "", 0
+        row.hidden = False
         row.bytes_done, row.finished_at, row.updated_at = 0, None, now
 
 
@@ -65,8 +68,11 @@ def listing(
     states: Iterable[DownloadState] | None = None,
     identifier: str | None = None,
     ids: Iterable[int] | None = None,
+    visible_only: bool = False,
 ) -> list[DownloadRow]:
     query = select(DownloadRow).order_by(DownloadRow.created_at, DownloadRow.id)
+    if visible_only:
+        query = query.where(DownloadRow.hidden.is_(False))
     if states is not None:
         query = query.where(DownloadRow.state.in_([s.value for s in states]))
     if identifier is not None:
@@ -131,6 +137,18 @@ def remaining_bytes(session: Session) -> int:
         )
     )
     return max(0, int(total or 0))
+
+
+def clear_finished(session: Session) -> list[str]:
+    """Take finished and cancelled files off the list (their rows stay, hidden, so a file that
+    landed is not fetched again); the recordings they were of."""
+    finished = [DownloadState.DONE.value, DownloadState.CANCELLED.value]
+    rows = session.scalars(
+        select(DownloadRow).where(DownloadRow.state.in_(finished), DownloadRow.hidden.is_(False))
+    )
+    identifiers = sorted({row.identifier for row in rows})
+    session.execute(update(DownloadRow).where(DownloadRow.state.in_(finished)).values(hidden=True))
+    return identifiers
 
 
 def remove(session: Session, identifier: str) -> list[DownloadRow]:

@@ -186,6 +186,7 @@ class DownloadRow(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     tags: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False)  # cleared from the list
     created_at: Mapped[float] = mapped_column(Float)
     updated_at: Mapped[float] = mapped_column(Float)
     finished_at: Mapped[float | None] = mapped_column(Float)

@@ -238,6 +238,9 @@ class BrowseScreen(LivesetScreen):
         self.set_focus(self.query_one("#search", Input))
 
     def action_clear_search(self) -> None:
+        if self.has_class("narrow") and self.has_class("show-artists"):
+            self.hide_artists()  # Escape first closes the artists view, back to the concerts
+            return
         search = self.query_one("#search", Input)
         if search.value:
             search.value = ""

@@ -6,7 +6,7 @@ import dataclasses
 from typing import TYPE_CHECKING, ClassVar
 
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, ListItem, ListView, Static
@@ -59,6 +59,12 @@ class DownloadLine(ListItem):
             self.query_one(Static).update(Content(line(cells, widths)))
 
 
+def shared_note(recording: RecordingDownload) -> str:
+    """A note every track of a recording has (a format fallback): said once, on its line."""
+    notes = {f.note for f in recording.files if f.kind == "track"}
+    return next(iter(notes)) if len(notes) == 1 else ""
+
+
 class Confirm(ModalScreen[bool]):
     """A yes/no question; y or Enter on Yes confirms, n or Escape declines."""
 
@@ -72,10 +78,11 @@ class Confirm(ModalScreen[bool]):
         self.question = question
 
     def compose(self) -> ComposeResult:
-        with Horizontal(id="confirm"):
+        with Vertical(id="confirm"):
             yield Label(self.question)
-            yield Button("Yes (y)", id="yes", variant="error")
-            yield Button("No (n)", id="no")
+            with Horizontal(id="confirm-buttons"):
+                yield Button("Yes (y)", id="yes", variant="error")
+                yield Button("No (n)", id="no")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id == "yes")
@@ -91,6 +98,7 @@ class DownloadsScreen(LivesetScreen):
         Binding("c", "cancel", "Cancel", id="downloads.cancel"),
         Binding("R", "retry", "Retry", id="downloads.retry"),
         Binding("X", "remove", "Remove from disk", id="downloads.remove"),
+        Binding("F", "clear_finished", "Clear finished", id="downloads.clear-finished", show=False),
     ]
 
     def __init__(self) -> None:
@@ -137,7 +145,8 @@ class DownloadsScreen(LivesetScreen):
         wanted: list[tuple[str, list[str]]] = []
         for recording in group_downloads(tuple(self.downloads.values())):
             wanted.append((f"rec:{recording.identifier}", self.recording_cells(recording)))
-            wanted += [(f"file:{d.id}", self.file_cells(d)) for d in recording.files]
+            note = shared_note(recording)
+            wanted += [(f"file:{d.id}", self.file_cells(d, note)) for d in recording.files]
         listing = self.query_one("#downloads", ListView)
         rows = list(self.query(DownloadLine))
         widths = self.widths()
@@ -190,28 +199,33 @@ class DownloadsScreen(LivesetScreen):
         fraction = (
             r.bytes_done / r.size if r.size else (1.0 if r.state is DownloadState.DONE else 0.0)
         )
+        named = next((f for f in r.files if f.artist), None)
+        name = f"{named.artist} {named.album}" if named else r.identifier
+        note = shared_note(r)
+        running = r.state is DownloadState.RUNNING
         return [
-            f"{r.identifier}  ({r.done}/{len(r.files)})",
+            f"{name}  ({r.done}/{len(r.files)})" + (f"  ({note})" if note else ""),
             r.state.value,
             progress_cell(fraction),
             size_text(r.size),
-            speed_text(r.speed),
-            eta_text(r.eta),
+            speed_text(r.speed) if running else "-",
+            eta_text(r.eta) if running else "-",
         ]
 
-    def file_cells(self, d: Download) -> list[str]:
+    def file_cells(self, d: Download, shared: str = "") -> list[str]:
         fraction = d.fraction or 0.0
         name = d.title or d.file_name
         if d.track_number:
             name = f"{d.track_number:02d} {name}"
-        detail = d.error or d.note
+        detail = d.error or (d.note if d.note != shared else "")
+        running = d.state is DownloadState.RUNNING
         return [
             f"  {name}" + (f"  ({detail})" if detail else ""),
             d.state.value,
             progress_cell(fraction),
             size_text(d.size),
-            speed_text(d.speed) if d.state is DownloadState.RUNNING else "-",
-            eta_text(d.eta),
+            speed_text(d.speed) if running else "-",
+            eta_text(d.eta) if running else "-",
         ]
 
     def engine_event(self, event: Event) -> None:
@@ -229,8 +243,8 @@ class DownloadsScreen(LivesetScreen):
         touched: set[str] = set()
         for p in event.files:
             old = self.downloads.get(p.download_id)
-            if old is None:
-                continue
+            if old is None or old.state not in (DownloadState.QUEUED, DownloadState.RUNNING):
+                continue  # a late tick for a file just paused or cancelled: it stays so
             new = dataclasses.replace(
                 old,
                 bytes_done=p.bytes_done,
@@ -240,7 +254,7 @@ class DownloadsScreen(LivesetScreen):
             )
             self.downloads[p.download_id] = new
             if (row := rows.get(f"file:{new.id}")) is not None:
-                row.show(self.file_cells(new), widths)
+                row.show(self.file_cells(new, self.shared_notes().get(new.identifier, "")), widths)
             touched.add(new.identifier)
         moving = tuple(d for d in self.downloads.values() if d.identifier in touched)
         for recording in group_downloads(moving):
@@ -281,6 +295,22 @@ class DownloadsScreen(LivesetScreen):
         _, ids = self.selected_ids()
         if ids:
             self.run_engine(self.engine.retry_downloads, ids, group="retry", exclusive=False)
+
+    def shared_notes(self) -> dict[str, str]:
+        return {
+            r.identifier: shared_note(r) for r in group_downloads(tuple(self.downloads.values()))
+        }
+
+    def action_clear_finished(self) -> None:
+        self.run_engine(self.clear_finished, group="clear-finished")
+
+    async def clear_finished(self) -> None:
+        cleared = await self.engine.clear_finished_downloads()
+        self.notify(
+            f"Cleared {cleared} finished recording(s) from the list; their files stay"
+            if cleared
+            else "Nothing finished to clear"
+        )
 
     def action_remove(self) -> None:
         identifier, ids = self.selected_ids()

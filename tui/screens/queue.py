@@ -16,7 +16,7 @@ from tui.widgets import FittedTable, StatusLine
 if TYPE_CHECKING:
     from textual.app import ComposeResult
 
-    from engine import Event
+    from engine import Event, QueueItem
 
 
 class QueueScreen(LivesetScreen):
@@ -30,8 +30,15 @@ class QueueScreen(LivesetScreen):
         Binding("J,shift+down", "move(1)", "Move down", id="queue.move-down"),
         Binding("x,delete", "remove", "Remove", id="queue.remove"),
         Binding("C", "clear", "Clear", id="queue.clear"),
+        Binding("u", "undo_clear", "Undo clear", id="queue.undo", show=False),
         Binding("z", "shuffle", "Shuffle", id="queue.shuffle"),
+        Binding("f", "now_playing", "Now playing", id="queue.now-playing", show=False),
     ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cleared: tuple[QueueItem, ...] = ()  # what C took away, for u
+        self.playing: int | None = None
 
     def compose_body(self) -> ComposeResult:
         yield StatusLine(id="queue-status")
@@ -69,7 +76,13 @@ class QueueScreen(LivesetScreen):
                 key=str(i),
             )
         if items:
-            table.move_cursor(row=min(row, len(items) - 1))
+            # The cursor follows the playing entry from one track to the next, unless the user
+            # has moved it elsewhere.
+            follow = index is not None and index != self.playing and row == (self.playing or 0)
+            table.move_cursor(
+                row=index if follow and index is not None else min(row, len(items) - 1)
+            )
+        self.playing = index
         total = sum(item.duration or 0 for item in items)
         state = self.liveset.player_state
         repeat = f" · repeat {state.repeat}" if state and state.repeat != "off" else ""
@@ -109,7 +122,26 @@ class QueueScreen(LivesetScreen):
             )
 
     def action_clear(self) -> None:
+        items, _index = self.liveset.queue_snapshot()
+        if not items:
+            return
+        self.cleared = items
         self.run_engine(self.liveset.player_call, "clear", group="clear")
+        self.notify(f"Cleared {len(items)} track(s); u brings them back", title="Queue")
+
+    def action_undo_clear(self) -> None:
+        if not self.cleared:
+            self.notify("Nothing to bring back", title="Queue")
+            return
+        items, self.cleared = self.cleared, ()
+        self.run_engine(self.liveset.player_call, "add", list(items), group="undo")
+
+    def action_now_playing(self) -> None:
+        _items, index = self.liveset.queue_snapshot()
+        if index is None:
+            self.notify("Nothing is playing", title="Queue")
+            return
+        self.query_one("#queue", DataTable).move_cursor(row=index)
 
     def action_shuffle(self) -> None:
         self.run_engine(self.liveset.player_call, "shuffle", group="shuffle")
