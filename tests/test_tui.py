@@ -236,7 +236,9 @@ async def test_download_from_concert_completes_in_downloads_screen(settings: Set
             return len(shown) == 3 and all(r[1] == "done" for r in shown)
 
         await wait_until(pilot, all_done, "both files done in the downloads screen")
-        assert downloads.shown_rows()[0][0].startswith("String Cheese Incident 2007-07-28 Horning's")
+        assert downloads.shown_rows()[0][0].startswith(
+            "String Cheese Incident 2007-07-28 Horning's"
+        )
         assert "100%" in downloads.shown_rows()[0][2]
         assert "free" in downloads.query_one("#totals", StatusLine).message
         # The library screen has them, without a scan.
@@ -657,3 +659,38 @@ async def test_downloads_name_recordings_say_a_fallback_once_and_clear_finished(
 
 def replace_formats(settings: Settings, formats: tuple[str, ...]) -> Settings:
     return dataclasses.replace(settings, preferred_formats=formats)
+
+
+async def test_screens_not_shown_stay_current_without_re_reading(
+    settings: Settings, tmp_path: Path
+) -> None:
+    import soundfile
+
+    from tests.signals import RATE, sweep
+
+    folder = tmp_path / "tones"
+    folder.mkdir()
+    for number in (1, 2, 3):
+        soundfile.write(folder / f"0{number} Tone {number}.flac", sweep(3), RATE)
+    app = make_app(settings, restore_playback=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("4")
+        await settle(pilot)
+        queue_screen = app.screen
+        assert isinstance(queue_screen, QueueScreen)
+        await pilot.press("1")
+        await settle(pilot)
+        browse = app.screen
+        await pilot.press("question_mark")  # a dialog over the browse screen
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen)
+        await app.engine.queue_add(str(folder), play=True)
+        # The queue screen (another mode) and the browse screen's bar (under the dialog)
+        # follow the engine while not shown: no screen is shown, none re-reads.
+        table = queue_screen.query_one("#queue", DataTable)
+        await wait_until(pilot, lambda: table.row_count == 3, "the hidden queue to fill")
+        bar = browse.query_one(NowPlayingBar)
+        await wait_until(pilot, lambda: bar.item is not None, "the hidden bar to follow")
+        assert bar.item is not None and bar.item.title == "Tone 1"
+        await wait_until(pilot, lambda: (bar.position or 0) > 0, "the hidden bar's position")

@@ -12,7 +12,9 @@ from textual import on, work
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.message import Message
+from textual.reactive import reactive
 from textual.screen import ModalScreen
+from textual.signal import Signal
 from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
@@ -30,12 +32,10 @@ from engine import (
 from tui.commands import LivesetCommands
 from tui.screens.browse import BrowseScreen
 from tui.terminal import native_stderr_to
-from tui.widgets import FittedTable, NowPlayingBar, StatusLine, TopBar
+from tui.widgets import FittedTable
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
-
-    from textual.screen import Screen
 
     from engine import Artist, Concert, Engine, Event, PlayerState, QueueItem
 
@@ -62,6 +62,9 @@ class EngineEvent(Message):
 
 
 class LivesetApp(App[None]):
+    """The app. What many widgets show (now playing, online) lives here in reactives that the
+    widgets follow; engine events reach every screen through the ``engine_events`` signal."""
+
     TITLE = "liveset"
     CSS_PATH = "liveset.tcss"
     COMMANDS = App.COMMANDS | {LivesetCommands}
@@ -92,6 +95,15 @@ class LivesetApp(App[None]):
         Binding("q", "quit", "Quit", id="quit"),
     ]
 
+    online: reactive[bool | None] = reactive(None)
+    """False while archive.org cannot be reached; None when it can (or is not yet known)."""
+    now_item: reactive[QueueItem | None] = reactive(None)
+    player_state: reactive[PlayerState | None] = reactive(None)
+    position: reactive[float | None] = reactive(None)
+    duration: reactive[float | None] = reactive(None)
+    playback_note: reactive[str] = reactive("")
+    """Why nothing can play (no libmpv, no audio output), for the now-playing bar."""
+
     def __init__(
         self,
         settings: Settings,
@@ -106,12 +118,8 @@ class LivesetApp(App[None]):
         self.started = asyncio.Event()  # set once the engine has started
         self.restore = restore_playback
         self.theme = "ansi-dark"  # the terminal's own colours
-        self.online: bool | None = None
-        self.now_item: QueueItem | None = None
-        self.player_state: PlayerState | None = None
-        self.position: float | None = None
-        self.duration: float | None = None
-        self.playback_note = ""
+        self.engine_events: Signal[Event] = Signal(self, "engine-events")
+        """Every engine event, for every screen that follows it, shown or not."""
         self.known_artists: list[str] = []
         self.known_concerts: dict[tuple[str, str], str] = {}
 
@@ -194,10 +202,6 @@ class LivesetApp(App[None]):
         if isinstance(event, ArchiveStatusChanged):
             self.online = None if event.online else False
             self.sub_title = "" if event.online else "offline"
-            for line in self.screen.query(StatusLine):
-                line.online = self.online
-            for top in self.screen.query(TopBar):
-                top.offline = not event.online
             if not event.online:
                 self.notify(event.message or "archive.org is unreachable", severity="warning")
         elif isinstance(event, NowPlayingChanged):
@@ -223,14 +227,7 @@ class LivesetApp(App[None]):
             and self.playback_note.startswith("no audio")
         ):
             self.playback_note = ""  # it plays: the output opened after all
-        if isinstance(
-            event, (NowPlayingChanged, PlayerStateChanged, PositionChanged, PlaybackFailed)
-        ):
-            self.refresh_now_playing(self.screen)
-        screen = self.screen
-        handler = getattr(screen, "engine_event", None)
-        if handler is not None:
-            handler(event)
+        self.engine_events.publish(event)
 
     def _player(self) -> Any:
         """The engine's player once the engine has started and libmpv is there, else None."""
@@ -251,15 +248,6 @@ class LivesetApp(App[None]):
         queue = player.queue
         if state.index is not None and state.index < len(queue):
             self.now_item = queue[state.index]
-        self.refresh_now_playing(self.screen)
-
-    def refresh_now_playing(self, screen: Screen[Any]) -> None:
-        for bar in screen.query(NowPlayingBar):
-            bar.item = self.now_item
-            bar.state = self.player_state
-            bar.position = self.position
-            bar.duration = self.duration
-            bar.note = self.playback_note
 
     def queue_snapshot(self) -> tuple[tuple[QueueItem, ...], int | None]:
         """The queue and the entry playing (``None`` when stopped)."""

@@ -13,6 +13,8 @@ from textual.widgets import DataTable, Static
 from tui.formatting import bar, clock, fit_text
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from textual.widgets.data_table import RowKey
 
     from engine import PlayerState, QueueItem, SourceKind
@@ -91,11 +93,30 @@ def selected_key(table: DataTable[str]) -> str | None:
     return str(key) if key is not None else None
 
 
+def follow(widget: Static, **attributes: str) -> None:
+    """Keep ``widget``'s reactives equal to the app's (``name=app_attribute``), on whichever
+    screen it is, shown or not."""
+    for name, source in attributes.items():
+        widget.watch(widget.app, source, _setter(widget, name), init=True)
+
+
+def _setter(widget: Static, name: str) -> Callable[[object], None]:
+    # One argument: Textual calls a watcher of two with the old value and the new.
+    def copy(value: object) -> None:
+        setattr(widget, name, value)
+
+    return copy
+
+
 class StatusLine(Static):
-    """One line: what is shown, and whether the archive is reachable."""
+    """One line: what is shown, and whether the archive is reachable (following the app;
+    a screen showing cached answers may say offline on its own)."""
 
     online: reactive[bool | None] = reactive(None)
     message: reactive[str] = reactive("")
+
+    def on_mount(self) -> None:
+        follow(self, online="online")
 
     def render(self) -> Content:
         if self.online is False:
@@ -115,7 +136,10 @@ class TopBar(Static):
     """The first line: the app's name, its screens as tabs (the current one lit), offline."""
 
     mode: reactive[str] = reactive("browse")
-    offline: reactive[bool] = reactive(False)
+    offline: reactive[bool | None] = reactive(False)
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "online", lambda online: setattr(self, "offline", online is False))
 
     def render(self) -> Content:
         parts: list[Content | str | tuple[str, str]] = [("liveset", "bold"), "  "]
@@ -137,6 +161,16 @@ class NowPlayingBar(Static):
     position: reactive[float | None] = reactive(None)
     duration: reactive[float | None] = reactive(None)
     note: reactive[str] = reactive("")
+
+    def on_mount(self) -> None:
+        follow(
+            self,
+            item="now_item",
+            state="player_state",
+            position="position",
+            duration="duration",
+            note="playback_note",
+        )
 
     def render(self) -> Content:
         width = max(20, self.size.width)

@@ -9,7 +9,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input
 from textual.worker import Worker
 
-from tui.widgets import NowPlayingBar, StatusLine, TopBar
+from tui.widgets import NowPlayingBar, TopBar
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -45,16 +45,16 @@ class LivesetScreen(Screen[None]):
     def engine(self) -> Engine:
         return self.liveset.engine
 
+    def on_mount(self) -> None:
+        # Every event, shown or not (under a dialog, or in another mode): no re-reading later.
+        self.liveset.engine_events.subscribe(self, self.engine_event)
+
     def engine_event(self, event: Event) -> None:
-        """An event from the engine while this screen is shown; screens re-read what changed."""
+        """An event from the engine; screens re-read what changed."""
 
     def on_screen_resume(self) -> None:
-        self.liveset.refresh_now_playing(self)
-        for line in self.query(StatusLine):
-            line.online = self.liveset.online
         for top in self.query(TopBar):
             top.mode = self.app.current_mode
-            top.offline = self.liveset.online is False
 
     def action_select(self) -> None:
         """Enter on the table under the cursor (open, play, jump: each screen's own); a

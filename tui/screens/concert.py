@@ -103,11 +103,6 @@ class ConcertScreen(LivesetScreen):
     def on_resize(self, event: events.Resize) -> None:
         self.set_class(event.size.width < WIDE, "narrow")
 
-    def on_screen_resume(self) -> None:
-        super().on_screen_resume()
-        if self.concert is not None:  # a download may have landed while away
-            self.run_engine(self.refresh_on_disk, group="on-disk")
-
     async def load(self) -> None:
         title = self.query_one("#concert-title", StatusLine)
         try:

@@ -105,16 +105,14 @@ class DownloadsScreen(LivesetScreen):
         super().__init__()
         self.downloads: dict[int, Download] = {}
         self.free = 0
-        self.music_size = -1  # re-read when the library changed (or may have, unseen)
+        self.music_size = -1  # re-read when the library changed
 
     def compose_body(self) -> ComposeResult:
         yield StatusLine(id="totals")
         yield Static(id="downloads-header")
         yield ListView(id="downloads")
 
-    def on_screen_resume(self) -> None:
-        super().on_screen_resume()
-        self.music_size = -1  # the library may have changed while another screen was shown
+    def on_mount(self) -> None:
         self.reload()
 
     def on_resize(self, event: events.Resize) -> None:

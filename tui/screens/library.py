@@ -83,9 +83,6 @@ class LibraryScreen(LivesetScreen):
         problems = self.query_one("#lib-problems", DataTable)
         for name in ("file", "reason"):
             problems.add_column(name, key=name)
-
-    def on_screen_resume(self) -> None:
-        super().on_screen_resume()
         self.reload()
 
     def reload(self) -> None:

@@ -53,9 +53,6 @@ class QueueScreen(LivesetScreen):
         table = self.query_one("#queue", DataTable)
         for name in ("#", "▶", "title", "artist", "album", "length"):
             table.add_column(name, key=name)
-
-    def on_screen_resume(self) -> None:
-        super().on_screen_resume()
         self.show()
 
     def show(self) -> None:
