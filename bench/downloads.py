@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import resource
 import shutil
 import socket
 import statistics
@@ -53,7 +54,7 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, latency: float, large_mb: int, show_mb: int) -> None:
+    def __init__(self, latency: float, large_mb: int, show_mb: int, pace_mibs: float = 0) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process = subprocess.Popen(
@@ -71,6 +72,8 @@ class Server:
                 str(large_mb),
                 "--show-mb",
                 str(show_mb),
+                "--pace-mibs",
+                str(pace_mibs),
             ],
             cwd=ROOT,
             stdout=subprocess.PIPE,
@@ -84,7 +87,14 @@ class Server:
         self.process.wait()
 
 
-async def liveset_run(url: str, identifier: str, concurrency: int) -> float:
+def _cpu(who: int) -> float:
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
+
+
+async def liveset_run(url: str, identifier: str, concurrency: int) -> tuple[float, float]:
+    """Seconds from queuing to the last file landed (checked, tagged, renamed), and the CPU
+    seconds this process spent meanwhile (the fake archive runs in its own)."""
     with tempfile.TemporaryDirectory() as tmp:
         settings = load_settings(
             {
@@ -97,24 +107,29 @@ async def liveset_run(url: str, identifier: str, concurrency: int) -> float:
         )
         async with Engine(settings) as engine:
             await engine.run_downloads()
+            cpu = _cpu(resource.RUSAGE_SELF)
             started = time.perf_counter()
             await engine.download(identifier)
             done = await engine.wait_downloads(identifier)
             elapsed = time.perf_counter() - started
+            cpu = _cpu(resource.RUSAGE_SELF) - cpu
         if {d.state for d in done} != {DownloadState.DONE}:
             raise SystemExit(f"liveset failed: {[d.error for d in done if d.error]}")
-        return elapsed
+        return elapsed, cpu
 
 
-def curl_run(urls: list[str], parallel: int, verify: bool = False) -> float:
-    """curl fetching ``urls``; with ``verify`` also md5sum over the files afterwards, the same
-    check liveset makes before a file lands."""
+def curl_run(urls: list[str], parallel: int, verify: bool = False) -> tuple[float, float]:
+    """curl fetching ``urls``; with ``verify`` also md5sum over the files afterwards (a check
+    such as liveset makes before a file lands). Seconds, and the CPU seconds of both."""
     with tempfile.TemporaryDirectory() as tmp:
         command = ["curl", "-sS", "--no-progress-meter", "-L", "--fail"]
         if parallel > 1:
-            command += ["-Z", "--parallel-max", str(parallel)]
+            # --parallel-immediate: without it curl waits to multiplex on one connection and,
+            # against a server that closes each connection, runs one file at a time.
+            command += ["-Z", "--parallel-max", str(parallel), "--parallel-immediate"]
         for n, url in enumerate(urls):
             command += ["-o", f"{tmp}/{n}.wav", url]
+        cpu = _cpu(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
         subprocess.run(command, check=True)
         if verify:
@@ -123,18 +138,18 @@ def curl_run(urls: list[str], parallel: int, verify: bool = False) -> float:
                 check=True,
                 capture_output=True,
             )
-        return time.perf_counter() - started
+        return time.perf_counter() - started, _cpu(resource.RUSAGE_CHILDREN) - cpu
 
 
 IA_FAILURES: list[str] = []
 
 
-def ia_run(url: str, identifier: str) -> float:
+def ia_run(url: str, identifier: str) -> tuple[float, float]:
     """One ``internetarchive`` download; a run that dies on a dropped keep-alive connection
     (its retries are mounted for archive.org only) is counted and run again."""
     for _ in range(3):
         try:
-            return _ia_once(url, identifier)
+            return _ia_once(url, identifier), float("nan")
         except RuntimeError as error:
             IA_FAILURES.append(str(error).strip().splitlines()[-1])
     raise SystemExit("internetarchive failed three times: " + IA_FAILURES[-1])
@@ -154,27 +169,38 @@ def _ia_once(url: str, identifier: str) -> float:
         return float(result.stdout.strip().splitlines()[-1])
 
 
-def _once(fn: Callable[..., Any], args: tuple[Any, ...]) -> float:
+def _once(fn: Callable[..., Any], args: tuple[Any, ...]) -> tuple[float, float]:
     value = fn(*args)
-    return float(asyncio.run(value) if asyncio.iscoroutine(value) else value)
+    wall, cpu = asyncio.run(value) if asyncio.iscoroutine(value) else value
+    return float(wall), float(cpu)
 
 
 def scenario(
     runs: int, tools: dict[str, tuple[Callable[..., Any], tuple[Any, ...]]]
-) -> dict[str, float]:
-    """The median time of each tool; rounds take every tool in turn, so that the machine's
-    ups and downs fall on all of them alike."""
-    times: dict[str, list[float]] = {name: [] for name in tools}
+) -> dict[str, tuple[float, float]]:
+    """The median wall and CPU time of each tool; rounds take every tool in turn, so that
+    the machine's ups and downs fall on all of them alike."""
+    times: dict[str, list[tuple[float, float]]] = {name: [] for name in tools}
     for _ in range(runs):
         for name, (fn, args) in tools.items():
             times[name].append(_once(fn, args))
-    return {name: statistics.median(values) for name, values in times.items()}
+    return {
+        name: (
+            statistics.median(w for w, _ in values),
+            statistics.median(c for _, c in values),
+        )
+        for name, values in times.items()
+    }
 
 
-def row(name: str, tool: str, megabytes: float, seconds: float, reference: float) -> str:
+def row(
+    name: str, tool: str, megabytes: float, found: tuple[float, float], reference: float
+) -> str:
+    seconds, cpu = found
+    per_gb = "-" if cpu != cpu else f"{cpu / (megabytes / 1024):.2f}"
     return (
         f"| {name} | {tool} | {seconds:.2f} | {megabytes / seconds:.0f} | "
-        f"{reference / seconds:.2f}x |"
+        f"{reference / seconds:.2f}x | {per_gb} |"
     )
 
 
@@ -183,14 +209,19 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--large-mb", type=int, default=256)
     parser.add_argument("--show-mb", type=int, default=8)
+    parser.add_argument("--pace-mibs", type=float, default=20.0, help="paced link, per connection")
+    parser.add_argument("--paced-large-mb", type=int, default=64)
+    parser.add_argument(
+        "--paced-only", action="store_true", help="only the paced scenarios (the targets)"
+    )
     args = parser.parse_args()
+    if args.paced_only:
+        print("\n".join(_header() + paced(args)))
+        return
     if not shutil.which("curl"):
         raise SystemExit("curl is needed for the reference runs")
     show_mb = 20 * args.show_mb
-    lines = [
-        "| scenario | tool | seconds (median) | MB/s | speed vs reference |",
-        "|---|---|---|---|---|",
-    ]
+    lines = _header()
     server = Server(0.0, args.large_mb, args.show_mb)
     try:
         large = [f"{server.url}/download/bench-large/large.wav"]
@@ -205,7 +236,7 @@ def main() -> None:
                 "internetarchive": (ia_run, (server.url, "bench-large")),
             },
         )
-        reference = found["curl (reference)"]
+        reference = found["curl (reference)"][0]
         lines += [row(name, tool, args.large_mb, t, reference) for tool, t in found.items()]
         name = "20-file show"
         found = scenario(
@@ -217,7 +248,7 @@ def main() -> None:
                 "internetarchive": (ia_run, (server.url, "bench-show")),
             },
         )
-        reference = found["curl, 3 at once (reference)"]
+        reference = found["curl, 3 at once (reference)"][0]
         lines += [row(name, tool, show_mb, t, reference) for tool, t in found.items()]
     finally:
         server.stop()
@@ -234,13 +265,75 @@ def main() -> None:
                     "liveset, 3 at once": (liveset_run, (server.url, "bench-show", 3)),
                 },
             )
-            reference = found["internetarchive (reference)"]
+            reference = found["internetarchive (reference)"][0]
             lines += [row(name, tool, 20 * track_mb, t, reference) for tool, t in found.items()]
         finally:
             server.stop()
+    lines += paced(args)
     print("\n".join(lines))
     if IA_FAILURES:
         print(f"\ninternetarchive runs that failed and were repeated: {len(IA_FAILURES)}")
+
+
+def _header() -> list[str]:
+    return [
+        "| scenario | tool | seconds (median) | MB/s | speed vs reference | CPU s per GB |",
+        "|---|---|---|---|---|---|",
+    ]
+
+
+def paced(args: argparse.Namespace) -> list[str]:
+    """Links of a home server's speed: every connection paced to ``--pace-mibs``, with and
+    without 50 ms a request; curl really running 3 at once is the reference."""
+    lines: list[str] = []
+    pace = args.pace_mibs
+    for latency in (0.0, 0.05):
+        server = Server(latency, args.paced_large_mb, args.show_mb, pace)
+        try:
+            large = [f"{server.url}/download/bench-large/large.wav"]
+            show = [
+                f"{server.url}/download/bench-show/bench-show-t{n:02d}.wav" for n in range(1, 21)
+            ]
+            when = f"{pace:g} MiB/s a connection" + (", 50 ms/request" if latency else "")
+            for name, urls, identifier, megabytes in (
+                (f"1 large file, {when}", large, "bench-large", args.paced_large_mb),
+                (f"20-file show, {when}", show, "bench-show", 20 * args.show_mb),
+            ):
+                found = scenario(
+                    args.runs,
+                    {
+                        "curl, 3 at once (reference)": (curl_run, (urls, 3)),
+                        "curl, then md5sum": (curl_run, (urls, 3, True)),
+                        "liveset, 3 at once": (liveset_run, (server.url, identifier, 3)),
+                        "httpx streams alone, 3 at once": (httpx_run, (urls, 3)),
+                    },
+                )
+                reference = found["curl, 3 at once (reference)"][0]
+                lines += [row(name, tool, megabytes, t, reference) for tool, t in found.items()]
+        finally:
+            server.stop()
+    return lines
+
+
+async def httpx_run(urls: list[str], parallel: int) -> tuple[float, float]:
+    """The floor under liveset: the same HTTP client reading the bodies and dropping them
+    (no file, no check), ``parallel`` at once, in this process."""
+    import httpx
+
+    import engine.archive.client  # noqa: F401 - its larger socket reads, as liveset has them
+
+    limit = asyncio.Semaphore(parallel)
+    async with httpx.AsyncClient(follow_redirects=True) as client:
+
+        async def one(url: str) -> None:
+            async with limit, client.stream("GET", url) as response:
+                async for _chunk in response.aiter_raw():
+                    pass
+
+        cpu = _cpu(resource.RUSAGE_SELF)
+        started = time.perf_counter()
+        await asyncio.gather(*(one(u) for u in urls))
+        return time.perf_counter() - started, _cpu(resource.RUSAGE_SELF) - cpu
 
 
 if __name__ == "__main__":

@@ -82,6 +82,8 @@ class TrackFile:
     source: str
     private: bool = False
     bitrate: int | None = None
+    sha1: str | None = None
+    crc32: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -436,3 +436,33 @@ async def test_a_data_node_that_moved_sends_the_file_back_through_the_archive(
     assert done.state is DownloadState.DONE
     audio = [r.path for r in fake_archive.requests if r.path.endswith(".flac")]
     assert audio[0].startswith("/gone/") and audio[1].startswith("/download/"), audio
+
+
+@pytest.mark.parametrize(
+    ("listed", "lands"),
+    [
+        ({"md5": "0" * 32}, True),  # a wrong MD5 is not looked at: the CRC-32 is checked
+        ({"crc32": "00000000"}, False),  # and a wrong CRC-32 is caught
+        ({"crc32": None, "sha1": "0" * 40}, False),  # no CRC-32: the SHA-1
+        ({"crc32": None, "sha1": None, "md5": "0" * 32}, False),  # only an MD5: the MD5
+    ],
+)
+async def test_files_are_checked_with_the_cheapest_checksum_listed(
+    running: Engine, fake_archive: FakeArchive, listed: dict[str, str | None], lands: bool
+) -> None:
+    flac = synthesise({"name": "t.flac", "format": "Flac"}, 0.5)
+    item = fake_archive.add_item(
+        "checksums-item", {"creator": "Check", "date": "2001-01-01"}, {"t01.flac": flac}
+    )
+    entry = item.metadata["files"][0]
+    for key, value in listed.items():
+        if value is None:
+            entry.pop(key)
+        else:
+            entry[key] = value
+    await running.download("checksums-item")
+    done = await finished(running, "checksums-item")
+    assert (done[0].state is DownloadState.DONE) is lands, done[0].error
+    if not lands:
+        kind = "crc32" if "crc32" in entry else "sha1" if "sha1" in entry else "md5"
+        assert f"checksum mismatch (expected {kind} " in done[0].error

@@ -275,6 +275,8 @@ def _track_file(entry: Mapping[str, Any], identifier: str, base_url: str) -> Tra
         url=download_url(base_url, identifier, name),
         size=as_int(entry.get("size")),
         md5=as_str(entry.get("md5")) or None,
+        sha1=as_str(entry.get("sha1")) or None,
+        crc32=as_str(entry.get("crc32")) or None,
         length=parse_length(entry.get("length")),
         source=as_str(entry.get("source")),
         private=as_str(entry.get("private")).lower() == "true",

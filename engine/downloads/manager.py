@@ -9,8 +9,8 @@ part away and starts again, a few times, then fails with the reason.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
-import hashlib
 import json
 import logging
 import os
@@ -29,6 +29,7 @@ from engine.archive.client import RETRY_STATUSES, backoff_delay, retry_after_sec
 from engine.archive.concerts import download_url
 from engine.archive.setlist import segue_suffix
 from engine.downloads import store
+from engine.downloads.checksum import Checksum
 from engine.downloads.paths import (
     inside,
     part_of,
@@ -194,6 +195,10 @@ class DownloadManager:
         self._closing = False
         self._lock: IO[bytes] | None = None
         self._only: frozenset[int] | None = None
+        self._folders: set[Path] = set()  # recording folders made in this run
+        self._landing = concurrent.futures.ThreadPoolExecutor(
+            concurrency, thread_name_prefix="liveset-land"
+        )
 
     # --- lifecycle -----------------------------------------------------------------------
 
@@ -238,6 +243,7 @@ class DownloadManager:
                 DownloadState.QUEUED,
                 **({"bytes_done": live.bytes_done} if live else {}),
             )
+        self._landing.shutdown(wait=True)
 
     # --- commands ------------------------------------------------------------------------
 
@@ -281,6 +287,8 @@ class DownloadManager:
                     "dest_path": dest.as_posix(),
                     "size": file.size,
                     "md5": file.md5,
+                    "sha1": file.sha1,
+                    "crc32": file.crc32,
                     "note": note,
                     "tags": track_tags(recording, track),
                 }
@@ -337,6 +345,8 @@ class DownloadManager:
                     "dest_path": (folder / plain_file_name(name)).as_posix(),
                     "size": int(str(size)) if str(size or "").isdigit() else None,
                     "md5": str(entry.get("md5") or "") or None,
+                    "sha1": str(entry.get("sha1") or "") or None,
+                    "crc32": str(entry.get("crc32") or "") or None,
                     "note": "",
                     "tags": {},
                 }
@@ -564,26 +574,25 @@ class DownloadManager:
         part = part_of(dest)
         failures = 0
         mismatches = 0
-        attempts = row.attempts
+        attempts = row.attempts  # the first try was counted as the queue handed the file out
+        first = True
         while True:
-            attempts += 1
             try:
-                # Recorded up front: a try cut short by a crash still counts.
-                await self._record(row.id, DownloadState.RUNNING, attempts=attempts)
-                await asyncio.to_thread(dest.parent.mkdir, parents=True, exist_ok=True)
+                if not first:
+                    # Recorded up front: a try cut short by a crash still counts.
+                    attempts += 1
+                    await self._record(row.id, DownloadState.RUNNING, attempts=attempts)
+                first = False
+                if dest.parent not in self._folders:
+                    await asyncio.to_thread(dest.parent.mkdir, parents=True, exist_ok=True)
+                    self._folders.add(dest.parent)
                 before = await asyncio.to_thread(_file_size, part)
-                self._network.add(row.id)
-                try:
-                    async with self._slots:
-                        digest = await self._transfer(row, part)
-                finally:
-                    self._network.discard(row.id)
-                    self._wake.set()
+                digest = await self._on_network(row, part, before)
                 if not await self._verified(row, part, digest):
                     mismatches += 1
                     await asyncio.to_thread(part.unlink, missing_ok=True)
                     self._live.pop(row.id, None)
-                    problem = f"checksum mismatch (expected md5 {row.md5}, size {row.size})"
+                    problem = f"checksum mismatch (expected {digest.describe()}, size {row.size})"
                     if mismatches > self._retries:
                         await self._finish(
                             row,
@@ -603,7 +612,11 @@ class DownloadManager:
                         error=problem,
                     )
                     continue
-                landed = await asyncio.to_thread(self._land, row, part, dest)
+                # Landing (tags, fsync) has threads of its own: a file's fsync must not hold up
+                # the quick file calls of the transfers that go on meanwhile.
+                landed = await asyncio.get_running_loop().run_in_executor(
+                    self._landing, self._land, row, part, dest
+                )
                 if landed is not None:
                     await self._database.run(partial(files.store, values=[landed]))
                 await self._finish(row, DownloadState.DONE, attempts=attempts, error="")
@@ -678,14 +691,38 @@ class DownloadManager:
             )
         self._changed_now((row.identifier,))
 
-    async def _transfer(self, row: DownloadRow, part: Path) -> Any:
-        """Stream the file into ``part`` from where it stopped; returns the md5 of the whole."""
-        offset = await asyncio.to_thread(_file_size, part)
+    async def _on_network(self, row: DownloadRow, part: Path, offset: int) -> Checksum:
+        """The transfer, holding one of the network slots only while bytes still come: the
+        slot goes to the next file as the last byte arrives, while this one is still being
+        written out, so the links never idle between files."""
+        self._network.add(row.id)
+        held = False
+
+        def off_network() -> None:
+            nonlocal held
+            if held:
+                held = False
+                self._slots.release()
+            self._network.discard(row.id)
+            self._wake.set()
+
+        try:
+            await self._slots.acquire()
+            held = True
+            return await self._transfer(row, part, offset, off_network)
+        finally:
+            off_network()
+
+    async def _transfer(
+        self, row: DownloadRow, part: Path, offset: int, off_network: Callable[[], None]
+    ) -> Checksum:
+        """Stream the file into ``part`` from where it stopped; returns the checksum of the
+        whole (see ``Checksum``)."""
         if row.size is not None and offset > row.size:
             offset = 0
-        digest = hashlib.md5()
+        digest = Checksum.choose(crc32=row.crc32, sha1=row.sha1, md5=row.md5)
         if offset:
-            digest = await asyncio.to_thread(_md5_of, part, offset)
+            digest = await asyncio.to_thread(digest.update_from, part, offset)
         name = quote(row.file_name)
         node = self._nodes.get(row.identifier)
         url = (
@@ -718,7 +755,7 @@ class DownloadManager:
                 if status >= 400:
                     raise _Fatal(f"HTTP {status} for {url}")
                 if offset and status == 200:
-                    offset, digest, live.bytes_done = 0, hashlib.md5(), 0  # Range ignored
+                    offset, digest, live.bytes_done = 0, digest.fresh(), 0  # Range ignored
                 elif offset and not response.headers.get("Content-Range", "").startswith(
                     f"bytes {offset}-"
                 ):
@@ -732,17 +769,27 @@ class DownloadManager:
                     chunks: list[bytes] = []
                     pending = 0
                     flushed = time.monotonic()
+                    started, streamed, early = time.monotonic(), 0, False
                     try:
                         async for chunk in response.aiter_raw():
                             chunks.append(chunk)
                             pending += len(chunk)
+                            streamed += len(chunk)
                             live.advance(len(chunk))
                             self._progress_dirty = True
+                            if (
+                                not early
+                                and row.size is not None
+                                and _nearly_done(started, streamed, row.size - live.bytes_done)
+                            ):
+                                early = True
+                                off_network()
                             # Big writes, but never more than a moment's worth left unwritten.
                             now = time.monotonic()
                             if pending >= CHUNK or now - flushed > FLUSH_SECONDS:
                                 await _put(blocks, writer, b"".join(chunks))
                                 chunks, pending, flushed = [], 0, now
+                        off_network()  # every byte is here: the next file may start
                     finally:
                         # What arrived before a drop or a pause is kept for the resume.
                         if chunks and not writer.done():
@@ -757,7 +804,8 @@ class DownloadManager:
                 f"connection problem: {type(error).__name__}" + (f": {error}" if str(error) else "")
             ) from error
         finally:
-            await self._database.run(lambda s: store.set_progress(s, row.id, live.bytes_done))
+            if row.size is None or live.bytes_done < row.size:  # a whole file is recorded done
+                await self._database.run(lambda s: store.set_progress(s, row.id, live.bytes_done))
         if row.size is not None and live.bytes_done < row.size:
             raise _Retry(f"the connection closed at {live.bytes_done} of {row.size} bytes")
         return digest
@@ -766,7 +814,7 @@ class DownloadManager:
         size = (await asyncio.to_thread(part.stat)).st_size
         if row.size is not None and size != row.size:
             return False
-        return not row.md5 or digest.hexdigest() == row.md5.lower()
+        return bool(digest.matches())
 
     def _land(self, row: DownloadRow, part: Path, dest: Path) -> dict[str, Any] | None:
         """Tag the verified part and rename it into place; its library row for a track."""
@@ -813,6 +861,20 @@ async def _write_blocks(
         at += len(block)
 
 
+#: On a link slower than the disk, the next file's request goes out this long before the
+#: current file's last byte is due, so the link does not idle for a request's round trip.
+LEAD_SECONDS = 0.03
+#: ... and only once a transfer has run this long: fast transfers never overlap.
+LEAD_AFTER = 0.25
+
+
+def _nearly_done(started: float, streamed: int, remaining: int) -> bool:
+    elapsed = time.monotonic() - started
+    if elapsed < LEAD_AFTER or streamed <= 0:
+        return False
+    return remaining * elapsed / streamed < LEAD_SECONDS
+
+
 def _take_lock(path: Path) -> IO[bytes] | None:
     """An exclusive lock on ``path`` held while the file stays open; None when taken."""
     import fcntl
@@ -832,16 +894,3 @@ def _file_size(path: Path) -> int:
         return path.stat().st_size
     except FileNotFoundError:
         return 0
-
-
-def _md5_of(path: Path, length: int) -> Any:
-    digest = hashlib.md5()
-    with open(path, "rb") as handle:
-        remaining = length
-        while remaining > 0:
-            block = handle.read(min(CHUNK, remaining))
-            if not block:
-                break
-            digest.update(block)
-            remaining -= len(block)
-    return digest

@@ -85,7 +85,7 @@ def listing(
 def next_queued(
     session: Session, *, limit: int, exclude: Iterable[int], only: Iterable[int] | None = None
 ) -> list[DownloadRow]:
-    """The oldest queued files (of ``only``, when given), marked running."""
+    """The oldest queued files (of ``only``, when given), marked running, a try counted."""
     query = (
         select(DownloadRow)
         .where(DownloadRow.state == DownloadState.QUEUED.value)
@@ -99,7 +99,9 @@ def next_queued(
         query = query.where(DownloadRow.id.in_(list(only)))
     rows = list(session.scalars(query))
     for row in rows:
+        # Its first try counts from here: a try cut short by a crash still counts.
         row.state, row.updated_at = DownloadState.RUNNING.value, time.time()
+        row.attempts += 1
     return rows
 
 

@@ -125,6 +125,8 @@ class TrackFileRow(Base):
     format: Mapped[str] = mapped_column(String(64))
     size: Mapped[int | None] = mapped_column(BigInteger)
     md5: Mapped[str | None] = mapped_column(String(32))
+    sha1: Mapped[str | None] = mapped_column(String(40))
+    crc32: Mapped[str | None] = mapped_column(String(8))
     length: Mapped[float | None] = mapped_column(Float)
     source: Mapped[str] = mapped_column(String(32), default="")
     private: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -180,6 +182,8 @@ class DownloadRow(Base):
     dest_path: Mapped[str] = mapped_column(Text)  # relative to the music dir
     size: Mapped[int | None] = mapped_column(BigInteger)
     md5: Mapped[str | None] = mapped_column(String(32))
+    sha1: Mapped[str | None] = mapped_column(String(40))
+    crc32: Mapped[str | None] = mapped_column(String(8))
     bytes_done: Mapped[int] = mapped_column(BigInteger, default=0)
     state: Mapped[str] = mapped_column(String(16), default="queued")
     error: Mapped[str] = mapped_column(Text, default="")

@@ -50,6 +50,12 @@ def main() -> None:
     )
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added to each request")
     parser.add_argument(
+        "--pace-mibs",
+        type=float,
+        default=0.0,
+        help="send each file at most this many MiB/s per connection (0: unlimited)",
+    )
+    parser.add_argument(
         "--bench",
         action="store_true",
         help="also serve bench-large (one big WAV) and bench-show (20 WAV tracks)",
@@ -67,6 +73,7 @@ def main() -> None:
     args = parser.parse_args()
     archive = FakeArchive(seconds=args.seconds)
     archive.latency = args.latency
+    archive.pace = args.pace_mibs * 1024 * 1024
     archive.keep_alive = not args.no_keep_alive
     if args.bench:
         add_bench_items(archive, args.large_mb, args.show_mb)

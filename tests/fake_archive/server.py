@@ -15,6 +15,7 @@ import json
 import re
 import threading
 import time
+import zlib
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -59,6 +60,7 @@ class FakeArchive:
         self.faults: list[Fault] = []
         self.latency = 0.0
         self.keep_alive = True
+        self.pace = 0.0  # bytes per second per connection for file bodies; 0: as fast as it can
         self.requests: list[Request] = []
         self.in_flight = 0
         self.max_in_flight = 0
@@ -139,7 +141,7 @@ class FakeArchive:
                 "source": "original",
                 "format": fmt,
                 "size": str(len(data)),
-                "md5": hashlib.md5(data).hexdigest(),
+                **checksums(data),
                 "track": str(number),
             }
             entry.update((extra or {}).get(name, {}))
@@ -181,7 +183,7 @@ class FakeArchive:
             data = synthesise(entry, self.seconds)
             item.files[name] = data
             entry["size"] = str(len(data))
-            entry["md5"] = hashlib.md5(data).hexdigest()
+            entry.update(checksums(data))
             if str(entry.get("private", "")).lower() == "true":
                 item.private.add(name)
         for key in ("server", "d1", "d2", "workable_servers", "alternate_locations"):
@@ -253,6 +255,15 @@ class FakeArchive:
         if offset + count < len(docs):
             body["cursor"] = base64.urlsafe_b64encode(str(offset + count).encode()).decode()
         return 200, "application/json", json.dumps(body).encode()
+
+
+def checksums(data: bytes) -> dict[str, str]:
+    """What archive.org lists for a file: its md5, sha1 and crc32, as hex text."""
+    return {
+        "md5": hashlib.md5(data).hexdigest(),
+        "sha1": hashlib.sha1(data).hexdigest(),
+        "crc32": f"{zlib.crc32(data):08x}",
+    }
 
 
 def _first(params: dict[str, list[str]], name: str) -> str:
@@ -413,6 +424,16 @@ class _Handler(BaseHTTPRequestHandler):
             data = bytes([data[0] ^ 0xFF]) + data[1:]
         self._send(200, "application/octet-stream", data, {"Accept-Ranges": "bytes"}, fault, head)
 
+    def _paced(self, body: bytes, rate: float) -> None:
+        """Write ``body`` at ``rate`` bytes a second, like a link of that speed."""
+        started = time.monotonic()
+        block = 64 * 1024
+        for offset in range(0, len(body), block):
+            self.wfile.write(body[offset : offset + block])
+            ahead = started + (offset + block) / rate - time.monotonic()
+            if ahead > 0:
+                time.sleep(ahead)
+
     def _send(
         self,
         status: int,
@@ -444,6 +465,9 @@ class _Handler(BaseHTTPRequestHandler):
                     self.wfile.write(body[offset : offset + 1024])
                     self.wfile.flush()
                     time.sleep(fault.delay)
+                return
+            if self.archive.pace and ctype == "application/octet-stream":
+                self._paced(body, self.archive.pace)
                 return
             self.wfile.write(body)
         except (BrokenPipeError, ConnectionResetError):
