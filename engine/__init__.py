@@ -69,6 +69,7 @@ _EXPORTS = {
     "group_downloads": "engine.models",
     "to_data": "engine.models",
     "Engine": "engine.facade",
+    "read_library_snapshot": "engine.snapshot",
 }
 
 
@@ -143,6 +144,7 @@ if TYPE_CHECKING:
         group_downloads,
         to_data,
     )
+    from engine.snapshot import read_library_snapshot
 
 
 __all__ = [
@@ -201,5 +203,6 @@ __all__ = [
     "group_downloads",
     "load_settings",
     "parse_search",
+    "read_library_snapshot",
     "to_data",
 ]

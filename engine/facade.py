@@ -70,6 +70,7 @@ from engine.models import (
 from engine.playback import resume
 from engine.playback.backend import MpvBackend
 from engine.playback.player import Player
+from engine.snapshot import write_library_snapshot
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable, Iterable
@@ -571,6 +572,13 @@ class Engine:
 
     async def library_stats(self) -> LibraryStats:
         return await self._database.run(files.stats)
+
+    async def library_overview(self) -> tuple[LibraryStats, tuple[tuple[str, int], ...]]:
+        """The library's totals and its artists with their numbers of concerts, at once."""
+        totals, found = await self._database.run(files.overview)
+        artists = tuple(found)
+        await asyncio.to_thread(write_library_snapshot, self.settings.data_dir, totals, artists)
+        return totals, artists
 
     async def library_search(self, text: str, *, limit: int = 200) -> tuple[LibraryTrack, ...]:
         """Tracks on disk matching every word of ``text`` (title, artist, album, venue, city,

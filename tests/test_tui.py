@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 import datetime
@@ -694,3 +695,44 @@ async def test_screens_not_shown_stay_current_without_re_reading(
         await wait_until(pilot, lambda: bar.item is not None, "the hidden bar to follow")
         assert bar.item is not None and bar.item.title == "Tone 1"
         await wait_until(pilot, lambda: (bar.position or 0) > 0, "the hidden bar's position")
+
+
+async def test_the_library_shows_its_last_overview_while_the_engine_loads(
+    settings: Settings, tmp_path: Path
+) -> None:
+    import soundfile
+
+    from engine import read_library_snapshot
+    from tests.signals import RATE, sweep
+
+    folder = tmp_path / "loose"
+    folder.mkdir()
+    soundfile.write(folder / "01 Tone.flac", sweep(1), RATE)
+    async with Engine(settings) as engine:
+        await engine.scan_library([folder])
+        totals, artists = await engine.library_overview()
+    assert read_library_snapshot(settings.data_dir) == (totals, artists)
+
+    class SlowEngine(Engine):
+        """An engine whose start waits: what a large library's first seconds look like."""
+
+        release = asyncio.Event()
+
+        async def start(self) -> None:
+            await self.release.wait()
+            await super().start()
+
+    quiet = dataclasses.replace(settings, mpv_options=(("ao", "null"),))
+    app = LivesetApp(quiet, SlowEngine(quiet), restore_playback=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("3")
+        await pilot.pause()
+        assert not app.started.is_set()  # the engine is still loading
+        table = app.screen.query_one("#lib-artists", DataTable)
+        assert [r[1] for r in rows(table)] == [str(n) for _, n in artists]
+        status = str(app.screen.query_one("#library-status", StatusLine).render())
+        assert f"{totals.files} files" in status
+        SlowEngine.release.set()
+        await settle(pilot)
+        assert app.started.is_set() and table.row_count == len(artists)

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-HEAD = "0005"  # the newest migration; tests/test_storage.py checks it against alembic's head
+HEAD = "0006"  # the newest migration; tests/test_storage.py checks it against alembic's head
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

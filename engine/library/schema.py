@@ -203,6 +203,8 @@ class LibraryFileRow(Base):
     __table_args__ = (
         Index("ix_library_files_artist_date", "artist", "date"),
         Index("ix_library_files_album", "album"),
+        # The artists list and its concert counts, read from the index alone.
+        Index("ix_library_files_readable", "problem", "artist", "album"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -11,6 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Input
 
+import engine as engine_package
 from engine import LibraryChanged, ScanProgress
 from tui.formatting import clock, size_text
 from tui.screens.base import LivesetScreen
@@ -83,14 +84,31 @@ class LibraryScreen(LivesetScreen):
         problems = self.query_one("#lib-problems", DataTable)
         for name in ("file", "reason"):
             problems.add_column(name, key=name)
+        self.show_snapshot()
         self.reload()
 
     def reload(self) -> None:
         self.run_engine(self.load, group="library")
 
+    def show_snapshot(self) -> None:
+        """The library as last seen, at once, while the engine loads (then replaced)."""
+        snapshot = engine_package.read_library_snapshot(self.liveset.settings.data_dir)
+        if snapshot is not None:
+            stats, artists = snapshot
+            self.show_artists(artists)
+            self.stats = stats
+            self.show_stats()
+
     async def load(self) -> None:
-        stats = await self.engine.library_stats()
-        artists = await self.engine.library_artists()
+        stats, artists = await self.engine.library_overview()
+        cursor = self.show_artists(artists)
+        self.stats = stats
+        self.show_stats()
+        if artists and cursor is None:
+            await self.load_concerts(artists[0][0])
+
+    def show_artists(self, artists: tuple[tuple[str, int], ...]) -> str | None:
+        """Fill the artists list, keeping the cursor's artist; returns that artist, if any."""
         table = self.query_one("#lib-artists", DataTable)
         cursor = selected_key(table)
         table.clear()
@@ -98,10 +116,7 @@ class LibraryScreen(LivesetScreen):
             table.add_row(artist or "(unknown)", str(count), key=artist)
         if cursor is not None and cursor in table.rows:
             table.move_cursor(row=table.get_row_index(cursor))
-        self.stats = stats
-        self.show_stats()
-        if artists and cursor is None:
-            await self.load_concerts(artists[0][0])
+        return cursor
 
     def show_stats(self) -> None:
         parts = []
