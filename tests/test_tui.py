@@ -67,6 +67,19 @@ def rows(table: DataTable[str]) -> list[list[str]]:
     return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
 
 
+def tones(tmp_path: Path, seconds: float) -> Path:
+    """A folder of three untagged Flac tracks, ``01 Tone 1.flac`` ..., ``seconds`` long each."""
+    import soundfile
+
+    from tests.signals import RATE, sweep
+
+    folder = tmp_path / "tones"
+    folder.mkdir()
+    for number in (1, 2, 3):
+        soundfile.write(folder / f"0{number} Tone {number}.flac", sweep(seconds), RATE)
+    return folder
+
+
 def make_app(settings: Settings, **kwargs: object) -> LivesetApp:
     quiet = dataclasses.replace(settings, mpv_options=(("ao", "null"),))
     return LivesetApp(quiet, Engine(quiet, backoff_base=0.01), **kwargs)  # type: ignore[arg-type]
@@ -333,14 +346,7 @@ async def test_play_and_the_now_playing_bar_moves(settings: Settings, tmp_path: 
 
 
 async def test_queue_reorder_remove_jump(settings: Settings, tmp_path: Path) -> None:
-    import soundfile
-
-    from tests.signals import RATE, sweep
-
-    folder = tmp_path / "tones"
-    folder.mkdir()
-    for number in (1, 2, 3):
-        soundfile.write(folder / f"0{number} Tone {number}.flac", sweep(4), RATE)
+    folder = tones(tmp_path, 4)
     app = make_app(settings, restore_playback=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
@@ -583,14 +589,7 @@ async def test_escape_from_the_artists_view_comes_back_to_a_visible_list(
 async def test_the_queue_follows_playing_undoes_a_clear_and_lists_move_like_a_player(
     settings: Settings, tmp_path: Path
 ) -> None:
-    import soundfile
-
-    from tests.signals import RATE, sweep
-
-    folder = tmp_path / "tones"
-    folder.mkdir()
-    for number in (1, 2, 3):
-        soundfile.write(folder / f"0{number} Tone {number}.flac", sweep(1.2), RATE)
+    folder = tones(tmp_path, 1.2)
     app = make_app(settings, restore_playback=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
@@ -665,14 +664,7 @@ def replace_formats(settings: Settings, formats: tuple[str, ...]) -> Settings:
 async def test_screens_not_shown_stay_current_without_re_reading(
     settings: Settings, tmp_path: Path
 ) -> None:
-    import soundfile
-
-    from tests.signals import RATE, sweep
-
-    folder = tmp_path / "tones"
-    folder.mkdir()
-    for number in (1, 2, 3):
-        soundfile.write(folder / f"0{number} Tone {number}.flac", sweep(3), RATE)
+    folder = tones(tmp_path, 3)
     app = make_app(settings, restore_playback=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
