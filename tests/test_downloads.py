@@ -466,3 +466,59 @@ async def test_files_are_checked_with_the_cheapest_checksum_listed(
     if not lands:
         kind = "crc32" if "crc32" in entry else "sha1" if "sha1" in entry else "md5"
         assert f"checksum mismatch (expected {kind} " in done[0].error
+
+
+async def test_a_name_with_dot_segments_is_asked_for_as_it_is(
+    running: Engine, fake_archive: FakeArchive, settings: Settings
+) -> None:
+    mp3 = synthesise({"name": "t.mp3", "format": "VBR MP3"}, 0.5)
+    fake_archive.add_item(
+        "dots-item",
+        {"creator": "Dots", "date": "2001-01-01"},
+        {"../../x.mp3": mp3, "a/./b.mp3": mp3},
+        extra={"../../x.mp3": {"title": "Climber"}, "a/./b.mp3": {"title": "Folder"}},
+    )
+    await running.download("dots-item")
+    done = await finished(running, "dots-item")
+    # Folded by the HTTP client, ../../x.mp3 used to ask the archive for /x.mp3 (a 404).
+    assert {d.state for d in done} == {DownloadState.DONE}, [d.error for d in done]
+    asked = [r.path for r in fake_archive.requests if r.path.startswith("/download/dots-item")]
+    assert "/download/dots-item/../../x.mp3" in asked  # as the server decoded it
+    assert all(p.is_relative_to(settings.music_dir) for p in landed(settings.music_dir))
+
+
+async def test_numbers_too_large_to_be_real_are_dropped_not_a_traceback(
+    running: Engine, fake_archive: FakeArchive
+) -> None:
+    from engine.archive.parse import as_int
+
+    assert as_int("1e20") is None and as_int(2**70) is None and as_int("12") == 12
+    flac = synthesise({"name": "t.flac", "format": "Flac"}, 0.5)
+    item = fake_archive.add_item(
+        "huge-item", {"creator": "Huge", "date": "2001-01-01"}, {"t.flac": flac}
+    )
+    item.metadata["item_size"] = "1e20"
+    item.metadata["files"][0]["size"] = str(2**64)
+    item.metadata["metadata"]["downloads"] = "99999999999999999999999"
+    recording = await running.recording("huge-item")  # parsed and stored: used to overflow
+    assert recording.total_size is None or recording.total_size < 2**63
+    assert recording.tracks[0].files[0].size is None
+
+
+async def test_a_file_listed_twice_is_one_download(
+    running: Engine, fake_archive: FakeArchive, settings: Settings
+) -> None:
+    flac = synthesise({"name": "t.flac", "format": "Flac"}, 0.5)
+    item = fake_archive.add_item(
+        "twice-item",
+        {"creator": "Twice", "date": "2001-01-01"},
+        {"t01.flac": flac, "t02.flac": flac, "info.txt": b"notes\n"},
+    )
+    files = item.metadata["files"]
+    files += [dict(files[0]), dict(files[2])]  # the same names again, as some items have
+    queued = await running.download("twice-item")
+    assert sorted(d.file_name for d in queued) == ["info.txt", "t01.flac", "t02.flac"]
+    done = await finished(running, "twice-item")
+    assert {d.state for d in done} == {DownloadState.DONE}
+    recording = await running.recording("twice-item")
+    assert [t.number for t in recording.tracks] == [1, 2]

@@ -203,7 +203,20 @@ def _most_common(values: Iterable[str]) -> str:
 
 
 def download_url(base_url: str, identifier: str, name: str) -> str:
-    return f"{base_url}/download/{quote(identifier, safe='')}/{quote(name)}"
+    """``/download/{identifier}/{name}`` with every path segment percent-encoded, dots too:
+    an HTTP client folds a ``..`` segment, so ``../../x.mp3`` would ask for ``/x.mp3``."""
+    return f"{base_url}/download/{quote_segment(identifier)}/{quote_path(name)}"
+
+
+def quote_segment(text: str) -> str:
+    """One path segment, percent-encoded (``/`` too); ``.`` and ``..`` as ``%2E``."""
+    quoted = quote(text, safe="")
+    return quoted.replace(".", "%2E") if quoted in (".", "..") else quoted
+
+
+def quote_path(name: str) -> str:
+    """A file's name in its item, folders kept as segments, each one quoted."""
+    return "/".join(quote_segment(part) for part in name.split("/"))
 
 
 def _recording_date(metadata: Mapping[str, Any], identifier: str) -> PartialDate | None:
@@ -298,7 +311,9 @@ def tracks_from_files(
     discs (see ``engine.archive.setlist``). A derivative whose original is not an audio track
     (artwork turned into MP3) is not a track.
     """
-    entries = [e for e in files if isinstance(e, Mapping) and as_str(e.get("name"))]
+    # The first entry of each name: an item may list a file twice.
+    named = {as_str(e.get("name")): e for e in reversed(list(files)) if isinstance(e, Mapping)}
+    entries = [e for name, e in reversed(named.items()) if name]
     audio = [e for e in entries if is_audio_file(e)]
     originals = {as_str(e["name"]): e for e in audio if as_str(e.get("source")) != "derivative"}
     groups: dict[str, list[Mapping[str, Any]]] = {name: [e] for name, e in originals.items()}

@@ -77,19 +77,26 @@ def as_str(value: Any, *, joiner: str | None = None) -> str:
     return joiner.join(items) if joiner is not None else items[0]
 
 
+#: Past this no count, size or number of the archive's is real, and no database column holds it.
+LARGEST = 2**63 - 1
+
+
 def as_int(value: Any) -> int | None:
-    """An integer from an int, a float or a numeric string; ``None`` when it is not one."""
+    """An integer from an int, a float or a numeric string; ``None`` when it is not one, or
+    is too large to be real (``"1e20"`` bytes) or to store."""
     if isinstance(value, list):
         value = value[0] if value else None
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, int):
-        return value
+        return value if -LARGEST <= value <= LARGEST else None
     try:
         number = float(str(value).strip())
     except ValueError:
         return None
-    return int(number) if math.isfinite(number) else None
+    if not math.isfinite(number) or abs(number) >= LARGEST:
+        return None
+    return int(number)
 
 
 def as_float(value: Any) -> float | None:

@@ -20,13 +20,12 @@ from collections import deque
 from dataclasses import dataclass, field
 from functools import partial
 from typing import IO, TYPE_CHECKING, Any
-from urllib.parse import quote
 
 import aiofiles
 import httpx
 
 from engine.archive.client import RETRY_STATUSES, backoff_delay, retry_after_seconds
-from engine.archive.concerts import download_url
+from engine.archive.concerts import download_url, quote_path
 from engine.archive.setlist import segue_suffix
 from engine.downloads import store
 from engine.downloads.checksum import Checksum
@@ -300,6 +299,8 @@ class DownloadManager:
             )
         if chosen is None:
             values += self._info_files(recording.identifier, metadata, folder)
+        # An item may list a file twice: it is one download.
+        values = list({v["file_name"]: v for v in reversed(values)}.values())[::-1]
         for value in values:
             inside(self.music_dir, value["dest_path"])  # refuse before anything is queued
         await self._check_space(values)
@@ -723,7 +724,7 @@ class DownloadManager:
         digest = Checksum.choose(crc32=row.crc32, sha1=row.sha1, md5=row.md5)
         if offset:
             digest = await asyncio.to_thread(digest.update_from, part, offset)
-        name = quote(row.file_name)
+        name = quote_path(row.file_name)
         node = self._nodes.get(row.identifier)
         url = (
             node + name if node else download_url(self._archive_url, row.identifier, row.file_name)

@@ -19,8 +19,9 @@ import zlib
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl, quote, unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
+from engine.archive.concerts import quote_path, quote_segment
 from tests.fake_archive.audio import synthesise
 from tests.fake_archive.corpus import Corpus
 from tests.fake_archive.query import QuerySyntaxError, compile_query
@@ -383,7 +384,7 @@ class _Handler(BaseHTTPRequestHandler):
         elif path.startswith("/download/"):
             identifier, _, name = path[len("/download/") :].partition("/")
             node = f"ia80{hashlib.md5(identifier.encode()).hexdigest()[:4]}"
-            location = f"/serve/{node}/items/{quote(identifier)}/{quote(name)}"
+            location = f"/serve/{node}/items/{quote_segment(identifier)}/{quote_path(name)}"
             if parts.query:
                 location += "?" + parts.query
             self._send(302, "text/plain", b"", {"Location": location})
