@@ -329,9 +329,22 @@ def load_settings(
     data_dir = values.pop("data_dir", None) or Path(platformdirs.user_data_dir(APP_NAME))
     music_dir = values.pop("music_dir", None) or _default_music_dir(data_dir)
     db_url = values.pop("db_url", None) or f"sqlite:///{data_dir / 'liveset.db'}"
+    for key, folder in (("data_dir", data_dir), ("music_dir", music_dir)):
+        _check_folder(key, folder)
     settings = Settings(config_file=path, data_dir=data_dir, music_dir=music_dir, db_url=db_url)
     known = {f.name for f in fields(Settings)}
     return replace(settings, **{k: v for k, v in values.items() if k in known})
+
+
+def _check_folder(key: str, folder: Path) -> None:
+    """A folder liveset will make if need be: refused when it, or a folder it would be made
+    in, is a file."""
+    probe = folder
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if probe.exists() and not probe.is_dir():
+        where = "it is a file" if probe == folder else f"{probe} is a file"
+        raise ConfigError(key, str(folder), f"a folder ({where})")
 
 
 def _default_music_dir(data_dir: Path) -> Path:

@@ -14,7 +14,7 @@ import random
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from engine import __version__
 from engine.archive.client import ArchiveClient
@@ -40,6 +40,7 @@ from engine.downloads.repair import repair_downloads
 from engine.errors import (
     AmbiguousConcertError,
     ArchiveError,
+    ArchiveResponseError,
     DownloadError,
     EngineError,
     NotFoundError,
@@ -408,6 +409,18 @@ class Engine:
         )
         return replace(found, concerts=tuple(sorted(found.concerts, key=lambda c: c.date.sort_key)))
 
+    def _item(self, identifier: str, body: dict[str, Any] | None) -> Recording:
+        """The recording in a metadata body asked for as ``identifier``: none is not found,
+        and a body about another item is the archive's mistake, never taken for this one."""
+        recording = recording_from_metadata(body, self.settings.archive_url) if body else None
+        if recording is None:
+            raise NotFoundError(f"the archive has no item {identifier!r}")
+        if recording.identifier != identifier:
+            raise ArchiveResponseError(
+                f"asked for {identifier!r}, the archive answered with {recording.identifier!r}"
+            )
+        return recording
+
     async def _recording_details(self, summary: Recording) -> Recording | None:
         fetched = await self.archive.metadata(summary.identifier)
         if fetched.data is None:
@@ -430,11 +443,7 @@ class Engine:
             if stored is None or not stored.tracks:
                 raise
             return replace(stored, stale=True)
-        if fetched.data is None:
-            raise NotFoundError(f"the archive has no item {identifier!r}")
-        recording = recording_from_metadata(fetched.data, self.settings.archive_url)
-        if recording is None:
-            raise NotFoundError(f"the archive has no item {identifier!r}")
+        recording = self._item(identifier, fetched.data)
         stored = await self._database.run(
             lambda s: repo.get_recording(s, identifier, self.settings.archive_url)
         )
@@ -480,11 +489,7 @@ class Engine:
                 raise DownloadError(f"unknown format {format!r}; one of: {FORMAT_HELP}")
             format = named
         fetched = await self.archive.metadata(identifier)
-        if fetched.data is None:
-            raise NotFoundError(f"the archive has no item {identifier!r}")
-        recording = recording_from_metadata(fetched.data, self.settings.archive_url)
-        if recording is None:
-            raise NotFoundError(f"the archive has no item {identifier!r}")
+        recording = self._item(identifier, fetched.data)
         preferred = self.settings.preferred_formats
         if format is not None:
             offered = {f.format for t in recording.tracks for f in t.files if not f.private}
@@ -510,7 +515,7 @@ class Engine:
                 )
             tracks = [n for n in in_sets if tracks is None or n in set(tracks)]
         return await self._queue.enqueue(
-            recording, fetched.data, preferred=preferred, tracks=tracks
+            recording, fetched.data or {}, preferred=preferred, tracks=tracks
         )
 
     async def downloads(

@@ -144,3 +144,62 @@ def test_wait_runs_only_what_was_asked_and_counts_truthfully(liveset) -> None:  
     again = liveset("download", SCI, "--tracks", "3")
     assert again.returncode == 0
     assert again.stdout.startswith("nothing to do: 1 track downloaded already")
+
+
+def test_a_wait_takes_over_from_a_runner_that_was_killed(liveset) -> None:  # type: ignore[no-untyped-def]
+    import os
+    import signal
+
+    data = Path(liveset.env["LIVESET_DATA_DIR"])
+    data.mkdir(parents=True, exist_ok=True)
+    holder = subprocess.Popen(  # another liveset holding the queue's lock, then SIGKILLed
+        [
+            sys.executable,
+            "-c",
+            "import fcntl, sys, time; f = open(sys.argv[1], 'ab'); "
+            "fcntl.flock(f, fcntl.LOCK_EX); print('held', flush=True); time.sleep(60)",
+            str(data / "downloads.lock"),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+    waiter = subprocess.Popen(
+        [sys.executable, "-m", "tui", "download", SCI, "--tracks", "1", "--wait"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=liveset.env,
+        stdin=subprocess.DEVNULL,
+    )
+    time.sleep(2.0)
+    assert waiter.poll() is None  # waiting for the other one
+    os.kill(holder.pid, signal.SIGKILL)
+    holder.wait()
+    out, err = waiter.communicate(timeout=60)
+    assert waiter.returncode == 0, err
+    assert "waiting for it" in err and "downloading here" in err
+    assert out.startswith("1 of 1 files")
+
+
+def test_a_data_dir_that_is_a_file_or_a_newer_database_is_one_line(  # type: ignore[no-untyped-def]
+    liveset, tmp_path: Path
+) -> None:
+    import sqlite3
+
+    afile = tmp_path / "afile"
+    afile.write_text("not a folder\n")
+    for data_dir, said in (
+        (afile, "it is a file"),
+        (afile / "sub", f"{afile} is a file"),
+    ):
+        result = liveset("queue", LIVESET_DATA_DIR=str(data_dir))
+        assert result.returncode == 2 and said in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr
+    assert liveset("queue").returncode == 0  # makes the database
+    database = Path(liveset.env["LIVESET_DATA_DIR"]) / "liveset.db"
+    with sqlite3.connect(database) as connection:
+        connection.execute("UPDATE alembic_version SET version_num = '0099'")
+    newer = liveset("queue")
+    assert newer.returncode == 2 and "made by a newer liveset" in newer.stderr
+    assert "Traceback" not in newer.stderr

@@ -522,3 +522,36 @@ async def test_a_file_listed_twice_is_one_download(
     assert {d.state for d in done} == {DownloadState.DONE}
     recording = await running.recording("twice-item")
     assert [t.number for t in recording.tracks] == [1, 2]
+
+
+async def test_queuing_a_queued_recording_again_counts_its_size_once(
+    settings: Settings, fake_archive: FakeArchive
+) -> None:
+    import shutil
+
+    async with Engine(settings, backoff_base=0.01) as engine:  # the queue is not run
+        queued = await engine.download(SCI)
+    size = sum(d.size or 0 for d in queued)
+    settings.music_dir.mkdir(parents=True, exist_ok=True)
+    free = shutil.disk_usage(settings.music_dir).free
+    # Room for the recording once and a half: it fits, unless counted twice.
+    roomy = replace(settings, keep_free=free - size * 3 // 2)
+    async with Engine(roomy, backoff_base=0.01) as engine:
+        again = await engine.download(SCI)
+        assert {d.id for d in again} == {d.id for d in queued}
+
+
+async def test_an_item_whose_body_names_another_is_an_error_not_zero_files(
+    running: Engine, fake_archive: FakeArchive, liveset
+) -> None:  # type: ignore[no-untyped-def]
+    from engine import ArchiveResponseError
+
+    flac = synthesise({"name": "t.flac", "format": "Flac"}, 0.5)
+    item = fake_archive.add_item(
+        "asked-item", {"creator": "A", "date": "2001-01-01"}, {"t.flac": flac}
+    )
+    item.metadata["metadata"]["identifier"] = "another-item"  # as a broken mirror might
+    with pytest.raises(ArchiveResponseError, match="answered with 'another-item'"):
+        await running.download("asked-item")
+    result = liveset("download", "asked-item", "--wait")
+    assert result.returncode == 1 and "answered with 'another-item'" in result.stderr

@@ -18,7 +18,14 @@ from typing import TYPE_CHECKING, Any
 from rich.cells import cell_len
 
 import engine as engine_package
-from engine import KNOWN_FORMATS, ConfigError, EngineError, __version__, load_settings
+from engine import (
+    KNOWN_FORMATS,
+    ConfigError,
+    EngineError,
+    StorageError,
+    __version__,
+    load_settings,
+)
 from tui.formatting import clock, fit_text, progress_bar, size_text, stars
 from tui.terminal import native_stderr_to
 
@@ -502,7 +509,8 @@ async def cmd_download(engine: Engine, args: argparse.Namespace) -> int:
             )
         return 0
     wanted = {d.id for d in queued}
-    if not await engine.run_downloads(only=wanted):
+    running = await engine.run_downloads(only=wanted)
+    if not running:
         print(
             "liveset: another liveset is running the download queue; waiting for it",
             file=sys.stderr,
@@ -512,6 +520,9 @@ async def cmd_download(engine: Engine, args: argparse.Namespace) -> int:
     reported: set[int] = set()
     while True:
         done, _ = await asyncio.wait({waiting}, timeout=0.25)
+        if not running and not done and (running := await engine.run_downloads(only=wanted)):
+            # The other one is gone (even killed: its lock went with it): take over.
+            print("liveset: the other liveset stopped; downloading here", file=sys.stderr)
         current = [d for d in await engine.downloads(identifier=args.identifier) if d.id in wanted]
         if live:
             print("\r" + _progress_line(current), end="", file=sys.stderr, flush=True)
@@ -758,7 +769,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         code = asyncio.run(_run(settings, args.command, args))
         sys.stdout.flush()  # here, where a closed pipe can still be handled
         return code
-    except ConfigError as error:
+    except (ConfigError, StorageError) as error:
+        # A setting or a database liveset cannot use: fixed by the user, not by a retry.
         print(f"liveset: {error}", file=sys.stderr)
         return 2
     except EngineError as error:

@@ -303,10 +303,11 @@ class DownloadManager:
         values = list({v["file_name"]: v for v in reversed(values)}.values())[::-1]
         for value in values:
             inside(self.music_dir, value["dest_path"])  # refuse before anything is queued
-        await self._check_space(values)
-        await asyncio.to_thread(self._write_metadata, recording.identifier, metadata, folder)
         known = await self._database.run(lambda s: store.existing(s, recording.identifier))
         fresh = [v for v in values if self._needs_download(known.get(v["file_name"]))]
+        # Files already queued are counted in the queue's remaining bytes, not twice.
+        await self._check_space(fresh)
+        await asyncio.to_thread(self._write_metadata, recording.identifier, metadata, folder)
         if fresh:
             await self._database.run(lambda s: store.add(s, fresh))
         self._changed_now((recording.identifier,))

@@ -60,8 +60,14 @@ def current_revision(engine: Engine) -> str | None:
 def migrate(engine: Engine, revision: str = "head") -> None:
     """Bring the schema to ``revision`` (the newest by default). A database already at the
     newest is left alone without loading alembic, which keeps start-up quick."""
-    if revision == "head" and current_revision(engine) == HEAD:
+    current = current_revision(engine)
+    if revision == "head" and current == HEAD:
         return
+    if current is not None and current.isdigit() and int(current) > int(HEAD):
+        raise StorageError(
+            f"the database was made by a newer liveset (schema {current}; this one knows up "
+            f"to {HEAD}): update liveset, or point --db-url elsewhere"
+        )
     from alembic import command
 
     with engine.begin() as connection:
