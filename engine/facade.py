@@ -41,6 +41,7 @@ from engine.errors import (
     AmbiguousConcertError,
     ArchiveError,
     ArchiveResponseError,
+    ConfigError,
     DownloadError,
     EngineError,
     NotFoundError,
@@ -116,7 +117,14 @@ class Engine:
     async def start(self) -> None:
         if self._started:
             return
-        self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise ConfigError(
+                "data_dir",
+                str(self.settings.data_dir),
+                f"a folder liveset can make and write ({error.strerror or error})",
+            ) from error
         await self._database.open()
         self._archive = ArchiveClient(
             self.settings.archive_url,

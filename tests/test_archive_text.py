@@ -385,3 +385,32 @@ async def test_titles_show_as_text_never_as_markup_and_cut_by_cells(
         wide = next(line for line in drawn if "日本" in line)
         # Cut to the column by cells, with an ellipsis; the row keeps the table's width.
         assert "…" in wide and cell_len(wide) == table.size.width
+
+
+def test_control_characters_never_reach_the_terminal_or_a_folder(  # type: ignore[no-untyped-def]
+    fake_archive: FakeArchive, liveset, tmp_path: Path
+) -> None:
+    from tests.fake_archive.audio import synthesise
+
+    flac = synthesise({"name": "t.flac", "format": "Flac"}, 0.5)
+    fake_archive.add_item(  # SYNTHETIC: hostile text where people type
+        "hostile-text.synthetic",
+        {
+            "creator": "\u001b[2J\u001b[31mRED\u0007",
+            "date": "1999-09-09",
+            "venue": "Hall \u202eevil\u202c\r\nBack\x08\x7f",
+            "title": "OSC \u001b]0;owned\u0007 title",
+        },
+        {"t01.flac": flac},
+        extra={"t01.flac": {"title": "Track\u0000 \u2066one\u2069"}},
+    )
+    shown = liveset("recording", "hostile-text.synthetic")
+    assert shown.returncode == 0, shown.stderr
+    for output in (shown.stdout, liveset("recording", "hostile-text.synthetic", "--json").stdout):
+        assert not any(c in output for c in "\x1b\x07\x08\x7f\x00\u202e\u202c\u2066\u2069\r")
+    assert "[2J[31mRED" in shown.stdout and "Hall evil Back" in shown.stdout
+    done = liveset("download", "hostile-text.synthetic", "--wait")
+    assert done.returncode == 0, done.stderr
+    names = [p.name for p in tmp_path.rglob("*")]
+    assert any(n.endswith(".flac") and "Track" in n for n in names)  # it landed, named
+    assert not any(c in n for n in names for c in "\x1b\u202e\u2066\x00"), names

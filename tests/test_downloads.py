@@ -555,3 +555,23 @@ async def test_an_item_whose_body_names_another_is_an_error_not_zero_files(
         await running.download("asked-item")
     result = liveset("download", "asked-item", "--wait")
     assert result.returncode == 1 and "answered with 'another-item'" in result.stderr
+
+
+async def test_closing_a_busy_engine_many_times_never_hangs(
+    settings: Settings, fake_archive: FakeArchive
+) -> None:
+    import random
+
+    fake_archive.add_fault("slow", "/serve/", times=10_000, delay=0.005)
+    rng = random.Random(7)
+    for _ in range(12):
+        engine = Engine(settings, backoff_base=0.01)
+        await engine.start()
+        await engine.run_downloads()
+        await engine.download(SCI, tracks=[1, 2, 3])
+        await asyncio.sleep(rng.uniform(0.0, 0.3))  # the close lands anywhere in the transfer
+        async with asyncio.timeout(15):
+            await engine.close()
+    async with Engine(settings, backoff_base=0.01) as engine:
+        left = await engine.downloads(identifier=SCI)
+    assert {d.state for d in left} <= {DownloadState.QUEUED, DownloadState.DONE}

@@ -728,3 +728,52 @@ async def test_the_library_shows_its_last_overview_while_the_engine_loads(
         SlowEngine.release.set()
         await settle(pilot)
         assert app.started.is_set() and table.row_count == len(artists)
+
+
+async def test_quitting_with_downloads_running_says_what_stops(
+    settings: Settings, fake_archive
+) -> None:  # type: ignore[no-untyped-def]
+    from textual.widgets import Label
+
+    from tui.screens.downloads import Confirm
+
+    fake_archive.add_fault("slow", "/serve/", times=5, delay=0.05)
+    app = make_app(settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await app.engine.download("sci2007-07-28.Schoeps", tracks=[1])
+        await pilot.press("q")
+        await wait_until(pilot, lambda: isinstance(app.screen, Confirm), "the question")
+        question = str(app.screen.query_one(Label).render())
+        assert "download(s) will stop, and go on when liveset opens again" in question
+        await pilot.press("n")
+        await pilot.pause()
+        assert not isinstance(app.screen, Confirm) and app.is_running
+        await pilot.press("q")
+        await wait_until(pilot, lambda: isinstance(app.screen, Confirm), "the question again")
+        await pilot.press("y")
+        await pilot.pause()
+    assert not app.is_running
+
+
+async def test_a_second_app_says_another_runs_the_queue_and_takes_over(
+    settings: Settings,
+) -> None:
+    first = Engine(settings, backoff_base=0.01)
+    await first.start()
+    assert await first.run_downloads()
+    app = make_app(settings)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            said = [str(n.message) for n in app._notifications]
+            assert any("Another liveset is running the download queue" in m for m in said)
+            await first.close()  # the first one stops: its lock goes with it
+            await wait_until(
+                pilot,
+                lambda: any("downloads run here now" in str(n.message) for n in app._notifications),
+                "the take-over",
+                15,
+            )
+    finally:
+        await first.close()

@@ -153,7 +153,15 @@ class LivesetApp(App[None]):
         except Exception as error:
             self.notify(str(error), severity="error", title="liveset could not start", timeout=60)
             raise
-        await self.engine.run_downloads()  # the queue belongs to the engine, not to a screen
+        # The queue belongs to the engine, not to a screen; one liveset runs it at a time.
+        if not await self.engine.run_downloads():
+            self.notify(
+                "Another liveset is running the download queue: this one shows it, and takes "
+                "it over if that one stops.",
+                title="Downloads",
+                timeout=10,
+            )
+            self.take_over = self.set_interval(5.0, self.take_over_downloads)
         self.watch_engine()
         self.started.set()
         if self.restore:
@@ -342,6 +350,32 @@ class LivesetApp(App[None]):
             ("lists", of(FittedTable)),
             ("dialogs", of(FormatPicker) + of(Confirm) + of(Help)),
         ]
+
+    async def take_over_downloads(self) -> None:
+        if await self.engine.run_downloads():
+            self.take_over.stop()
+            self.notify("The other liveset stopped: downloads run here now", title="Downloads")
+
+    async def action_quit(self) -> None:
+        """Quit; with downloads running, say what stops (and that it resumes) first."""
+        if self.started.is_set() and not isinstance(self.screen, ModalScreen):
+            running = await self.engine.downloads(
+                states=(engine_package.DownloadState.RUNNING, engine_package.DownloadState.QUEUED)
+            )
+            if running:
+                from tui.screens.downloads import Confirm
+
+                question = (
+                    f"{len(running)} download(s) will stop, and go on when liveset opens "
+                    "again. Quit?"
+                )
+                self.push_screen(Confirm(question), self.quit_if)
+                return
+        self.exit()
+
+    def quit_if(self, yes: bool | None) -> None:
+        if yes:
+            self.exit()
 
     def action_help(self) -> None:
         from tui.screens.help import HelpScreen
