@@ -24,6 +24,7 @@ from engine.archive.parse import (
     parse_runtime,
 )
 from engine.archive.setlist import assign_sets, clean_title, strip_heading
+from engine.archive.text import clean_controls
 from engine.models import (
     SOURCE_KIND_ORDER,
     Concert,
@@ -202,6 +203,14 @@ def _most_common(values: Iterable[str]) -> str:
 # --- items to recordings ------------------------------------------------------------------
 
 
+def _identifier(value: Any) -> str:
+    """An item's identifier; ``""`` (no item) for one with control or bidi characters, which
+    archive.org never gives: it would reach paths and terminals, and cleaning it would name
+    another item."""
+    identifier = as_str(value)
+    return identifier if identifier == clean_controls(identifier) else ""
+
+
 def download_url(base_url: str, identifier: str, name: str) -> str:
     """``/download/{identifier}/{name}`` with every path segment percent-encoded, dots too:
     an HTTP client folds a ``..`` segment, so ``../../x.mp3`` would ask for ``/x.mp3``."""
@@ -231,7 +240,7 @@ def _stars(value: Any) -> float | None:
 
 def recording_from_search_doc(doc: Mapping[str, Any]) -> Recording | None:
     """A recording summary from one advanced-search doc (no tracks); ``None`` without an id."""
-    identifier = as_str(doc.get("identifier"))
+    identifier = _identifier(doc.get("identifier"))
     if not identifier:
         return None
     title = as_text(doc.get("title"))
@@ -284,14 +293,14 @@ def _track_file(entry: Mapping[str, Any], identifier: str, base_url: str) -> Tra
     name = as_str(entry.get("name"))
     return TrackFile(
         name=name,
-        format=as_str(entry.get("format")),
+        format=as_text(entry.get("format")),
         url=download_url(base_url, identifier, name),
         size=as_int(entry.get("size")),
-        md5=as_str(entry.get("md5")) or None,
-        sha1=as_str(entry.get("sha1")) or None,
-        crc32=as_str(entry.get("crc32")) or None,
+        md5=as_text(entry.get("md5")) or None,
+        sha1=as_text(entry.get("sha1")) or None,
+        crc32=as_text(entry.get("crc32")) or None,
         length=parse_length(entry.get("length")),
-        source=as_str(entry.get("source")),
+        source=as_text(entry.get("source")),
         private=as_str(entry.get("private")).lower() == "true",
         bitrate=as_int(entry.get("bitrate")),
     )
@@ -391,7 +400,7 @@ def _review(entry: Mapping[str, Any]) -> Review:
         title=as_text(entry.get("reviewtitle")),
         body=as_block(entry.get("reviewbody")),
         stars=as_int(entry.get("stars")),
-        date=as_str(entry.get("reviewdate")) or as_str(entry.get("createdate")),
+        date=as_text(entry.get("reviewdate")) or as_text(entry.get("createdate")),
     )
 
 
@@ -402,7 +411,7 @@ def recording_from_metadata(
     metadata = body.get("metadata")
     if not isinstance(metadata, Mapping):
         return None
-    identifier = as_str(metadata.get("identifier"))
+    identifier = _identifier(metadata.get("identifier"))
     if not identifier:
         return None
     raw_files = body.get("files")

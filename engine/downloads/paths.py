@@ -12,6 +12,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from engine.archive.setlist import file_title
+from engine.archive.text import clean_controls
 from engine.errors import StorageError
 from engine.models import SourceKind
 
@@ -36,7 +37,7 @@ def safe_name(text: str, *, fallback: str = "untitled", max_bytes: int = MAX_NAM
     become ``_``; leading dots and trailing dots and spaces go; too long a name is cut at a
     character boundary, keeping its extension.
     """
-    text = _SURROGATE.sub("\ufffd", text)
+    text = clean_controls(_SURROGATE.sub("\ufffd", text))  # bidi overrides too
     text = unicodedata.normalize("NFC", text)
     text = _UNSAFE.sub("_", text)
     text = " ".join(text.split())  # tabs, newlines and runs of spaces become one space

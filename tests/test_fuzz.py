@@ -1,0 +1,197 @@
+"""Property-based tests: the real archive bodies, mutated the way the archive and hostile
+uploaders mutate them, must give a recording or a clean error, store cleanly, print as JSON,
+and never name a file outside the music dir.
+
+``make test`` runs a few hundred examples (profile ``ci``); ``HYPOTHESIS_PROFILE=long`` runs
+thousands, for a benchmark-style hunt.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from engine.archive.concerts import group_concerts, recording_from_metadata
+from engine.downloads.paths import inside, recording_dir, track_file_name
+from engine.errors import EngineError
+from engine.library import repository as repo
+from engine.library.database import Database
+from engine.models import to_data
+from tests.fake_archive.corpus import fixtures_dir, load_body
+
+settings.register_profile(
+    "ci", max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile(
+    "long", max_examples=4000, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+BODIES = {
+    p.name: load_body(p)
+    for p in sorted((fixtures_dir() / "metadata").glob("*.json"))
+    if p.stat().st_size > 2
+}
+
+HOSTILE_TEXT = [
+    "../../../../etc/passwd",
+    "/etc/cron.d/x",
+    "a/../../b",
+    "..",
+    ".",
+    "CON",
+    "nul.flac",
+    "x" * 600,
+    "evil\x00name",
+    "\u001b[2J\u001b[31mRED",
+    "OSC \u001b]0;owned\u0007",
+    "\u202eevil",
+    "Scarlet -&gt; Fire &amp;amp; &#0; &#x110000; &#27;",
+    "<script>alert(1)</script><!-- x",
+    "日本語のタイトル",
+    "\udce9 surrogate",
+    "",
+    " ",
+]
+BAD_DATES = ["1977-00-00", "197?", "99999-99-99", "1977-13-45", "XXXX", "0000-00-00", "-1"]
+NUMBERS = [0, -1, -(2**70), 2**64, 1e20, float("nan"), "1e20", "-5", "NaN", "inf", "12abc"]
+
+values = st.one_of(
+    st.sampled_from(HOSTILE_TEXT),
+    st.sampled_from(BAD_DATES),
+    st.sampled_from(NUMBERS),
+    st.none(),
+    st.booleans(),
+    st.lists(st.sampled_from(HOSTILE_TEXT), max_size=3),
+    st.just({"nested": "object"}),
+    st.text(max_size=40),
+)
+METADATA_KEYS = [
+    "identifier",
+    "title",
+    "creator",
+    "date",
+    "year",
+    "venue",
+    "coverage",
+    "source",
+    "lineage",
+    "taper",
+    "transferer",
+    "runtime",
+    "description",
+    "notes",
+    "subject",
+    "collection",
+]
+FILE_KEYS = ["name", "source", "format", "original", "size", "md5", "length", "title", "track"]
+TOP_KEYS = ["metadata", "files", "reviews", "item_size", "files_count"]
+
+
+@st.composite
+def mutated_body(draw: st.DrawFn) -> dict[str, Any]:
+    body = copy.deepcopy(BODIES[draw(st.sampled_from(sorted(BODIES)))])
+    for _ in range(draw(st.integers(1, 8))):
+        where = draw(st.sampled_from(["metadata", "file", "top", "review"]))
+        drop = draw(st.booleans()) and draw(st.booleans())
+        if where == "metadata" and isinstance(body.get("metadata"), dict):
+            key = draw(st.sampled_from(METADATA_KEYS))
+            if drop:
+                body["metadata"].pop(key, None)
+            else:
+                body["metadata"][key] = draw(values)
+        elif where == "file" and isinstance(body.get("files"), list) and body["files"]:
+            index = draw(st.integers(0, len(body["files"]) - 1))
+            entry = body["files"][index]
+            if isinstance(entry, dict):
+                key = draw(st.sampled_from(FILE_KEYS))
+                if drop:
+                    entry.pop(key, None)
+                else:
+                    entry[key] = draw(values)
+            if draw(st.booleans()) and draw(st.booleans()):
+                body["files"].append(copy.deepcopy(entry))  # listed twice
+        elif where == "review" and isinstance(body.get("reviews"), list) and body["reviews"]:
+            review = body["reviews"][0]
+            if isinstance(review, dict):
+                key = draw(st.sampled_from(["reviewer", "reviewbody", "stars", "reviewdate"]))
+                review[key] = draw(values)
+        else:
+            key = draw(st.sampled_from(TOP_KEYS))
+            if drop:
+                body.pop(key, None)
+            else:
+                body[key] = draw(values)
+    return body
+
+
+BASE = "http://archive.test"
+
+
+@pytest.fixture(scope="module")
+def music_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("music")
+
+
+@given(body=mutated_body())
+def test_a_mutated_body_gives_a_recording_or_a_clean_error_and_no_escape(
+    body: dict[str, Any], music_dir: Path
+) -> None:
+    try:
+        recording = recording_from_metadata(body, BASE)
+    except EngineError:
+        return  # a clean error is an allowed outcome
+    if recording is None:
+        return
+    data = to_data(recording)
+    for track in data["tracks"]:  # a file's name is the archive's key to its bytes, kept as is
+        for file in track["files"]:
+            file.pop("name"), file.pop("url")
+    text = json.dumps(data, ensure_ascii=False)  # prints as JSON
+    assert not any(c in text for c in "\x1b\u202e\u2066\x00\x07"), text
+    group_concerts([recording])
+    folder = recording_dir(recording)
+    width = max(2, len(str(len(recording.tracks))))
+    for track in recording.tracks:
+        for file in track.files:
+            relative = folder / track_file_name(track.number, track, file.name, width)
+            assert inside(music_dir, relative).is_relative_to(music_dir.resolve())
+
+
+@given(bodies=st.lists(mutated_body(), min_size=1, max_size=3))
+@settings(max_examples=40)
+def test_mutated_recordings_store_and_read_back_cleanly(
+    bodies: list[dict[str, Any]], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    import asyncio
+
+    recordings = []
+    for body in bodies:
+        try:
+            parsed = recording_from_metadata(body, BASE)
+        except EngineError:
+            continue
+        if parsed is not None:
+            recordings.append(parsed)
+
+    async def store() -> None:
+        database = Database(f"sqlite:///{tmp_path_factory.mktemp('db') / 'liveset.db'}")
+        await database.open()
+        try:
+            await database.run(lambda s: repo.save_recordings(s, recordings))
+            for recording in recordings:
+                await database.run(lambda s, r=recording: repo.get_recording(s, r.identifier, BASE))
+        finally:
+            await database.close()
+
+    # A clean error (a storage limit, say) is allowed; an exception of any other kind is not.
+    with contextlib.suppress(EngineError):
+        asyncio.run(store())
