@@ -43,8 +43,6 @@ _INNER_ARROW = re.compile(rf"\s*{_ARROW}\s*")
 _LEADING_NUMBER = re.compile(
     r"^\s*(?:(?:[ds]\d{1,2}\s*)?t\d{1,3}\b\s*[-.):]?|\d{1,3}\s*[-.):])\s*(?=\S)"
 )
-_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5}
-_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "first": 1, "second": 2, "third": 3}
 _DISC_PREFIX = r"(?:(?:disc|disk|cd)\s*\d{1,2}\s*(?:[-:–,/]\s*)?|d\d{1,2}\s*[-:–]\s*)?"
 _SET_HEAD = re.compile(
     rf"(?i)^\s*{_DISC_PREFIX}(?:set\s*#?\s*(\d{{1,2}}|iii|ii|iv|i|v|one|two|three|four)\b"
@@ -91,8 +89,6 @@ class SetlistSection:
     """``set`` or ``encore``; ``set`` also for songs listed before any heading."""
     songs: tuple[tuple[str, bool], ...]
     """Each song's title and whether it segues into the next."""
-    headed: bool = True
-    """False for the songs listed before the first heading."""
 
 
 def _heading(text: str) -> tuple[str | None, str]:
@@ -124,22 +120,22 @@ def _songs(text: str) -> list[tuple[str, bool]]:
 def read_setlist(text: str) -> list[SetlistSection]:
     """The sections of a setlist written as text; the songs before any heading come first."""
     sections: list[SetlistSection] = []
-    kind, headed = "set", False
+    kind = "set"
     songs: list[tuple[str, bool]] = []
 
     def close() -> None:
-        if songs or headed:
-            sections.append(SetlistSection(kind, tuple(songs), headed))
+        if songs:  # a heading with no songs under it is no section
+            sections.append(SetlistSection(kind, tuple(songs)))
 
     for line in text.split("\n"):
         for clause in _INLINE_HEAD.split(line):
             opened, rest = _heading(clause)
             if opened is not None:
                 close()
-                kind, headed, songs = opened, True, []
+                kind, songs = opened, []
             songs += _songs(rest)
     close()
-    return [s for s in sections if s.songs]
+    return sections
 
 
 # --- lining the notes up with the tracks ---------------------------------------------------
