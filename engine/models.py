@@ -86,6 +86,12 @@ class TrackFile:
     crc32: str | None = None
 
 
+def display_title(title: str, segue: bool) -> str:
+    """A track title as shown: arrows inside it and a segue after it as ``→``."""
+    shown = title.replace(" > ", " → ")
+    return f"{shown} →" if segue else shown
+
+
 @dataclass(frozen=True, slots=True)
 class Track:
     """One song (or tuning, or jam) of a recording, in playing order."""
@@ -108,8 +114,7 @@ class Track:
     @property
     def display_title(self) -> str:
         """The title as shown: segues as ``→`` (``Scarlet Begonias →``, ``Eyes → Drums``)."""
-        shown = self.title.replace(" > ", " → ")
-        return f"{shown} →" if self.segue else shown
+        return display_title(self.title, self.segue)
 
     def file_for(self, fmt: str) -> TrackFile | None:
         return next((f for f in self.files if f.format == fmt), None)

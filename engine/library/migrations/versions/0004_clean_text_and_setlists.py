@@ -20,6 +20,7 @@ from alembic import op
 
 from engine.archive.setlist import clean_title
 from engine.archive.text import line_text
+from engine.models import display_title
 
 revision = "0004"
 down_revision = "0003"
@@ -81,7 +82,7 @@ def _clean_queue_titles(connection: Any) -> None:
     rows = connection.execute(sa.text("SELECT id, title FROM play_queue")).fetchall()
     for entry_id, title in rows:
         cleaned, segue = clean_title(line_text(title or ""))
-        shown = cleaned.replace(" > ", " → ") + (" →" if segue else "")
+        shown = display_title(cleaned, segue)
         if shown != title:
             connection.execute(
                 sa.text("UPDATE play_queue SET title = :title WHERE id = :id"),
