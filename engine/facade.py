@@ -433,12 +433,8 @@ class Engine:
         fetched = await self.archive.metadata(summary.identifier)
         if fetched.data is None:
             return None
-        recording = recording_from_metadata(
-            fetched.data, self.settings.archive_url, downloads=summary.downloads
-        )
-        if recording is None:
-            return None
-        return replace(recording, stale=fetched.stale)
+        recording = self._item(summary.identifier, fetched.data)
+        return replace(recording, downloads=summary.downloads, stale=fetched.stale)
 
     async def recording(self, identifier: str) -> Recording:
         """One recording with its tracks, files and reviews."""
@@ -654,14 +650,13 @@ class Engine:
         sourced = await self._queue_items(target)
         items = tuple(item for _, item in sourced)
         player = self.player
+        offset = next((i for i, (at, _) in enumerate(sourced) if at >= start), 0)
         if play and not after_current and (found := _run_of(player.queue, items)) is not None:
             # Already queued as a whole (Enter again on the same show): play it there.
-            offset = next((i for i, (at, _) in enumerate(sourced) if at >= start), 0)
             await player.play(found + offset)
             return items
         first = await player.add(items, after_current=after_current)
         if play and items:
-            offset = next((i for i, (at, _) in enumerate(sourced) if at >= start), 0)
             await player.play(first + offset)
         return items
 
@@ -685,7 +680,8 @@ class Engine:
                 )
             )
         if await asyncio.to_thread(path.is_file):
-            return [(0, await asyncio.to_thread(_playable_file_item, str(path.resolve())))]
+            item = await asyncio.to_thread(partial(_file_item, str(path.resolve()), asked=True))
+            return [(0, item)]
         if (
             "/" in target
             or target.startswith((".", "~"))
@@ -736,22 +732,19 @@ def _run_of(queue: tuple[QueueItem, ...], items: tuple[QueueItem, ...]) -> int |
     return None
 
 
-def _playable_file_item(path: str) -> QueueItem:
-    """A file asked for by name: refused, in words, when it is not audio liveset can play."""
-    try:
-        read_tags(Path(path))
-    except TagError as error:
-        raise PlaybackError(f"cannot play {path}: {error}") from error
-    except OSError as error:
-        raise PlaybackError(f"cannot play {path}: {error.strerror or error}") from error
-    return _file_item(path)
-
-
-def _file_item(path: str) -> QueueItem:
+def _file_item(path: str, *, asked: bool = False) -> QueueItem:
+    """The queue entry of a file; one ``asked`` for by name is refused, in words, when it is
+    not audio liveset can play (a file found in a folder plays under its name)."""
     try:
         tags = read_tags(Path(path))
-    except TagError:
+    except TagError as error:
+        if asked:
+            raise PlaybackError(f"cannot play {path}: {error}") from error
         return QueueItem(uri=path, title=Path(path).stem)
+    except OSError as error:
+        if asked:
+            raise PlaybackError(f"cannot play {path}: {error.strerror or error}") from error
+        raise
     tags = layout_tags(path, str(Path(path).parent), tags)  # "01 Title.flac" without tags
     return QueueItem(
         uri=path,
