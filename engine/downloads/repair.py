@@ -22,11 +22,12 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from engine.archive.client import cache_key
 from engine.archive.concerts import recording_from_metadata
 from engine.archive.parse import load_json
+from engine.downloads import store
 from engine.downloads.manager import track_tags
 from engine.downloads.paths import inside, part_of, plain_file_name, recording_dir, track_file_name
 from engine.errors import ArchiveError, StorageError
@@ -35,7 +36,7 @@ from engine.library.repository import get_recording
 from engine.library.scanner import read_file
 from engine.library.schema import DownloadRow, QueueEntryRow, RepairRow, ResponseCacheRow
 from engine.library.tags import write_tags
-from engine.models import DownloadState
+from engine.models import Download, DownloadState
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -60,18 +61,8 @@ class RepairReport:
 
 
 @dataclass(frozen=True)
-class _Row:
-    id: int
-    identifier: str
-    file_name: str
-    dest_path: str
-    track_number: int | None
-    state: str
-
-
-@dataclass(frozen=True)
 class _Move:
-    row: _Row
+    row: Download
     new_path: str
     """Relative to the music dir."""
     title: str
@@ -83,11 +74,8 @@ def pending(session: Session) -> bool:
     return row is not None and row.done_at is None
 
 
-def _rows(session: Session) -> list[_Row]:
-    found = session.scalars(select(DownloadRow).where(DownloadRow.kind == "track"))
-    return [
-        _Row(r.id, r.identifier, r.file_name, r.dest_path, r.track_number, r.state) for r in found
-    ]
+def _rows(session: Session) -> list[Download]:
+    return [store.to_download(r) for r in store.listing(session) if r.kind == "track"]
 
 
 def _cached_metadata(session: Session, identifier: str) -> bytes | None:
@@ -101,7 +89,7 @@ async def repair_downloads(database: Database, music_dir: Path, base_url: str) -
     if not await database.run(pending):
         return report
     rows = await database.run(_rows)
-    by_recording: dict[str, list[_Row]] = {}
+    by_recording: dict[str, list[Download]] = {}
     for row in rows:
         by_recording.setdefault(row.identifier, []).append(row)
     for identifier, members in by_recording.items():
@@ -124,9 +112,9 @@ async def repair_downloads(database: Database, music_dir: Path, base_url: str) -
 
 
 async def _recording(
-    database: Database, music_dir: Path, base_url: str, identifier: str, rows: list[_Row]
+    database: Database, music_dir: Path, base_url: str, identifier: str, rows: list[Download]
 ) -> Recording | None:
-    folder = PurePosixPath(rows[0].dest_path).parent
+    folder = PurePosixPath(rows[0].path).parent
     beside = music_dir / folder / f"{plain_file_name(identifier)}.json"
     body: Any = None
     try:
@@ -149,7 +137,7 @@ async def _repair_recording(
     database: Database,
     music_dir: Path,
     recording: Recording,
-    rows: list[_Row],
+    rows: list[Download],
     report: RepairReport,
 ) -> None:
     width = max(2, len(str(len(recording.tracks))))
@@ -178,19 +166,19 @@ async def _repair_recording(
         landed = []
         for move in moves:
             row = move.row
-            final = moved.get(row.id, row.dest_path)
+            final = moved.get(row.id, row.path)
             session.execute(
                 update(DownloadRow)
                 .where(DownloadRow.id == row.id)
                 .values(dest_path=final, title=move.title, tags=move.tags)
             )
-            if final == row.dest_path:
+            if final == row.path:
                 continue
-            old = str((music_dir / row.dest_path).resolve())
+            old = str((music_dir / row.path).resolve())
             new = str((music_dir / final).resolve())
             old_paths.append(old)
             session.execute(update(QueueEntryRow).where(QueueEntryRow.uri == old).values(uri=new))
-            if row.state == DownloadState.DONE.value and Path(new).is_file():
+            if row.state is DownloadState.DONE and Path(new).is_file():
                 stat = Path(new).stat()
                 landed.append(read_file(new, root, stat.st_size, stat.st_mtime_ns))
         files.remove_paths(session, paths=old_paths)
@@ -202,7 +190,7 @@ async def _repair_recording(
 def _move_files(music_dir: Path, moves: list[_Move], report: RepairReport) -> dict[int, str]:
     """Move the recording's folder, then each file, to its new name; tag the landed ones again.
     Returns download id → new relative path for the files that moved."""
-    old_folder = PurePosixPath(moves[0].row.dest_path).parent
+    old_folder = PurePosixPath(moves[0].row.path).parent
     new_folder = PurePosixPath(moves[0].new_path).parent
     old_dir, new_dir = inside(music_dir, old_folder), inside(music_dir, new_folder)
     if old_dir != new_dir and old_dir.is_dir():
@@ -217,21 +205,21 @@ def _move_files(music_dir: Path, moves: list[_Move], report: RepairReport) -> di
     for move in moves:
         row, new_path, tags = move.row, move.new_path, move.tags
         # Where the file is now: in the moved folder under its old name, or where it was.
-        in_new_folder = new_folder / PurePosixPath(row.dest_path).name
+        in_new_folder = new_folder / PurePosixPath(row.path).name
         current = next(
             (
                 p
-                for p in (in_new_folder.as_posix(), row.dest_path)
+                for p in (in_new_folder.as_posix(), row.path)
                 if (inside(music_dir, p).is_file() or part_of(inside(music_dir, p)).is_file())
             ),
             None,
         )
         if current is None:
-            if row.state != DownloadState.DONE.value:
+            if row.state is not DownloadState.DONE:
                 moved[row.id] = new_path  # not started yet: it will land under the new name
             continue
         source, target = inside(music_dir, current), inside(music_dir, new_path)
-        done = row.state == DownloadState.DONE.value and source.is_file()
+        done = row.state is DownloadState.DONE and source.is_file()
         if not done:
             source, target = part_of(source), part_of(target)
         if source != target:
