@@ -106,6 +106,7 @@ class DownloadsScreen(LivesetScreen):
         self.downloads: dict[int, Download] = {}
         self.free = 0
         self.music_size = -1  # re-read when the library changed
+        self.notes: dict[str, str] = {}  # the note every file of a recording has, by identifier
 
     def compose_body(self) -> ComposeResult:
         yield StatusLine(id="totals")
@@ -142,8 +143,8 @@ class DownloadsScreen(LivesetScreen):
         so each refresh redraws just the lines that changed."""
         wanted: list[tuple[str, list[str]]] = []
         for recording in group_downloads(tuple(self.downloads.values())):
+            note = self.notes[recording.identifier] = shared_note(recording)
             wanted.append((f"rec:{recording.identifier}", self.recording_cells(recording)))
-            note = shared_note(recording)
             wanted += [(f"file:{d.id}", self.file_cells(d, note)) for d in recording.files]
         listing = self.query_one("#downloads", ListView)
         rows = list(self.query(DownloadLine))
@@ -199,7 +200,7 @@ class DownloadsScreen(LivesetScreen):
         )
         named = next((f for f in r.files if f.artist), None)
         name = f"{named.artist} {named.album}" if named else r.identifier
-        note = shared_note(r)
+        note = self.notes.get(r.identifier, "")
         running = r.state is DownloadState.RUNNING
         return [
             f"{name}  ({r.done}/{len(r.files)})" + (f"  ({note})" if note else ""),
@@ -252,7 +253,7 @@ class DownloadsScreen(LivesetScreen):
             )
             self.downloads[p.download_id] = new
             if (row := rows.get(f"file:{new.id}")) is not None:
-                row.show(self.file_cells(new, self.shared_notes().get(new.identifier, "")), widths)
+                row.show(self.file_cells(new, self.notes.get(new.identifier, "")), widths)
             touched.add(new.identifier)
         moving = tuple(d for d in self.downloads.values() if d.identifier in touched)
         for recording in group_downloads(moving):
@@ -293,11 +294,6 @@ class DownloadsScreen(LivesetScreen):
         _, ids = self.selected_ids()
         if ids:
             self.run_engine(self.engine.retry_downloads, ids, group="retry", exclusive=False)
-
-    def shared_notes(self) -> dict[str, str]:
-        return {
-            r.identifier: shared_note(r) for r in group_downloads(tuple(self.downloads.values()))
-        }
 
     def action_clear_finished(self) -> None:
         self.run_engine(self.clear_finished, group="clear-finished")
