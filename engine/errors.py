@@ -5,6 +5,7 @@ Exception tree::
     EngineError
     ├── ConfigError            a setting has an invalid value (names key, value, what is allowed)
     ├── StorageError           the database cannot be opened, migrated or written
+    │   └── DiskFullError          ... because the disk holding it is full
     ├── NotFoundError          an artist, concert or recording that does not exist
     ├── AmbiguousConcertError  a year or month that holds several concerts, asked for as one
     ├── PlaybackUnavailable    libmpv is missing or failed to start
@@ -40,6 +41,10 @@ class StorageError(EngineError):
     """The database could not be opened, migrated or written."""
 
 
+class DiskFullError(StorageError):
+    """The disk holding the database (or the music) has no room left."""
+
+
 class NotFoundError(EngineError):
     """The thing asked for does not exist."""
 
@@ -72,13 +77,14 @@ class DiskSpaceError(DownloadError):
     def __init__(self, needed: int, free: int, keep_free: int, where: str) -> None:
         self.needed, self.free, self.keep_free = needed, free, keep_free
         super().__init__(
-            f"not enough disk space in {where}: the download needs {_size(needed)}, "
-            f"{_size(free)} is free and {_size(keep_free)} is kept free "
+            f"not enough disk space in {where}: the download needs {size_text(needed)}, "
+            f"{size_text(free)} is free and {size_text(keep_free)} is kept free "
             "(downloads.keep_free)"
         )
 
 
-def _size(count: int) -> str:
+def size_text(count: int) -> str:
+    """A byte count for a message: ``512 B``, ``1.5 MB``."""
     value = float(count)
     for unit in ("B", "KB", "MB", "GB"):
         if abs(value) < 1024:

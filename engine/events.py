@@ -68,6 +68,26 @@ class DownloadsChanged(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class DownloadsHeld(Event):
+    """The queue stopped starting files because the music dir's disk is full (its files stay
+    queued, their parts kept), or went on again once there was room (``reason`` empty)."""
+
+    reason: str
+    """One line for the user: what is full and what happens next; empty when going on."""
+
+
+@dataclass(frozen=True, slots=True)
+class Notice(Event):
+    """Something slow that the user should hear about while it lasts: archive.org is being
+    asked again, the database is busy. ``topic`` groups notices (a newer one replaces an older
+    one of the same topic); an empty ``text`` says the matter is over."""
+
+    topic: str
+    """``archive`` or ``database``."""
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class LibraryChanged(Event):
     """Files were added to, changed in or removed from the library."""
 

@@ -47,7 +47,7 @@ from engine.errors import (
     NotFoundError,
     PlaybackError,
 )
-from engine.events import ArchiveStatusChanged, CatalogChanged, Event, EventBus
+from engine.events import ArchiveStatusChanged, CatalogChanged, Event, EventBus, Notice
 from engine.library import feedback, files
 from engine.library import repository as repo
 from engine.library.database import Database
@@ -104,7 +104,7 @@ class Engine:
     def __init__(self, settings: Settings, *, backoff_base: float = 0.5) -> None:
         self.settings = settings
         self._bus = EventBus()
-        self._database = Database(settings.db_url)
+        self._database = Database(settings.db_url, on_busy=self._database_busy)
         self._backoff_base = backoff_base
         self._archive: ArchiveClient | None = None
         self._downloads: DownloadManager | None = None
@@ -135,6 +135,7 @@ class Engine:
             backoff_base=self._backoff_base,
             cache=_DatabaseCache(self._database),
             on_status=self._archive_status,
+            on_retry=self._archive_retrying,
         )
         self._downloads = DownloadManager(
             self._database,
@@ -160,6 +161,12 @@ class Engine:
                 report.files_renamed,
                 report.files_retagged,
             )
+
+    def _archive_retrying(self, message: str) -> None:
+        self._bus.publish(Notice("archive", message))
+
+    def _database_busy(self, message: str) -> None:
+        self._bus.publish(Notice("database", message))
 
     def _archive_status(self, online: bool, message: str) -> None:
         # The client runs on this loop, so its callback may publish directly.
@@ -556,11 +563,21 @@ class Engine:
         return await self._queue.remove(identifier)
 
     async def wait_downloads(
-        self, identifier: str | None = None, *, ids: Iterable[int] | None = None
+        self,
+        identifier: str | None = None,
+        *,
+        ids: Iterable[int] | None = None,
+        until_held: bool = False,
     ) -> tuple[Download, ...]:
         """Wait until nothing of ``identifier`` (or of the files ``ids``, or of the queue) is
-        queued or running."""
-        return await self._queue.wait(identifier, ids=ids)
+        queued or running; with ``until_held``, return as well when the queue is held by a
+        full disk (see ``downloads_held``)."""
+        return await self._queue.wait(identifier, ids=ids, until_held=until_held)
+
+    def downloads_held(self) -> str | None:
+        """Why the download queue starts no file for now (the disk is full: it goes on by
+        itself when there is room), or None."""
+        return self._queue.held
 
     # --- library -------------------------------------------------------------------------
 

@@ -21,6 +21,8 @@ from textual.worker import Worker, WorkerState
 import engine as engine_package
 from engine import (
     ArchiveStatusChanged,
+    DownloadsHeld,
+    Notice,
     NowPlayingChanged,
     PlaybackError,
     PlaybackFailed,
@@ -103,6 +105,9 @@ class LivesetApp(App[None]):
     duration: reactive[float | None] = reactive(None)
     playback_note: reactive[str] = reactive("")
     """Why nothing can play (no libmpv, no audio output), for the now-playing bar."""
+    status_note: reactive[str] = reactive("")
+    """A few words on the first line while something slow lasts: a full disk holding the
+    downloads, archive.org being asked again, a busy database."""
 
     def __init__(
         self,
@@ -121,6 +126,7 @@ class LivesetApp(App[None]):
         self.engine_events: Signal[Event] = Signal(self, "engine-events")
         """Every engine event, for every screen that follows it, shown or not."""
         self.known_artists: list[str] = []
+        self._notices: dict[str, str] = {}  # topic -> what is being said
         self.known_concerts: dict[tuple[str, str], str] = {}
 
     def today(self) -> datetime.date:
@@ -223,6 +229,18 @@ class LivesetApp(App[None]):
         elif isinstance(event, PositionChanged):
             self.position = event.position
             self.duration = event.duration or self.duration
+        elif isinstance(event, Notice):
+            if event.text and not self._notices.get(event.topic):
+                self.notify(event.text, severity="warning", timeout=8)
+            self._notices[event.topic] = event.text
+            self._show_notes()
+        elif isinstance(event, DownloadsHeld):
+            if event.reason:
+                self.notify(event.reason, severity="error", title="Disk full", timeout=30)
+            elif self._notices.get("disk"):
+                self.notify("There is room again: downloads go on.", title="Downloads")
+            self._notices["disk"] = event.reason
+            self._show_notes()
         elif isinstance(event, PlaybackFailed):
             if event.stopped:
                 self.playback_note = "no audio output: set [player.mpv] ao"
@@ -236,6 +254,10 @@ class LivesetApp(App[None]):
         ):
             self.playback_note = ""  # it plays: the output opened after all
         self.engine_events.publish(event)
+
+    def _show_notes(self) -> None:
+        words = {"disk": "disk full", "archive": "archive.org: retrying", "database": "db busy"}
+        self.status_note = next((w for t, w in words.items() if self._notices.get(t)), "")
 
     def _player(self) -> Any:
         """The engine's player once the engine has started and libmpv is there, else None."""

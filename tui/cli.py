@@ -515,7 +515,7 @@ async def cmd_download(engine: Engine, args: argparse.Namespace) -> int:
             "liveset: another liveset is running the download queue; waiting for it",
             file=sys.stderr,
         )
-    waiting = asyncio.create_task(engine.wait_downloads(ids=wanted))
+    waiting = asyncio.create_task(engine.wait_downloads(ids=wanted, until_held=True))
     live = sys.stderr.isatty()
     reported: set[int] = set()
     while True:
@@ -540,6 +540,15 @@ async def cmd_download(engine: Engine, args: argparse.Namespace) -> int:
     for d in failed:
         print(f"liveset: {d.file_name}: {d.error}", file=sys.stderr)
     complete = sum(d.state is states.DONE for d in final)
+    held = engine.downloads_held()
+    left = [d for d in final if d.state in (states.QUEUED, states.RUNNING)]
+    if held and left:
+        # A script is better told now than kept waiting for a disk someone has to clear.
+        print(
+            f"liveset: {held.split(';')[0]}; {_count(len(left), 'file')} stay queued and "
+            "go on with the next `liveset download --wait` or in the app",
+            file=sys.stderr,
+        )
     if args.json:
         _print_json(
             {
@@ -547,12 +556,13 @@ async def cmd_download(engine: Engine, args: argparse.Namespace) -> int:
                 "folder": str(folder),
                 "done": complete,
                 "failed": len(failed),
+                "held": held if held and left else None,
                 "files": [engine_package.to_data(d) for d in final],
             }
         )
     else:
         print(f"{complete} of {len(wanted)} files in {folder}")
-    return 1 if failed else 0
+    return 1 if failed or (held and left) else 0
 
 
 async def cmd_downloads(engine: Engine, args: argparse.Namespace) -> int:
@@ -729,7 +739,19 @@ async def _run(settings: Settings, command: str, args: argparse.Namespace) -> in
     from engine import Engine
 
     async with Engine(settings) as engine:
-        return await COMMANDS[command](engine, args)
+        notices = asyncio.create_task(_say_notices(engine))
+        try:
+            return await COMMANDS[command](engine, args)
+        finally:
+            notices.cancel()
+
+
+async def _say_notices(engine: Engine) -> None:
+    """Say on stderr what the engine is waiting for (archive.org tried again, a busy
+    database), so a slow command is never silent."""
+    async for event in engine.events():
+        if isinstance(event, engine_package.Notice) and event.text:
+            print(f"liveset: {event.text}", file=sys.stderr, flush=True)
 
 
 def _download_state(text: str) -> Any:

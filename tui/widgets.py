@@ -133,13 +133,16 @@ MODES = (
 
 
 class TopBar(Static):
-    """The first line: the app's name, its screens as tabs (the current one lit), offline."""
+    """The first line: the app's name, its screens as tabs (the current one lit), offline, and
+    a few words while something slow lasts (``status_note``)."""
 
     mode: reactive[str] = reactive("browse")
     offline: reactive[bool | None] = reactive(False)
+    note: reactive[str] = reactive("")
 
     def on_mount(self) -> None:
         self.watch(self.app, "online", lambda online: setattr(self, "offline", online is False))
+        follow(self, note="status_note")
 
     def render(self) -> Content:
         parts: list[Content | str | tuple[str, str]] = [("liveset", "bold"), "  "]
@@ -150,6 +153,8 @@ class TopBar(Static):
             parts += [tab.stylize("reverse") if mode == self.mode else tab, " "]
         if self.offline:
             parts += ["  ", ("offline", "bold")]
+        if self.note:
+            parts += ["  ", (self.note, "bold")]
         return Content.assemble(*parts)
 
 

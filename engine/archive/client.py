@@ -144,6 +144,7 @@ class ArchiveClient:
         backoff_cap: float = 30.0,
         cache: ResponseCache | None = None,
         on_status: Callable[[bool, str], None] | None = None,
+        on_retry: Callable[[str], None] | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
@@ -159,6 +160,9 @@ class ArchiveClient:
         self._backoff_cap = backoff_cap
         self._cache = cache
         self._on_status = on_status
+        # Told while a request is being tried again (one line), and with "" when it is over.
+        self._on_retry = on_retry
+        self._retrying_now: dict[asyncio.Task[Any] | None, str] = {}
         self.online: bool | None = None
         self.probe_every = PROBE_EVERY
         # A request's retries stop when the next would start this long after the first try.
@@ -208,7 +212,21 @@ class ArchiveClient:
         return backoff_delay(attempt, retry_after, base=self._backoff_base, cap=self._backoff_cap)
 
     async def get_bytes(self, path: str, params: Sequence[tuple[str, str]] = ()) -> bytes:
-        """GET with retries on transport errors, 429 and 5xx; other statuses fail at once."""
+        """GET with retries on transport errors, 429 and 5xx; other statuses fail at once.
+        While it tries again, ``on_retry`` hears about it."""
+        try:
+            return await self._get_bytes(path, params)
+        finally:
+            said = self._retrying_now.pop(asyncio.current_task(), None) is not None
+            if said and not self._retrying_now and self._on_retry is not None:
+                self._on_retry("")  # no request is being tried again any more
+
+    def _say_retry(self, text: str) -> None:
+        self._retrying_now[asyncio.current_task()] = text
+        if self._on_retry is not None:
+            self._on_retry(text)
+
+    async def _get_bytes(self, path: str, params: Sequence[tuple[str, str]]) -> bytes:
         url = self.base_url + path
         last_problem = ""
         attempts = self._retries + 1
@@ -241,14 +259,18 @@ class ArchiveClient:
                 delay = self._delay(attempt, retry_after)
                 if time.monotonic() + delay - started > self._give_up_after:
                     break
-                # A status the archive sends when busy is routine; a network error is said.
-                say = log.info if last_problem.startswith("HTTP") else log.warning
-                say(
+                # Said through on_retry (the app and the commands show it); logged as well.
+                log.info(
                     "archive.org: %s; trying again (%d of %d) in %.0f s",
                     last_problem,
                     attempt + 2,
                     attempts,
                     delay,
+                )
+                self._say_retry(
+                    f"archive.org is not answering ({last_problem}); trying again "
+                    f"({attempt + 2} of {attempts}), giving up after "
+                    f"{self._give_up_after:.0f} s"
                 )
                 await asyncio.sleep(delay)
         message = f"archive.org cannot be reached: {last_problem}"

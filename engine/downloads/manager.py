@@ -11,13 +11,14 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import errno
 import json
 import logging
 import os
 import shutil
 import time
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import IO, TYPE_CHECKING, Any
 
@@ -36,8 +37,21 @@ from engine.downloads.paths import (
     recording_dir,
     track_file_name,
 )
-from engine.errors import DiskSpaceError, DownloadError, NotFoundError, StorageError
-from engine.events import DownloadProgress, DownloadsChanged, FileProgress, LibraryChanged
+from engine.errors import (
+    DiskFullError,
+    DiskSpaceError,
+    DownloadError,
+    NotFoundError,
+    StorageError,
+    size_text,
+)
+from engine.events import (
+    DownloadProgress,
+    DownloadsChanged,
+    DownloadsHeld,
+    FileProgress,
+    LibraryChanged,
+)
 from engine.library import files
 from engine.library.scanner import read_file
 from engine.library.tags import write_tags
@@ -58,6 +72,12 @@ CHUNK = 4 << 20
 QUEUE_POLL_SECONDS = 2.0
 WRITE_QUEUE = 4  # blocks of CHUNK bytes waiting to be written, at most
 FLUSH_SECONDS = 0.25
+#: A queue held by a full disk goes on once this much more than ``keep_free`` is free (or all
+#: that the queue still needs, when that is less, but never under 4 MB: no flapping).
+ROOM_TO_GO_ON = 32 << 20
+#: Free bytes needed to tag a downloaded file (its tags may grow it).
+ROOM_TO_TAG = 1 << 20
+_DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
 #: Metadata fields that name servers: they change, so they are not kept beside the audio.
 _SERVER_FIELDS = ("server", "d1", "d2", "dir", "workable_servers", "alternate_locations")
 
@@ -195,6 +215,10 @@ class DownloadManager:
         self._lock: IO[bytes] | None = None
         self._only: frozenset[int] | None = None
         self._folders: set[Path] = set()  # recording folders made in this run
+        # Why the queue starts no file (a full disk), and files to record as queued again
+        # once the database can be written (its disk may be the full one).
+        self._held: str | None = None
+        self._requeue: dict[int, int] = {}
         self._landing = concurrent.futures.ThreadPoolExecutor(
             concurrency, thread_name_prefix="liveset-land"
         )
@@ -235,14 +259,23 @@ class DownloadManager:
         for _, task in running:
             task.cancel()
         await asyncio.gather(*self._background, *(t for _, t in running), return_exceptions=True)
+        requeue = dict(self._requeue)
         for download_id, _ in running:
             live = self._live.pop(download_id, None)
-            await self._record(
-                download_id,
-                DownloadState.QUEUED,
-                **({"bytes_done": live.bytes_done} if live else {}),
-            )
+            requeue.setdefault(download_id, live.bytes_done if live else -1)
+        try:
+            for download_id, done in requeue.items():
+                await self._mark(
+                    download_id, DownloadState.QUEUED, **({"bytes_done": done} if done >= 0 else {})
+                )
+        except StorageError as error:  # the next start queues them again
+            log.info("downloads: cannot record the stopped files (%s)", error)
         self._landing.shutdown(wait=True)
+
+    @property
+    def held(self) -> str | None:
+        """Why the queue starts no file for now (the disk is full), or None."""
+        return self._held
 
     # --- commands ------------------------------------------------------------------------
 
@@ -391,6 +424,9 @@ class DownloadManager:
         return tuple(self._snapshot(row) for row in rows)
 
     def _snapshot(self, row: DownloadRow) -> Download:
+        if row.id in self._requeue:  # held, its row not written yet (the database's disk)
+            queued = store.to_download(row, bytes_done=self._requeue[row.id])
+            return replace(queued, state=DownloadState.QUEUED)
         live = self._live.get(row.id)
         if live is None:
             return store.to_download(row)
@@ -405,12 +441,20 @@ class DownloadManager:
         return rows
 
     async def pause(self, ids: Iterable[int]) -> None:
-        rows = await self._stop(ids)
-        for row in rows:
-            if row.state in (DownloadState.QUEUED.value, DownloadState.RUNNING.value):
-                part = self._part(row)
-                done = part.stat().st_size if part and part.exists() else 0
-                await self._record(row.id, DownloadState.PAUSED, bytes_done=done)
+        # Recorded first: a runner (this process's or another's) sees it and stops the file,
+        # and the queue cannot hand the file out again meanwhile.
+        rows = await self._database.run(lambda s: store.listing(s, ids=ids))
+        active = (DownloadState.QUEUED.value, DownloadState.RUNNING.value)
+        chosen = [row for row in rows if row.state in active]
+        for row in chosen:
+            await self._record(row.id, DownloadState.PAUSED)
+        await self._stop(row.id for row in chosen)
+        for row in chosen:
+            part = self._part(row)
+            done = await asyncio.to_thread(_file_size, part) if part else 0
+            await self._database.run(
+                partial(store.set_progress, download_id=row.id, bytes_done=done)
+            )
         self._changed_now(tuple({r.identifier for r in rows}))
 
     async def resume(self, ids: Iterable[int]) -> None:
@@ -429,14 +473,18 @@ class DownloadManager:
 
     async def cancel(self, ids: Iterable[int]) -> None:
         """Stop and forget the partial data; done files stay."""
-        rows = await self._stop(ids)
-        for row in rows:
-            if row.state == DownloadState.DONE.value:
-                continue
+        rows = await self._database.run(lambda s: store.listing(s, ids=ids))
+        chosen = [row for row in rows if row.state != DownloadState.DONE.value]
+        # Recorded before anything stops or goes: no runner starts the file again or records
+        # it failed because its part vanished.
+        for row in chosen:
+            await self._record(row.id, DownloadState.CANCELLED, bytes_done=0)
+        await self._stop(row.id for row in chosen)
+        for row in chosen:
+            self._requeue.pop(row.id, None)
             part = self._part(row)
             if part is not None:
                 await asyncio.to_thread(part.unlink, missing_ok=True)
-            await self._record(row.id, DownloadState.CANCELLED, bytes_done=0)
         self._changed_now(tuple({r.identifier for r in rows}))
 
     async def remove(self, identifier: str) -> int:
@@ -476,10 +524,15 @@ class DownloadManager:
         return removed
 
     async def wait(
-        self, identifier: str | None = None, *, ids: Iterable[int] | None = None
+        self,
+        identifier: str | None = None,
+        *,
+        ids: Iterable[int] | None = None,
+        until_held: bool = False,
     ) -> tuple[Download, ...]:
         """Wait until nothing of ``identifier`` (or of the files ``ids``, or of the whole queue)
-        is queued or running."""
+        is queued or running; with ``until_held``, also return when the queue is held (see
+        ``held``)."""
         chosen = frozenset(ids) if ids is not None else None
         while True:
             async with self._changed:
@@ -487,6 +540,8 @@ class DownloadManager:
                 if chosen is not None:
                     downloads = tuple(d for d in downloads if d.id in chosen)
                 if not any(d.state in ACTIVE_DOWNLOAD_STATES for d in downloads):
+                    return downloads
+                if until_held and self._held is not None:
                     return downloads
                 # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation
                 # that arrives as the wait ends (CPython #86296), and the caller never stops.
@@ -525,16 +580,30 @@ class DownloadManager:
     async def _schedule(self) -> None:
         while not self._closing:
             # Woken by this process; every few seconds it also looks for files another
-            # liveset process (`liveset download` while the app runs) has queued.
+            # liveset process (`liveset download` while the app runs) has queued, paused or
+            # cancelled.
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(QUEUE_POLL_SECONDS):
                     await self._wake.wait()
             if self._closing:
                 return
             self._wake.clear()
-            room = self._concurrency - len(self._network)
-            if room <= 0:
-                continue
+            try:
+                await self._next_files()
+            except DiskFullError as error:
+                await self._hold(str(error))
+            except StorageError as error:  # said; the next round tries again
+                log.warning("downloads: %s", error)
+
+    async def _next_files(self) -> None:
+        if self._requeue and self._held is None:
+            await self._write_requeued()
+        if self._tasks:
+            await self._stop_changed_elsewhere()
+        if self._held is not None and not await self._room_again():
+            return
+        room = self._concurrency - len(self._network)
+        if room > 0:
             rows = await self._database.run(
                 partial(store.next_queued, limit=room, exclude=list(self._tasks), only=self._only)
             )
@@ -545,6 +614,68 @@ class DownloadManager:
                 task.add_done_callback(partial(self._file_finished, row.id))
             if rows:
                 self._changed_now(tuple({r.identifier for r in rows}))
+
+    async def _stop_changed_elsewhere(self) -> None:
+        """Stop running files that another liveset process paused or cancelled (it recorded
+        so); a cancelled file's part goes, whatever this one wrote after the other deleted it."""
+        ids = list(self._tasks)
+        recorded = await self._database.run(lambda s: store.states(s, ids))
+        gone = [i for i in ids if recorded.get(i, DownloadState.RUNNING.value) != "running"]
+        if not gone:
+            return
+        rows = await self._stop(gone)
+        for row in rows:
+            log.info("download %s/%s: %s elsewhere", row.identifier, row.file_name, row.state)
+            part = self._part(row)
+            if row.state == DownloadState.CANCELLED.value and part is not None:
+                await asyncio.to_thread(part.unlink, missing_ok=True)
+        self._changed_now(tuple({r.identifier for r in rows}))
+
+    # --- a full disk ---------------------------------------------------------------------
+
+    async def _hold(self, reason: str) -> None:
+        """Start no more files until there is room again; said once."""
+        if self._held is not None:
+            return
+        self._held = reason  # taken at once: files that meet the full disk together say it once
+        free = await asyncio.to_thread(free_space, self.music_dir)
+        self._held = (
+            f"downloads are waiting for disk space: {reason} ({size_text(free)} free); "
+            "the queue goes on by itself when there is room"
+        )
+        log.info("%s", self._held)  # said by the event; a command prints it its own way
+        self._publish(DownloadsHeld(self._held))
+        self._changed_now(())
+
+    async def _held_file(self, row: DownloadRow, part: Path, reason: str) -> None:
+        """A file stopped by a full disk goes back in the queue, its part kept for a resume."""
+        self._live.pop(row.id, None)
+        self._requeue[row.id] = await asyncio.to_thread(_file_size, part)
+        await self._hold(reason)
+        with contextlib.suppress(StorageError):  # the database's disk may be the full one
+            await self._write_requeued()
+        self._changed_now((row.identifier,))
+
+    async def _write_requeued(self) -> None:
+        for download_id, done in list(self._requeue.items()):
+            await self._mark(download_id, DownloadState.QUEUED, bytes_done=done)
+            del self._requeue[download_id]
+
+    async def _room_again(self) -> bool:
+        """Whether a held queue may go on: enough is free and the database takes writes."""
+        free = await asyncio.to_thread(free_space, self.music_dir)
+        remaining = await self._database.run(store.remaining_bytes)
+        if free - self._keep_free < max(ROOM_TO_TAG * 4, min(ROOM_TO_GO_ON, remaining)):
+            return False
+        try:
+            await self._write_requeued()
+        except DiskFullError:
+            return False
+        log.info("downloads: %s free again; going on", size_text(free))
+        self._held = None
+        self._publish(DownloadsHeld(""))
+        self._changed_now(())
+        return True
 
     def _file_finished(self, download_id: int, _task: object = None) -> None:
         self._tasks.pop(download_id, None)
@@ -583,7 +714,8 @@ class DownloadManager:
                 if not first:
                     # Recorded up front: a try cut short by a crash still counts.
                     attempts += 1
-                    await self._record(row.id, DownloadState.RUNNING, attempts=attempts)
+                    if not await self._mark(row.id, DownloadState.RUNNING, attempts=attempts):
+                        return  # paused or cancelled meanwhile
                 first = False
                 if dest.parent not in self._folders:
                     await asyncio.to_thread(dest.parent.mkdir, parents=True, exist_ok=True)
@@ -606,7 +738,7 @@ class DownloadManager:
                     log.warning(
                         "download %s/%s: %s; starting again", row.identifier, row.file_name, problem
                     )
-                    await self._record(
+                    await self._mark(
                         row.id,
                         DownloadState.RUNNING,
                         bytes_done=0,
@@ -649,7 +781,7 @@ class DownloadManager:
                     problem,
                     delay,
                 )
-                await self._record(
+                await self._mark(
                     row.id,
                     DownloadState.RUNNING,
                     bytes_done=after,
@@ -660,7 +792,22 @@ class DownloadManager:
             except _Fatal as problem:
                 await self._finish(row, DownloadState.FAILED, error=str(problem), attempts=attempts)
                 return
+            except DiskFullError as error:
+                await self._held_file(row, part, str(error))
+                return
+            except StorageError as error:
+                # The database stayed locked past its wait: the file is not lost with it. It
+                # is queued again once the database takes writes.
+                log.warning("download %s/%s: %s", row.identifier, row.file_name, error)
+                self._live.pop(row.id, None)
+                self._requeue[row.id] = await asyncio.to_thread(_file_size, part)
+                return
             except OSError as error:
+                if error.errno in _DISK_FULL:
+                    await self._held_file(row, part, f"the disk of {self.music_dir} is full")
+                    return
+                if not await self._still_running(row):
+                    return  # paused or cancelled elsewhere: its part was taken away
                 await self._finish(
                     row,
                     DownloadState.FAILED,
@@ -676,9 +823,23 @@ class DownloadManager:
                 return
 
     async def _record(self, download_id: int, state: DownloadState, **values: Any) -> None:
+        """A command's write: whatever the file's state was."""
         await self._database.run(
             partial(store.set_state, download_id=download_id, state=state, **values)
         )
+
+    async def _mark(self, download_id: int, state: DownloadState, **values: Any) -> bool:
+        """The runner's write: only while the file is still marked running, so a pause or a
+        cancel recorded meanwhile (here or by another liveset) is never undone."""
+        return await self._database.run(
+            partial(
+                store.set_state, download_id=download_id, state=state, running_only=True, **values
+            )
+        )
+
+    async def _still_running(self, row: DownloadRow) -> bool:
+        recorded = await self._database.run(lambda s: store.states(s, [row.id]))
+        return recorded.get(row.id) == DownloadState.RUNNING.value
 
     async def _finish(self, row: DownloadRow, state: DownloadState, **values: Any) -> None:
         live = self._live.pop(row.id, None)
@@ -686,7 +847,7 @@ class DownloadManager:
             values.setdefault("bytes_done", live.bytes_done)
         if state is DownloadState.DONE:
             values["bytes_done"] = row.size or values.get("bytes_done", 0)
-        await self._record(row.id, state, **values)
+        await self._mark(row.id, state, **values)
         if state is DownloadState.FAILED:
             log.warning(
                 "download %s/%s failed: %s", row.identifier, row.file_name, values.get("error")
@@ -768,14 +929,17 @@ class DownloadManager:
                     # arrive; a few blocks may wait in between, so neither side stalls the other.
                     blocks: asyncio.Queue[bytes | None] = asyncio.Queue(WRITE_QUEUE)
                     writer = asyncio.ensure_future(_write_blocks(handle, blocks, digest, offset))
-                    chunks: list[bytes] = []
-                    pending = 0
-                    flushed = time.monotonic()
+                    # Its failure is raised where the transfer waits on it; a transfer cut short
+                    # meanwhile must not leave it to be reported as never retrieved.
+                    writer.add_done_callback(_retrieved)
+                    arrived = _Arrived(blocks, writer)
+                    # Bytes that came just before the link stalled are written too, so a kill
+                    # during the stall keeps them for the resume.
+                    idle = asyncio.ensure_future(arrived.write_when_idle())
                     started, streamed, early = time.monotonic(), 0, False
                     try:
                         async for chunk in response.aiter_raw():
-                            chunks.append(chunk)
-                            pending += len(chunk)
+                            arrived.add(chunk)
                             streamed += len(chunk)
                             live.advance(len(chunk))
                             self._progress_dirty = True
@@ -787,17 +951,17 @@ class DownloadManager:
                                 early = True
                                 off_network()
                             # Big writes, but never more than a moment's worth left unwritten.
-                            now = time.monotonic()
-                            if pending >= CHUNK or now - flushed > FLUSH_SECONDS:
-                                await _put(blocks, writer, b"".join(chunks))
-                                chunks, pending, flushed = [], 0, now
+                            if arrived.due():
+                                await arrived.write()
                         off_network()  # every byte is here: the next file may start
                     finally:
+                        idle.cancel()
+                        await asyncio.gather(idle, return_exceptions=True)
                         # What arrived before a drop or a pause is kept for the resume.
-                        if chunks and not writer.done():
-                            await _put(blocks, writer, b"".join(chunks))
                         if not writer.done():
-                            await blocks.put(None)
+                            await arrived.write()
+                        if not writer.done():
+                            await _put(blocks, writer, None)
                         await asyncio.shield(writer)
         except httpx.TransportError as error:
             if node:
@@ -807,7 +971,17 @@ class DownloadManager:
             ) from error
         finally:
             if row.size is None or live.bytes_done < row.size:  # a whole file is recorded done
-                await self._database.run(lambda s: store.set_progress(s, row.id, live.bytes_done))
+                try:
+                    await self._database.run(
+                        partial(
+                            store.set_progress,
+                            download_id=row.id,
+                            bytes_done=live.bytes_done,
+                            running_only=True,
+                        )
+                    )
+                except StorageError as error:  # the part on disk is what a resume reads
+                    log.info("download %s: progress not recorded (%s)", row.file_name, error)
         if row.size is not None and live.bytes_done < row.size:
             raise _Retry(f"the connection closed at {live.bytes_done} of {row.size} bytes")
         return digest
@@ -821,8 +995,17 @@ class DownloadManager:
     def _land(self, row: DownloadRow, part: Path, dest: Path) -> dict[str, Any] | None:
         """Tag the verified part and rename it into place; its library row for a track."""
         if row.kind == "track" and row.tags:
+            # Tags may grow the file: with no room, the verified part waits whole (a resume
+            # finds it complete) rather than land untagged or half rewritten.
+            if free_space(part.parent) < ROOM_TO_TAG:
+                raise OSError(errno.ENOSPC, "no room to write the tags")
             try:
                 write_tags(part, row.tags, ext=dest.suffix)
+            except OSError as error:
+                if error.errno in _DISK_FULL:
+                    part.unlink(missing_ok=True)  # it may be half rewritten: never lands
+                    raise
+                log.warning("cannot tag %s: %s", dest, error)
             except Exception as error:  # a file that plays but cannot be tagged still lands
                 log.warning("cannot tag %s: %s", dest, error)
         with open(part, "rb") as handle:
@@ -835,8 +1018,48 @@ class DownloadManager:
         return read_file(str(dest), root, stat.st_size, stat.st_mtime_ns)
 
 
+class _Arrived:
+    """Bytes received and not yet handed to the writer, handed over in order: when a block is
+    big, when they have waited ``FLUSH_SECONDS``, and when the link goes quiet."""
+
+    def __init__(self, blocks: asyncio.Queue[bytes | None], writer: asyncio.Future[None]) -> None:
+        self._blocks, self._writer = blocks, writer
+        self._chunks: list[bytes] = []
+        self._size = 0
+        self._since = time.monotonic()
+        self._lock = asyncio.Lock()  # two hand-overs at once could swap blocks
+
+    def add(self, chunk: bytes) -> None:
+        self._chunks.append(chunk)
+        self._size += len(chunk)
+
+    def due(self) -> bool:
+        return self._size >= CHUNK or time.monotonic() - self._since > FLUSH_SECONDS
+
+    async def write(self) -> None:
+        async with self._lock:
+            self._since = time.monotonic()
+            if not self._chunks:
+                return
+            block = b"".join(self._chunks)
+            self._chunks, self._size = [], 0
+            await _put(self._blocks, self._writer, block)
+
+    async def write_when_idle(self) -> None:
+        with contextlib.suppress(Exception):  # a failed writer is reported by the next write
+            while not self._writer.done():
+                await asyncio.sleep(FLUSH_SECONDS)
+                if self._chunks and time.monotonic() - self._since > FLUSH_SECONDS:
+                    await self.write()
+
+
+def _retrieved(future: asyncio.Future[None]) -> None:
+    if not future.cancelled():
+        future.exception()
+
+
 async def _put(
-    blocks: asyncio.Queue[bytes | None], writer: asyncio.Future[None], block: bytes
+    blocks: asyncio.Queue[bytes | None], writer: asyncio.Future[None], block: bytes | None
 ) -> None:
     """Hand a block to the writer; a writer that failed (a full disk) raises here."""
     if writer.done():

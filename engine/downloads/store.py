@@ -105,19 +105,41 @@ def next_queued(
     return rows
 
 
-def set_state(session: Session, *, download_id: int, state: DownloadState, **values: Any) -> None:
+def set_state(
+    session: Session,
+    *,
+    download_id: int,
+    state: DownloadState,
+    running_only: bool = False,
+    **values: Any,
+) -> bool:
+    """Record a file's state; with ``running_only`` only while it is still marked running (the
+    runner's own writes: a file another command paused or cancelled meanwhile stays so).
+    Whether the row was written."""
     values = {"state": state.value, "updated_at": time.time(), **values}
     if state is DownloadState.DONE:
         values.setdefault("finished_at", time.time())
-    session.execute(update(DownloadRow).where(DownloadRow.id == download_id).values(**values))
+    query = update(DownloadRow).where(DownloadRow.id == download_id)
+    if running_only:
+        query = query.where(DownloadRow.state == DownloadState.RUNNING.value)
+    return bool(getattr(session.execute(query.values(**values)), "rowcount", 0))
 
 
-def set_progress(session: Session, download_id: int, bytes_done: int) -> None:
-    session.execute(
-        update(DownloadRow)
-        .where(DownloadRow.id == download_id)
-        .values(bytes_done=bytes_done, updated_at=time.time())
+def set_progress(
+    session: Session, download_id: int, bytes_done: int, *, running_only: bool = False
+) -> None:
+    query = update(DownloadRow).where(DownloadRow.id == download_id)
+    if running_only:
+        query = query.where(DownloadRow.state == DownloadState.RUNNING.value)
+    session.execute(query.values(bytes_done=bytes_done, updated_at=time.time()))
+
+
+def states(session: Session, ids: Iterable[int]) -> dict[int, str]:
+    """The recorded state of each of the files ``ids``."""
+    rows = session.execute(
+        select(DownloadRow.id, DownloadRow.state).where(DownloadRow.id.in_(list(ids)))
     )
+    return {row_id: state for row_id, state in rows}
 
 
 def requeue_interrupted(session: Session) -> int:

@@ -10,14 +10,16 @@ import asyncio
 import concurrent.futures
 import contextvars
 import functools
+import logging
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.errors import StorageError
+from engine.errors import DiskFullError, StorageError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -25,18 +27,37 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 HEAD = "0006"  # the newest migration; tests/test_storage.py checks it against alembic's head
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
+#: How long one statement waits inside SQLite for another program's lock, in seconds ...
+BUSY_TIMEOUT = 5.0
+#: ... and how long a transaction is tried again, in all, before the database is called stuck.
+BUSY_WAIT = 60.0
+
+
+def _sqlite_pragmas(busy_timeout: float) -> Callable[[Any, Any], None]:
+    def pragmas(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    return pragmas
+
+
+def _is_busy(error: OperationalError) -> bool:
+    """SQLite's "database is locked": another program holds the database for now."""
+    return "locked" in str(error.orig) or "busy" in str(error.orig)
+
+
+def _is_full(error: OperationalError) -> bool:
+    return "disk is full" in str(error.orig) or "No space left" in str(error.orig)
 
 
 def alembic_config(connection: Any) -> Config:
@@ -77,8 +98,20 @@ def migrate(engine: Engine, revision: str = "head") -> None:
 class Database:
     """The SQLAlchemy engine, its sessions and the thread they run on."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        busy_timeout: float | None = None,
+        busy_wait: float | None = None,
+        on_busy: Callable[[str], None] | None = None,
+    ) -> None:
         self.url = url
+        self.busy_timeout = BUSY_TIMEOUT if busy_timeout is None else busy_timeout
+        self.busy_wait = BUSY_WAIT if busy_wait is None else busy_wait
+        #: Told (on the event loop) when the database turns busy, and with "" when it is free.
+        self.on_busy = on_busy
+        self._busy_since: float | None = None
         self._engine: Engine | None = None
         self._sessions: sessionmaker[Session] | None = None
         self._executor = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="liveset-db")
@@ -98,7 +131,7 @@ class Database:
             Path(self.url[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(self.url, future=True)
         if engine.dialect.name == "sqlite":
-            event.listen(engine, "connect", _sqlite_pragmas)
+            event.listen(engine, "connect", _sqlite_pragmas(self.busy_timeout))
         migrate(engine)
         self._engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
@@ -132,7 +165,8 @@ class Database:
         return await loop.run_in_executor(self._executor, functools.partial(context.run, fn))
 
     async def run(self, fn: Callable[[Session], T]) -> T:
-        """Run ``fn(session)`` on the database thread in one transaction."""
+        """Run ``fn(session)`` on the database thread in one transaction. A database another
+        program holds locked is waited for, said once, up to ``busy_wait`` seconds in all."""
         if self._sessions is None:
             raise StorageError("the database is not open")
         sessions = self._sessions
@@ -141,7 +175,45 @@ class Database:
             with sessions.begin() as session:
                 return fn(session)
 
-        try:
-            return await self.run_raw(work)
-        except SQLAlchemyError as error:
-            raise StorageError(f"database error: {error}") from error
+        while True:
+            try:
+                result = await self.run_raw(work)
+            except OperationalError as error:
+                if _is_full(error):
+                    raise DiskFullError(
+                        f"the disk holding the database is full ({self._safe_url})"
+                    ) from error
+                if not _is_busy(error):
+                    raise StorageError(f"database error: {error}") from error
+                await self._wait_busy(error)
+                continue
+            except SQLAlchemyError as error:
+                raise StorageError(f"database error: {error}") from error
+            if self._busy_since is not None:
+                log.info("database: free again after %.1f s", time.monotonic() - self._busy_since)
+                self._busy_since = None
+                if self.on_busy is not None:
+                    self.on_busy("")
+            return result
+
+    async def _wait_busy(self, error: OperationalError) -> None:
+        now = time.monotonic()
+        if self._busy_since is None:
+            self._busy_since = now
+            message = (
+                "the database is busy (another program holds a lock on it); "
+                f"waiting up to {self.busy_wait:.0f} s"
+            )
+            log.info("%s", message)  # said through on_busy
+            if self.on_busy is not None:
+                self.on_busy(message)
+        elif now - self._busy_since >= self.busy_wait:
+            waited = now - self._busy_since
+            self._busy_since = None
+            if self.on_busy is not None:
+                self.on_busy("")
+            raise StorageError(
+                f"the database stayed locked for {waited:.0f} s: another program holds "
+                f"{self._safe_url}; close it and try again"
+            ) from error
+        await asyncio.sleep(min(0.2, self.busy_timeout))

@@ -3,7 +3,8 @@
 Serves the real bodies in ``../shared/fixtures/archive`` (search results are computed from their
 docs with a real subset of the query syntax) and synthesised audio. Faults can be injected per
 path prefix: ``429`` and ``503`` (with ``Retry-After``), ``slow`` bodies, ``truncate``d bodies,
-``malformed`` JSON, dropped connections (``drop``) and a fixed ``latency`` per request.
+``malformed`` JSON, dropped connections (``drop``), bodies that ``stall`` after some bytes and a
+fixed ``latency`` per request.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ MAX_SORTED_RESULTS = 10_000
 
 @dataclass
 class Fault:
-    kind: str  # 429 | 503 | slow | truncate | malformed | drop | ignore-cursor | corrupt
+    kind: str  # 429 | 503 | slow | stall | truncate | malformed | drop | ignore-cursor | corrupt
     path_prefix: str = "/"
     times: int = 1
     retry_after: str | None = None
@@ -67,6 +68,7 @@ class FakeArchive:
         self.max_in_flight = 0
         self._items: dict[str, Item] = {}
         self._added_docs: dict[str, dict[str, Any]] = {}
+        self._served: set[str] = set()  # items served as given (serve_item)
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -104,10 +106,12 @@ class FakeArchive:
             self.faults.clear()
             self.requests.clear()
             self.latency = 0.0
+            self.pace = 0.0
             self.max_in_flight = 0
-            for identifier in self._added_docs:
+            for identifier in [*self._added_docs, *self._served]:
                 self._items.pop(identifier, None)
             self._added_docs.clear()
+            self._served.clear()
 
     def take_fault(self, path: str) -> Fault | None:
         with self._lock:
@@ -162,6 +166,13 @@ class FakeArchive:
                     doc["date"] = f"{doc['date']}T00:00:00Z"
                 self._added_docs[identifier] = doc
         return item
+
+    def serve_item(self, identifier: str, body: Any, files: dict[str, bytes]) -> None:
+        """Serve ``body`` as it is (however broken) as the metadata of ``identifier``, and
+        ``files`` by name, until the next ``reset``."""
+        with self._lock:
+            self._items[identifier] = Item(body, dict(files))
+            self._served.add(identifier)
 
     def docs(self) -> list[dict[str, Any]]:
         """The search index: the fixtures' docs and the searchable items added."""
@@ -459,6 +470,12 @@ class _Handler(BaseHTTPRequestHandler):
             if fault and fault.kind == "truncate":
                 self.wfile.write(body[: fault.after_bytes])
                 self.wfile.flush()
+                self.close_connection = True
+                return
+            if fault and fault.kind == "stall":  # some bytes, then nothing for `delay` s
+                self.wfile.write(body[: fault.after_bytes])
+                self.wfile.flush()
+                time.sleep(fault.delay)
                 self.close_connection = True
                 return
             if fault and fault.kind == "slow":

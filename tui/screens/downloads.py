@@ -14,6 +14,7 @@ from textual.widgets import Button, Label, ListItem, ListView, Static
 from engine import (
     DownloadProgress,
     DownloadsChanged,
+    DownloadsHeld,
     DownloadState,
     LibraryChanged,
     group_downloads,
@@ -189,6 +190,8 @@ class DownloadsScreen(LivesetScreen):
         )
         speed = sum(d.speed for d in self.downloads.values() if d.state is DownloadState.RUNNING)
         parts = counts or ["nothing queued"]
+        if self.engine.downloads_held():
+            parts.insert(0, "waiting for disk space")
         if left:
             parts.append(f"{size_text(left)} to go at {speed_text(speed)}")
         parts.append(f"music {size_text(self.music_size)}, {size_text(self.free)} free")
@@ -233,7 +236,7 @@ class DownloadsScreen(LivesetScreen):
         elif isinstance(event, LibraryChanged):
             self.music_size = -1
             self.reload()
-        elif isinstance(event, DownloadsChanged):
+        elif isinstance(event, (DownloadsChanged, DownloadsHeld)):
             self.reload()
 
     def progress(self, event: DownloadProgress) -> None:
