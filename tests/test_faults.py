@@ -372,3 +372,42 @@ def test_a_command_against_a_dead_archive_ends_within_its_bound(liveset, fake_ar
     assert result.returncode != 0 and "Traceback" not in result.stderr
     assert "trying again" in result.stderr and "HTTP 503" in result.stderr
     assert took < 2 * 10 + 10  # the bound (10 s at least) and start-up, not 5 tries x 20 s
+
+
+@pytest.fixture
+def read_only(tmp_path: Path) -> Iterator[Path]:
+    """A folder on a read-only filesystem (root can write anywhere else)."""
+    where = tmp_path / "read-only"
+    where.mkdir()
+    made = subprocess.run(["mount", "--bind", str(where), str(where)], capture_output=True)
+    if made.returncode != 0:
+        pytest.skip("a read-only folder needs mount (root)")
+    subprocess.run(["mount", "-o", "remount,bind,ro", str(where)], check=True)
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", "-l", str(where)], check=False)
+
+
+def test_a_read_only_music_dir_is_one_line_and_exit_2(liveset, read_only: Path) -> None:  # type: ignore[no-untyped-def]
+    result = liveset("download", SCI, LIVESET_MUSIC_DIR=str(read_only / "music"))
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert "music_dir" in result.stderr and "Read-only file system" in result.stderr
+
+
+def test_a_read_only_data_dir_is_one_line_and_exit_2(  # type: ignore[no-untyped-def]
+    liveset, tmp_path: Path
+) -> None:
+    data = tmp_path / "data-ro"
+    assert liveset("downloads", LIVESET_DATA_DIR=str(data)).returncode == 0  # made, then ...
+    subprocess.run(["mount", "--bind", str(data), str(data)], check=False)
+    if subprocess.run(["mount", "-o", "remount,bind,ro", str(data)]).returncode != 0:
+        pytest.skip("a read-only folder needs mount (root)")
+    try:
+        result = liveset("downloads", LIVESET_DATA_DIR=str(data))  # ... made read-only
+    finally:
+        subprocess.run(["umount", "-l", str(data)], check=False)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.count("\n") == 1 and "sqlalche.me" not in result.stderr
+    assert "is read-only" in result.stderr

@@ -98,7 +98,10 @@ TOP_KEYS = ["metadata", "files", "reviews", "item_size", "files_count"]
 
 @st.composite
 def mutated_body(draw: st.DrawFn) -> dict[str, Any]:
-    body = copy.deepcopy(BODIES[draw(st.sampled_from(sorted(BODIES)))])
+    return mutate(draw, copy.deepcopy(BODIES[draw(st.sampled_from(sorted(BODIES)))]))
+
+
+def mutate(draw: st.DrawFn, body: dict[str, Any]) -> dict[str, Any]:
     for _ in range(draw(st.integers(1, 8))):
         where = draw(st.sampled_from(["metadata", "file", "top", "review"]))
         drop = draw(st.booleans()) and draw(st.booleans())
@@ -195,3 +198,123 @@ def test_mutated_recordings_store_and_read_back_cleanly(
     # A clean error (a storage limit, say) is allowed; an exception of any other kind is not.
     with contextlib.suppress(EngineError):
         asyncio.run(store())
+
+
+# --- through the fake archive.org: `recording --json` and a real download -------------------
+
+FILES_SERVED = 5  # entries of a body kept and given bytes, so an example downloads quickly
+
+
+@st.composite
+def served_item(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, bytes]]:
+    """A real body cut to a few files with synthesised bytes (sizes and checksums true), then
+    mutated: what a download of a broken item meets."""
+    from tests.fake_archive.audio import synthesise
+    from tests.fake_archive.server import checksums
+
+    body = copy.deepcopy(BODIES[draw(st.sampled_from(sorted(BODIES)))])
+    entries = [e for e in body.get("files") or [] if isinstance(e, dict) and e.get("name")]
+    audio = [e for e in entries if str(e.get("format", "")).endswith(("Flac", "MP3"))]
+    kept = (audio[:FILES_SERVED] or entries[:FILES_SERVED]) + [
+        e for e in entries if str(e.get("name")).endswith(".txt")
+    ][:1]
+    files: dict[str, bytes] = {}
+    for entry in kept:
+        entry.pop("private", None)
+        data = synthesise(entry, 0.2)
+        files[str(entry["name"])] = data
+        entry.update({"size": str(len(data)), **checksums(data)})
+    body["files"] = kept
+    return mutate(draw, body), files
+
+
+@pytest.fixture(scope="module")
+def served_env(fake_archive_session: Any, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    root = tmp_path_factory.mktemp("served")
+    names = {
+        "HOME": str(root / "home"),
+        "LIVESET_DATA_DIR": str(root / "data"),
+        "LIVESET_MUSIC_DIR": str(root / "music"),
+        "LIVESET_ARCHIVE_URL": fake_archive_session.url,
+        "LIVESET_KEEP_FREE": "0",
+        "LIVESET_DOWNLOAD_RETRIES": "0",
+        "LIVESET_ARCHIVE_RETRIES": "0",
+    }
+    yield root, fake_archive_session, names
+    fake_archive_session.reset()
+
+
+@contextlib.contextmanager
+def environment(names: dict[str, str]) -> Any:
+    saved = {name: os.environ.get(name) for name in names}
+    os.environ.update(names)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+OUTCOMES: dict[str, int] = {}  # what the examples ended in, for the closing summary
+
+
+def run_cli(*args: str) -> tuple[int, str, str]:
+    import io
+    from contextlib import redirect_stderr, redirect_stdout
+
+    from tui.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        code = main(list(args))
+    return code, out.getvalue(), err.getvalue()
+
+
+@given(served=served_item())
+@settings(max_examples=int(os.environ.get("FUZZ_SERVED_EXAMPLES", "30")))
+def test_a_mutated_item_prints_as_json_and_downloads_inside_the_music_dir(
+    served: tuple[dict[str, Any], dict[str, bytes]], served_env: Any
+) -> None:
+    root, archive, names = served_env
+    body, files = served
+    identifier = f"fuzz-{len(OUTCOMES)}-{sum(OUTCOMES.values())}"
+    OUTCOMES["examples"] = OUTCOMES.get("examples", 0) + 1
+    if isinstance(body.get("metadata"), dict):
+        body["metadata"]["identifier"] = identifier  # else: an item naming no identifier
+    archive.serve_item(identifier, body, files)
+
+    with environment(names):
+        code, out, err = run_cli("recording", identifier, "--json")
+    assert code in (0, 1, 2), (code, err)
+    for text in (out, err):  # escaped in JSON, stripped in words: never raw on a terminal
+        assert not any(c in text for c in "\x1b\x07\x00\u202e"), text
+    if code == 0:
+        json.loads(out)
+    OUTCOMES["recording ok" if code == 0 else "recording clean error"] = (
+        OUTCOMES.get("recording ok" if code == 0 else "recording clean error", 0) + 1
+    )
+
+    with environment(names):
+        code, out, err = run_cli("download", identifier, "--wait", "--json")
+    assert code in (0, 1, 2), (code, err)
+    assert "Traceback" not in err
+    key = {0: "download done", 1: "download failed cleanly", 2: "download refused"}[code]
+    OUTCOMES[key] = OUTCOMES.get(key, 0) + 1
+    music, data = (root / "music").resolve(), (root / "data").resolve()
+    for path in root.rglob("*"):
+        if path.is_file():
+            resolved = path.resolve()
+            assert (
+                resolved.is_relative_to(music)
+                or resolved.is_relative_to(data)
+                or (resolved.is_relative_to(root / "home"))
+            ), path
+
+
+def test_zz_fuzz_summary(capsys: pytest.CaptureFixture[str]) -> None:
+    """Prints what the served examples ended in (run with -s to see it)."""
+    with capsys.disabled():
+        print(f"\nfuzz through the fake archive: {json.dumps(OUTCOMES, sort_keys=True)}")

@@ -38,6 +38,7 @@ from engine.downloads.paths import (
     track_file_name,
 )
 from engine.errors import (
+    ConfigError,
     DiskFullError,
     DiskSpaceError,
     DownloadError,
@@ -340,7 +341,18 @@ class DownloadManager:
         fresh = [v for v in values if self._needs_download(known.get(v["file_name"]))]
         # Files already queued are counted in the queue's remaining bytes, not twice.
         await self._check_space(fresh)
-        await asyncio.to_thread(self._write_metadata, recording.identifier, metadata, folder)
+        try:
+            await asyncio.to_thread(self._write_metadata, recording.identifier, metadata, folder)
+        except OSError as error:
+            if error.errno in _DISK_FULL:
+                raise DownloadError(
+                    f"the disk of {self.music_dir} is full: nothing was queued"
+                ) from error
+            raise ConfigError(
+                "music_dir",
+                str(self.music_dir),
+                f"a folder liveset can make and write ({error.strerror or error})",
+            ) from error
         if fresh:
             await self._database.run(lambda s: store.add(s, fresh))
         self._changed_now((recording.identifier,))

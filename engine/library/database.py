@@ -11,6 +11,7 @@ import concurrent.futures
 import contextvars
 import functools
 import logging
+import os
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -140,9 +141,22 @@ class Database:
         try:
             await self.run_raw(self._open)
         except SQLAlchemyError as error:
-            raise StorageError(f"cannot open database {self._safe_url}: {error}") from error
+            reason = str(getattr(error, "orig", None) or error)
+            raise StorageError(
+                f"cannot open database {self._safe_url}: {reason}{self._folder_note()}"
+            ) from error
         except OSError as error:
             raise StorageError(f"cannot open database {self._safe_url}: {error}") from error
+
+    def _folder_note(self) -> str:
+        """Why SQLite could not open its file, when it is its folder: SQLite only says
+        "unable to open database file"."""
+        if not self.url.startswith("sqlite:///") or ":memory:" in self.url:
+            return ""
+        folder = Path(self.url[len("sqlite:///") :]).parent
+        if folder.is_dir() and not os.access(folder, os.W_OK):
+            return f" ({folder} is read-only: liveset writes its database and journal there)"
+        return ""
 
     @property
     def _safe_url(self) -> str:
