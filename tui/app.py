@@ -238,6 +238,7 @@ class LivesetApp(App[None]):
             if event.reason:
                 self.notify(event.reason, severity="error", title="Disk full", timeout=30)
             elif self._notices.get("disk"):
+                self.clear_notifications()  # the "disk full" one is over
                 self.notify("There is room again: downloads go on.", title="Downloads")
             self._notices["disk"] = event.reason
             self._show_notes()

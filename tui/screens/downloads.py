@@ -194,7 +194,8 @@ class DownloadsScreen(LivesetScreen):
             parts.insert(0, "waiting for disk space")
         if left:
             parts.append(f"{size_text(left)} to go at {speed_text(speed)}")
-        parts.append(f"music {size_text(self.music_size)}, {size_text(self.free)} free")
+        free = f"{size_text(self.free)} free" if self.free > 0 else "no space left"
+        parts.append(f"music {size_text(self.music_size)}, {free}")
         self.query_one("#totals", StatusLine).message = " · ".join(parts)
 
     def recording_cells(self, r: RecordingDownload) -> list[str]:
