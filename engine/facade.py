@@ -48,8 +48,7 @@ from engine.errors import (
     PlaybackError,
 )
 from engine.events import ArchiveStatusChanged, CatalogChanged, Event, EventBus, Notice
-from engine.library import feedback, files
-from engine.library import repository as repo
+from engine.library import feedback, files, repository as repo
 from engine.library.database import Database
 from engine.library.scanner import layout_tags, scan, walk
 from engine.library.tags import AUDIO_EXTENSIONS, TagError, read_tags
@@ -64,8 +63,11 @@ from engine.models import (
     LibraryProblem,
     LibraryStats,
     LibraryTrack,
+    PlayerState,
+    PlayQueue,
     QueueItem,
     Recording,
+    RepeatMode,
     ScanResult,
     SourceKind,
 )
@@ -75,7 +77,7 @@ from engine.playback.player import Player
 from engine.snapshot import write_library_snapshot
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Callable, Iterable
+    from collections.abc import AsyncIterator, Callable, Iterable, Sequence
     from types import TracebackType
 
     from engine.config import Settings
@@ -101,11 +103,20 @@ class _DatabaseCache:
 class Engine:
     """The engine: database, archive client and (later) downloads, player and recommender."""
 
-    def __init__(self, settings: Settings, *, backoff_base: float = 0.5) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        backoff_base: float = 0.5,
+        probe_every: tuple[float, float] | None = None,
+    ) -> None:
+        """``backoff_base`` (seconds before the first retry) and ``probe_every`` (the first and
+        the longest wait between looks at an unreachable archive) are for tests."""
         self.settings = settings
         self._bus = EventBus()
         self._database = Database(settings.db_url, on_busy=self._database_busy)
         self._backoff_base = backoff_base
+        self._probe_every = probe_every
         self._archive: ArchiveClient | None = None
         self._downloads: DownloadManager | None = None
         self._downloads_running = False
@@ -137,6 +148,8 @@ class Engine:
             on_status=self._archive_status,
             on_retry=self._archive_retrying,
         )
+        if self._probe_every is not None:
+            self._archive.probe_every = self._probe_every
         self._downloads = DownloadManager(
             self._database,
             self._archive.http,
@@ -205,7 +218,7 @@ class Engine:
         return self._bus.subscribe()
 
     @property
-    def archive(self) -> ArchiveClient:
+    def _client(self) -> ArchiveClient:
         if self._archive is None:
             raise EngineError("the engine is not started")
         return self._archive
@@ -226,7 +239,7 @@ class Engine:
         artists: list[Artist] = []
         stale = False
         try:
-            async for page in self.archive.scrape(
+            async for page in self._client.scrape(
                 ARTISTS_QUERY,
                 ("identifier", "title", "creator", "downloads", "item_count"),
                 limit=limit,
@@ -318,7 +331,7 @@ class Engine:
         downloaded_only: bool = False,
         keep: Callable[[Concert], bool] | None = None,
     ) -> ConcertList:
-        fetched = await self.archive.advanced_search(query, SEARCH_FIELDS, sort=(sort,), rows=limit)
+        fetched = await self._client.advanced_search(query, SEARCH_FIELDS, sort=(sort,), rows=limit)
         docs, found = fetched.data
         recordings = [r for d in docs if (r := recording_from_search_doc(d)) is not None]
         await self._database.run(lambda s: repo.save_recordings(s, recordings))
@@ -335,7 +348,7 @@ class Engine:
     async def artist_years(self, artist: str) -> tuple[tuple[int, int], ...]:
         """The years an artist played, each with its number of concerts, oldest first."""
         dates: dict[int, set[str]] = {}
-        async for page in self.archive.scrape(
+        async for page in self._client.scrape(
             concerts_query(artist=artist), ("identifier", "year", "date"), kind="years"
         ):
             for doc in page.data:
@@ -368,7 +381,7 @@ class Engine:
         when = parse_date_arg(date)
         query = concerts_query(artist=artist, date=when)
         try:
-            fetched = await self.archive.advanced_search(
+            fetched = await self._client.advanced_search(
                 query, SEARCH_FIELDS, sort=("downloads desc",), rows=500
             )
         except ArchiveError:
@@ -437,7 +450,7 @@ class Engine:
         return recording
 
     async def _recording_details(self, summary: Recording) -> Recording | None:
-        fetched = await self.archive.metadata(summary.identifier)
+        fetched = await self._client.metadata(summary.identifier)
         if fetched.data is None:
             return None
         recording = self._item(summary.identifier, fetched.data)
@@ -446,7 +459,7 @@ class Engine:
     async def recording(self, identifier: str) -> Recording:
         """One recording with its tracks, files and reviews."""
         try:
-            fetched = await self.archive.metadata(identifier)
+            fetched = await self._client.metadata(identifier)
         except ArchiveError:
             stored = await self._database.run(
                 lambda s: repo.get_recording(s, identifier, self.settings.archive_url)
@@ -499,7 +512,7 @@ class Engine:
             if named is None:
                 raise DownloadError(f"unknown format {format!r}; one of: {FORMAT_HELP}")
             format = named
-        fetched = await self.archive.metadata(identifier)
+        fetched = await self._client.metadata(identifier)
         recording = self._item(identifier, fetched.data)
         preferred = self.settings.preferred_formats
         if format is not None:
@@ -634,7 +647,7 @@ class Engine:
     # --- playback ------------------------------------------------------------------------
 
     @property
-    def player(self) -> Player:
+    def _play(self) -> Player:
         """The player, made on first use; raises ``PlaybackUnavailable`` without libmpv."""
         if self._player is None:
             gain = self.settings.replaygain
@@ -646,7 +659,80 @@ class Engine:
     async def audio_devices(self) -> tuple[tuple[str, str], ...]:
         """The audio outputs and devices mpv knows here: ``(name, description)``; a name goes
         into ``[player.mpv]`` ``audio-device`` (its part before ``/`` is an ``ao``)."""
-        return tuple(self.player.audio_devices())
+        return tuple(self._play.audio_devices())
+
+    def player_state(self) -> PlayerState:
+        """Playing, paused or stopped, where, how loud; raises ``PlaybackUnavailable``."""
+        return self._play.state()
+
+    def play_queue(self) -> PlayQueue:
+        """The play queue with the player's state, read together."""
+        player = self._play
+        return PlayQueue(player.queue, player.state())
+
+    async def play(
+        self, index: int | None = None, *, start: float | None = None, paused: bool = False
+    ) -> None:
+        """Play queue entry ``index`` (0-based; from ``start`` seconds), or go on where it
+        stopped; ``paused`` loads it and waits there."""
+        await self._play.play(index, start=start, paused=paused)
+
+    async def pause(self) -> None:
+        await self._play.pause()
+
+    async def resume(self) -> None:
+        await self._play.resume()
+
+    async def toggle_pause(self) -> None:
+        await self._play.toggle_pause()
+
+    async def stop(self) -> None:
+        """Stop; the queue stays."""
+        await self._play.stop()
+
+    async def next_track(self) -> None:
+        await self._play.next()
+
+    async def previous_track(self) -> None:
+        """Back to the start of the track after a few seconds of it, else the one before."""
+        await self._play.previous()
+
+    async def seek(self, seconds: float, *, relative: bool = True) -> None:
+        """Seek by ``seconds`` (or to them); never before the start of the track."""
+        await self._play.seek(seconds, relative=relative)
+
+    async def set_volume(self, volume: float) -> None:
+        """0 to 130 (percent)."""
+        await self._play.set_volume(volume)
+
+    async def set_muted(self, muted: bool) -> None:
+        await self._play.set_muted(muted)
+
+    async def set_repeat(self, mode: RepeatMode | str) -> None:
+        await self._play.set_repeat(mode)
+
+    async def shuffle(self, *, keep_sets: bool = True, seed: int | None = None) -> None:
+        """Shuffle what comes after the playing entry (a set of a show stays together)."""
+        await self._play.shuffle(keep_sets=keep_sets, seed=seed)
+
+    async def queue_insert(self, items: Sequence[QueueItem], *, after_current: bool = False) -> int:
+        """Put entries back in the queue (an undo), at the end or after the playing one;
+        the index of the first."""
+        return await self._play.add(items, after_current=after_current)
+
+    async def queue_remove(self, index: int) -> None:
+        await self._play.remove(index)
+
+    async def queue_move(self, source: int, target: int) -> None:
+        """Move the entry at ``source`` so that it ends up at ``target``."""
+        await self._play.move(source, target)
+
+    async def queue_clear(self) -> None:
+        await self._play.clear()
+
+    async def wait_until_idle(self) -> None:
+        """Until the queue has played to its end, or was stopped."""
+        await self._play.wait_until_idle()
 
     async def saved_queue(self) -> tuple[tuple[QueueItem, ...], int | None, float]:
         """The queue as the last run left it, its current entry and the seconds into it;
@@ -656,7 +742,7 @@ class Engine:
 
     async def restore_playback(self) -> bool:
         """Bring back the queue of the last run, paused where it stopped."""
-        return await self.player.restore()
+        return await self._play.restore()
 
     async def queue_add(
         self, target: str, *, after_current: bool = False, play: bool = False, start: int = 0
@@ -666,7 +752,7 @@ class Engine:
         ``start``: the recording's track (0-based) or the folder's file, in name order."""
         sourced = await self._queue_items(target)
         items = tuple(item for _, item in sourced)
-        player = self.player
+        player = self._play
         offset = next((i for i, (at, _) in enumerate(sourced) if at >= start), 0)
         if play and not after_current and (found := _run_of(player.queue, items)) is not None:
             # Already queued as a whole (Enter again on the same show): play it there.

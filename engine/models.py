@@ -385,18 +385,43 @@ class QueueItem:
     duration: float | None = None
 
 
+class PlaybackStatus(enum.StrEnum):
+    STOPPED = "stopped"
+    PLAYING = "playing"
+    PAUSED = "paused"
+
+
+class RepeatMode(enum.StrEnum):
+    OFF = "off"
+    ONE = "one"
+    """The track again and again."""
+    ALL = "all"
+    """The queue over again."""
+
+
 @dataclass(frozen=True, slots=True)
 class PlayerState:
-    state: str
-    """``stopped``, ``playing`` or ``paused``."""
+    state: PlaybackStatus
     index: int | None
     """The queue entry playing (or paused), if any."""
     position: float | None
     duration: float | None
     volume: float
     muted: bool
-    repeat: str = "off"
-    """``off``, ``one`` or ``all``."""
+    repeat: RepeatMode = RepeatMode.OFF
+
+
+@dataclass(frozen=True, slots=True)
+class PlayQueue:
+    """The play queue and the player's state, read at one moment."""
+
+    items: tuple[QueueItem, ...]
+    player: PlayerState
+
+    @property
+    def current(self) -> int | None:
+        """The entry playing or paused; None when stopped."""
+        return None if self.player.state is PlaybackStatus.STOPPED else self.player.index
 
 
 def to_data(value: Any) -> Any:
@@ -429,10 +454,13 @@ __all__ = [
     "LibraryStats",
     "LibraryTrack",
     "PartialDate",
+    "PlayQueue",
+    "PlaybackStatus",
     "PlayerState",
     "QueueItem",
     "Recording",
     "RecordingDownload",
+    "RepeatMode",
     "Review",
     "ScanResult",
     "SourceKind",

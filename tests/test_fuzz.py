@@ -16,8 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from engine.archive.concerts import group_concerts, recording_from_metadata
 from engine.downloads.paths import inside, recording_dir, track_file_name

@@ -57,14 +57,14 @@ async def test_no_audio_output_stops_at_the_first_entry_says_why_and_records_not
 
         collector = asyncio.create_task(collect())
         await engine.queue_add(str(tracks[0].parent))
-        await engine.player.set_repeat("all")  # with repeat on, it used to fail for ever
-        await engine.player.play(0)
-        await asyncio.wait_for(engine.player.wait_until_idle(), 20)
+        await engine.set_repeat("all")  # with repeat on, it used to fail for ever
+        await engine.play(0)
+        await asyncio.wait_for(engine.wait_until_idle(), 20)
         await asyncio.sleep(2.0)  # long enough for several more failures, were there any
-        state = engine.player.state()
+        state = engine.player_state()
         collector.cancel()
         with pytest.raises(PlaybackError, match="nothing is playing to seek in"):
-            await engine.player.seek(-10)
+            await engine.seek(-10)
     failures = [e for e in seen if isinstance(e, PlaybackFailed)]
     assert len(failures) == 1 and failures[0].stopped and failures[0].index == 0
     assert "no audio output could be opened (tried pcm)" in failures[0].message
@@ -79,20 +79,20 @@ async def test_transport_at_the_edges_of_the_queue_says_words(
     settings = replace(settings, mpv_options=(("ao", "null"),))
     async with Engine(settings) as engine:
         with pytest.raises(PlaybackError, match="the queue is empty"):
-            await engine.player.previous()
+            await engine.previous_track()
         events = engine.events()
         await engine.queue_add(str(tracks[0]), play=True)
         async for event in events:
             if isinstance(event, NowPlayingChanged):
                 break
-        await engine.player.seek(-30)  # back past the start: the start, not -0:30
+        await engine.seek(-30)  # back past the start: the start, not -0:30
         await asyncio.sleep(0.3)
-        assert (engine.player.state().position or 0.0) >= 0.0
-        await engine.player.previous()  # the first track starts again, no mpv error
-        await asyncio.wait_for(engine.player.wait_until_idle(), 20)
-        await engine.player.previous()  # after the end: the last track again
+        assert (engine.player_state().position or 0.0) >= 0.0
+        await engine.previous_track()  # the first track starts again, no mpv error
+        await asyncio.wait_for(engine.wait_until_idle(), 20)
+        await engine.previous_track()  # after the end: the last track again
         await asyncio.sleep(0.3)
-        assert engine.player.state().state == "playing"
+        assert engine.player_state().state == "playing"
 
 
 @pytest.fixture

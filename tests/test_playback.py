@@ -114,7 +114,7 @@ async def test_queue_operations_keep_mpv_in_step(settings: Settings, tmp_path: P
     paths = cut(sweep(12.0), tmp_path, "FLAC", ".flac", [3 * RATE, 6 * RATE, 9 * RATE])
     options = (("ao", "null"), *PCM_OPTIONS.items())
     async with Engine(replace(settings, mpv_options=options)) as engine:
-        player = engine.player
+        player = engine._play  # the player itself: its mpv playlist is checked too
         for path in paths[:3]:
             await engine.queue_add(str(path))
         await engine.queue_add(str(paths[3]), after_current=True)  # nothing plays: at the end
@@ -164,7 +164,7 @@ async def test_a_played_show_is_recorded_as_completed(
     paths = cut(sweep(3.0), tmp_path, "FLAC", ".flac", [RATE, 2 * RATE])
     added = await player_engine.queue_add(str(tmp_path), play=True)
     assert [i.title for i in added] == ["01", "02", "03"]
-    await asyncio.wait_for(player_engine.player.wait_until_idle(), 30)
+    await asyncio.wait_for(player_engine.wait_until_idle(), 30)
     await asyncio.sleep(0.1)
     assert await plays(player_engine) == [(str(p), True, False) for p in paths]
 
@@ -174,7 +174,7 @@ async def test_a_recording_streams_from_the_archive(
 ) -> None:
     items = await player_engine.queue_add("sci2007-07-28.Schoeps")
     assert len(items) == 24 and items[0].uri.startswith(fake_archive.url)
-    player = player_engine.player
+    player = player_engine._play  # the player itself: its mpv playlist is checked too
     for _ in range(len(items) - 2):
         await player.remove(2)  # keep two tracks
     await player.play(0)
@@ -212,15 +212,15 @@ async def test_the_queue_and_position_come_back_paused_after_a_restart(
     configured = replace(settings, mpv_options=options)
     async with Engine(configured) as engine:
         await engine.queue_add(str(tmp_path))
-        await engine.player.play(1, start=1.5)
-        await engine.player.pause()
+        await engine.play(1, start=1.5)
+        await engine.pause()
         for _ in range(100):
-            if engine.player.state().state == "paused":
+            if engine.player_state().state == "paused":
                 break
             await asyncio.sleep(0.02)
     async with Engine(configured) as engine:
         assert await engine.restore_playback()
-        player = engine.player
+        player = engine._play  # the player itself: its mpv playlist is checked too
         assert [Path(i.uri).name for i in player.queue] == ["01.flac", "02.flac", "03.flac"]
         for _ in range(200):
             if player.state().position is not None and player.state().state == "paused":
@@ -249,7 +249,7 @@ async def test_replaygain_from_the_tags(
     options = (("ao", "pcm"), ("ao-pcm-file", str(pcm)), *PCM_OPTIONS.items())
     async with Engine(replace(settings, mpv_options=options, replaygain=mode)) as engine:
         await engine.queue_add(str(path), play=True)
-        await asyncio.wait_for(engine.player.wait_until_idle(), 30)
+        await asyncio.wait_for(engine.wait_until_idle(), 30)
     played, _ = sf.read(pcm, dtype="int16")
     peak = np.abs(played).max() / np.abs(sweep(1.0)).max()
     assert peak == pytest.approx(scale, rel=0.05)
@@ -268,7 +268,7 @@ async def test_repeat_all_goes_round_and_shuffle_keeps_sets_together(
     pcm = tmp_path / "out.wav"
     options = (("ao", "pcm"), ("ao-pcm-file", str(pcm)), *PCM_OPTIONS.items())
     async with Engine(replace(settings, mpv_options=options)) as engine:
-        player = engine.player
+        player = engine._play  # the player itself: its mpv playlist is checked too
         for album in ("A", "B", "C"):
             await engine.queue_add(str(tmp_path / album))
         await player.shuffle(keep_sets=True, seed=3)
@@ -301,7 +301,7 @@ async def test_volume_mute_and_position_events_a_few_times_a_second(
 
     (path,) = cut(sweep(3.0), tmp_path, "FLAC", ".flac", [])
     async with Engine(replace(settings, mpv_options=(("ao", "null"),))) as engine:
-        player = engine.player
+        player = engine._play  # the player itself: its mpv playlist is checked too
         events = engine.events()
         await engine.queue_add(str(path), play=True)
         await player.set_volume(40)

@@ -358,13 +358,13 @@ async def test_queue_reorder_remove_jump(settings: Settings, tmp_path: Path) -> 
         await pilot.press("J")  # Tone 1 down one place
         await wait_until(pilot, lambda: rows(table)[1][2] == "Tone 1", "the move")
         assert [r[2] for r in rows(table)] == ["Tone 2", "Tone 1", "Tone 3"]
-        assert [i.title for i in app.engine.player.queue] == ["Tone 2", "Tone 1", "Tone 3"]
+        assert [i.title for i in app.engine.play_queue().items] == ["Tone 2", "Tone 1", "Tone 3"]
         await pilot.press("x")  # removes Tone 1, under the cursor
         await wait_until(pilot, lambda: table.row_count == 2, "the removal")
         table.move_cursor(row=1)
         await pilot.press("enter")  # jump: play Tone 3
         await wait_until(pilot, lambda: rows(table)[1][1] == "▶", "the jump")
-        assert app.engine.player.state().index == 1
+        assert app.engine.player_state().index == 1
 
 
 async def test_library_search_scan_and_problems(settings: Settings) -> None:
@@ -531,11 +531,11 @@ async def test_offline_is_fast_plain_never_stale_and_noticed_when_over(
     archive.keep_alive = False  # no connection outlives a response, so stopping cuts it off
     archive.start()
     port = int(archive.url.rsplit(":", 1)[1])
-    app = make_app(make_settings(tmp_path, archive.url))
+    quiet = dataclasses.replace(make_settings(tmp_path, archive.url), mpv_options=(("ao", "null"),))
+    app = LivesetApp(quiet, Engine(quiet, backoff_base=0.01, probe_every=(0.2, 0.5)))
     try:
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(pilot)
-            app.engine.archive.probe_every = (0.2, 0.5)
             concerts = app.screen.query_one("#concerts", DataTable)
             assert concerts.row_count > 0  # the newest concerts, from the archive
             archive.stop()
@@ -605,7 +605,7 @@ async def test_the_queue_follows_playing_undoes_a_clear_and_lists_move_like_a_pl
         await settle(pilot)
         await pilot.press("enter")  # again: the show is not queued twice
         await settle(pilot)
-        assert [i.title for i in app.engine.player.queue] == ["Tone 1", "Tone 2", "Tone 3"]
+        assert [i.title for i in app.engine.play_queue().items] == ["Tone 1", "Tone 2", "Tone 3"]
         await pilot.press("4")
         await settle(pilot)
         table = app.screen.query_one("#queue", DataTable)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import datetime
 import os
-from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
@@ -37,9 +36,9 @@ from tui.terminal import native_stderr_to
 from tui.widgets import FittedTable
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Awaitable, Callable, Iterable
 
-    from engine import Artist, Concert, Engine, Event, PlayerState, QueueItem
+    from engine import Artist, Concert, Engine, Event, PlayerState, PlayQueue, QueueItem
 
 # Keys that act on playback from every screen; they give way to a focused text box.
 TRANSPORT = {"play_pause", "next_track", "previous_track", "seek", "volume", "mute"}
@@ -260,37 +259,31 @@ class LivesetApp(App[None]):
         words = {"disk": "disk full", "archive": "archive.org: retrying", "database": "db busy"}
         self.status_note = next((w for t, w in words.items() if self._notices.get(t)), "")
 
-    def _player(self) -> Any:
-        """The engine's player once the engine has started and libmpv is there, else None."""
+    def play_queue(self) -> PlayQueue | None:
+        """The play queue and the player's state, once the engine has started and libmpv is
+        there; else None."""
         if not self.started.is_set():
             return None
         try:
-            return self.engine.player
+            return self.engine.play_queue()
         except PlaybackUnavailable:
             return None
 
     def refresh_player(self) -> None:
         """Read the player's state at once (after a restore of the last queue)."""
-        if (player := self._player()) is None:
+        if (queue := self.play_queue()) is None:
             return
-        state = player.state()
+        state = queue.player
         self.player_state = state
         self.position, self.duration = state.position, state.duration
-        queue = player.queue
-        if state.index is not None and state.index < len(queue):
-            self.now_item = queue[state.index]
+        if state.index is not None and state.index < len(queue.items):
+            self.now_item = queue.items[state.index]
 
     def queue_snapshot(self) -> tuple[tuple[QueueItem, ...], int | None]:
         """The queue and the entry playing (``None`` when stopped)."""
-        if (player := self._player()) is None:
+        if (queue := self.play_queue()) is None:
             return (), None
-        state = player.state()
-        return player.queue, None if state.state == "stopped" else state.index
-
-    async def player_call(self, name: str, *args: Any) -> None:
-        """Call the player (in a worker: a missing libmpv becomes a notification)."""
-        await self.started.wait()
-        await getattr(self.engine.player, name)(*args)
+        return queue.items, queue.current
 
     # --- errors ---------------------------------------------------------------------------
 
@@ -315,39 +308,47 @@ class LivesetApp(App[None]):
             return not (isinstance(self.screen, ModalScreen) or isinstance(self.focused, Input))
         return True
 
-    def transport(self, name: str, *args: Any) -> None:
-        self.run_worker(
-            partial(self.player_call, name, *args), group="transport", exit_on_error=False
-        )
+    def transport(self, command: Callable[[Engine], Awaitable[None]]) -> None:
+        """Run a playback command once the engine has started (in a worker: a missing
+        libmpv or a refused command becomes a notification)."""
+
+        async def run() -> None:
+            await self.started.wait()
+            await command(self.engine)
+
+        self.run_worker(run, group="transport", exit_on_error=False)
 
     def action_play_pause(self) -> None:
-        state = self.player_state.state if self.player_state else "stopped"
+        stopped = self.player_state is None or self.player_state.state == "stopped"
         queue, _index = self.queue_snapshot()
-        if state == "stopped" and queue:
-            self.transport("play", 0)
+        if stopped and queue:
+            self.transport(lambda engine: engine.play(0))
         else:
-            self.transport("toggle_pause")
+            self.transport(lambda engine: engine.toggle_pause())
 
     def action_next_track(self) -> None:
-        self.transport("next")
+        self.transport(lambda engine: engine.next_track())
 
     def action_previous_track(self) -> None:
-        self.transport("previous")
+        self.transport(lambda engine: engine.previous_track())
 
     def action_seek(self, direction: int) -> None:
-        self.transport("seek", direction * SEEK_STEP)
+        self.transport(lambda engine: engine.seek(direction * SEEK_STEP))
 
     def action_volume(self, direction: int) -> None:
         volume = self.player_state.volume if self.player_state else 100.0
-        self.transport("set_volume", max(0.0, min(130.0, volume + direction * VOLUME_STEP)))
+        wanted = max(0.0, min(130.0, volume + direction * VOLUME_STEP))
+        self.transport(lambda engine: engine.set_volume(wanted))
 
     def action_mute(self) -> None:
-        self.transport("set_muted", not (self.player_state and self.player_state.muted))
+        muted = not (self.player_state and self.player_state.muted)
+        self.transport(lambda engine: engine.set_muted(muted))
 
     def action_repeat(self) -> None:
-        current = self.player_state.repeat if self.player_state else "off"
-        following = {"off": "all", "all": "one", "one": "off"}[current]
-        self.transport("set_repeat", following)
+        modes = engine_package.RepeatMode  # loaded with the engine, not with the first screen
+        current = self.player_state.repeat if self.player_state else modes.OFF
+        following = {modes.OFF: modes.ALL, modes.ALL: modes.ONE, modes.ONE: modes.OFF}[current]
+        self.transport(lambda engine: engine.set_repeat(following))
         self.notify(f"Repeat: {following}")
 
     # --- navigation -----------------------------------------------------------------------

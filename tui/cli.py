@@ -32,8 +32,7 @@ from tui.terminal import native_stderr_to
 if TYPE_CHECKING:
     from collections.abc import Callable, Coroutine, Sequence
 
-    from engine import Concert as ConcertModel
-    from engine import Download, Engine, Recording, Settings
+    from engine import Concert as ConcertModel, Download, Engine, Recording, Settings
 
 
 def _common_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
@@ -632,11 +631,10 @@ async def cmd_play(engine: Engine, args: argparse.Namespace) -> int:
 async def _play_here(engine: Engine, args: argparse.Namespace) -> int:
     events = engine.events()
     await engine.restore_playback()
-    player = engine.player
     added = await engine.queue_add(args.target, after_current=args.next, play=not args.next)
     print(f"queued {_count(len(added), 'track')}", file=sys.stderr)
-    if args.next and player.state().state != "playing":
-        await player.play()
+    if args.next and engine.player_state().state is not engine_package.PlaybackStatus.PLAYING:
+        await engine.play()
     played: list[dict[str, Any]] = []
     failed: list[str] = []
     stopped = False
@@ -658,7 +656,7 @@ async def _play_here(engine: Engine, args: argparse.Namespace) -> int:
 
     follower = asyncio.create_task(follow())
     try:
-        await player.wait_until_idle()
+        await engine.wait_until_idle()
         await asyncio.sleep(0.1)  # the last events of the queue reach the follower
     finally:
         follower.cancel()

@@ -25,7 +25,7 @@ from engine.events import (
     QueueChanged,
 )
 from engine.library.schema import PlayRow
-from engine.models import PlayerState, QueueItem
+from engine.models import PlaybackStatus, PlayerState, QueueItem, RepeatMode
 from engine.playback import resume
 
 if TYPE_CHECKING:
@@ -77,7 +77,7 @@ class Player:
         self._queue: list[QueueItem] = []
         self._entries: list[int] = []  # mpv's playlist entry id of each queue entry
         self._wanted: int | None = None  # the entry play() asked for, until it starts
-        self._repeat = "off"
+        self._repeat = RepeatMode.OFF
         self._index: int | None = None
         self._paused = False
         self._idle = True
@@ -124,9 +124,9 @@ class Player:
 
     def state(self) -> PlayerState:
         if self._idle or self._index is None:
-            name = "stopped"
+            name = PlaybackStatus.STOPPED
         else:
-            name = "paused" if self._paused else "playing"
+            name = PlaybackStatus.PAUSED if self._paused else PlaybackStatus.PLAYING
         return PlayerState(
             state=name,
             repeat=self._repeat,
@@ -187,13 +187,15 @@ class Player:
                 self._index += 1
         self._queue_changed()
 
-    async def set_repeat(self, mode: str) -> None:
+    async def set_repeat(self, mode: RepeatMode | str) -> None:
         """``off``, ``one`` (the track again and again) or ``all`` (the queue over again)."""
-        if mode not in ("off", "one", "all"):
-            raise ValueError(f"repeat is off, one or all, not {mode!r}")
+        try:
+            mode = RepeatMode(mode)
+        except ValueError:
+            raise PlaybackError(f"repeat is off, one or all, not {mode!r}") from None
         mpv = self._mpv()
-        mpv.set("loop-file", "inf" if mode == "one" else "no")
-        mpv.set("loop-playlist", "inf" if mode == "all" else "no")
+        mpv.set("loop-file", "inf" if mode is RepeatMode.ONE else "no")
+        mpv.set("loop-playlist", "inf" if mode is RepeatMode.ALL else "no")
         self._repeat = mode
         self._publish(PlayerStateChanged(self.state()))
 

@@ -99,31 +99,27 @@ class QueueScreen(LivesetScreen):
 
     @on(DataTable.RowSelected, "#queue")
     def jump(self, event: DataTable.RowSelected) -> None:
-        self.run_engine(self.liveset.player_call, "play", event.cursor_row, group="play")
+        self.run_engine(self.engine.play, event.cursor_row, group="play")
 
     def action_move(self, step: int) -> None:
         index = self.selected()
         table = self.query_one("#queue", DataTable)
         if index is None or not 0 <= index + step < table.row_count:
             return
-        self.run_engine(
-            self.liveset.player_call, "move", index, index + step, group="move", exclusive=False
-        )
+        self.run_engine(self.engine.queue_move, index, index + step, group="move", exclusive=False)
         table.move_cursor(row=index + step)
 
     def action_remove(self) -> None:
         index = self.selected()
         if index is not None:
-            self.run_engine(
-                self.liveset.player_call, "remove", index, group="remove", exclusive=False
-            )
+            self.run_engine(self.engine.queue_remove, index, group="remove", exclusive=False)
 
     def action_clear(self) -> None:
         items, _index = self.liveset.queue_snapshot()
         if not items:
             return
         self.cleared = items
-        self.run_engine(self.liveset.player_call, "clear", group="clear")
+        self.run_engine(self.engine.queue_clear, group="clear")
         self.notify(f"Cleared {len(items)} track(s); u brings them back", title="Queue")
 
     def action_undo_clear(self) -> None:
@@ -131,7 +127,7 @@ class QueueScreen(LivesetScreen):
             self.notify("Nothing to bring back", title="Queue")
             return
         items, self.cleared = self.cleared, ()
-        self.run_engine(self.liveset.player_call, "add", list(items), group="undo")
+        self.run_engine(self.engine.queue_insert, list(items), group="undo")
 
     def action_now_playing(self) -> None:
         _items, index = self.liveset.queue_snapshot()
@@ -141,4 +137,4 @@ class QueueScreen(LivesetScreen):
         self.query_one("#queue", DataTable).move_cursor(row=index)
 
     def action_shuffle(self) -> None:
-        self.run_engine(self.liveset.player_call, "shuffle", group="shuffle")
+        self.run_engine(self.engine.shuffle, group="shuffle")

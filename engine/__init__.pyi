@@ -1,0 +1,81 @@
+"""The public names of the engine, the one list of them: read by type checkers, and by
+``engine/__init__.py`` (through lazy_loader) to import each on first use."""
+
+__version__: str
+
+from .archive.query import (
+    SearchTerms as SearchTerms,
+    parse_search as parse_search,
+)
+from .config import (
+    KNOWN_FORMATS as KNOWN_FORMATS,
+    Settings as Settings,
+    format_name as format_name,
+    load_settings as load_settings,
+)
+from .errors import (
+    AmbiguousConcertError as AmbiguousConcertError,
+    ArchiveError as ArchiveError,
+    ArchiveResponseError as ArchiveResponseError,
+    ArchiveUnavailable as ArchiveUnavailable,
+    ConfigError as ConfigError,
+    DiskFullError as DiskFullError,
+    DiskSpaceError as DiskSpaceError,
+    DownloadError as DownloadError,
+    EngineError as EngineError,
+    NotFoundError as NotFoundError,
+    PlaybackError as PlaybackError,
+    PlaybackUnavailable as PlaybackUnavailable,
+    StorageError as StorageError,
+)
+from .events import (
+    ArchiveStatusChanged as ArchiveStatusChanged,
+    CatalogChanged as CatalogChanged,
+    DownloadProgress as DownloadProgress,
+    DownloadsChanged as DownloadsChanged,
+    DownloadsHeld as DownloadsHeld,
+    Event as Event,
+    FileProgress as FileProgress,
+    LibraryChanged as LibraryChanged,
+    Notice as Notice,
+    NowPlayingChanged as NowPlayingChanged,
+    PlaybackFailed as PlaybackFailed,
+    PlayerStateChanged as PlayerStateChanged,
+    PositionChanged as PositionChanged,
+    QueueChanged as QueueChanged,
+    ScanProgress as ScanProgress,
+)
+from .facade import (
+    Engine as Engine,
+)
+from .models import (
+    SOURCE_KIND_ORDER as SOURCE_KIND_ORDER,
+    Artist as Artist,
+    ArtistList as ArtistList,
+    Concert as Concert,
+    ConcertList as ConcertList,
+    Download as Download,
+    DownloadState as DownloadState,
+    LibraryConcert as LibraryConcert,
+    LibraryProblem as LibraryProblem,
+    LibraryStats as LibraryStats,
+    LibraryTrack as LibraryTrack,
+    PartialDate as PartialDate,
+    PlaybackStatus as PlaybackStatus,
+    PlayerState as PlayerState,
+    PlayQueue as PlayQueue,
+    QueueItem as QueueItem,
+    Recording as Recording,
+    RecordingDownload as RecordingDownload,
+    RepeatMode as RepeatMode,
+    Review as Review,
+    ScanResult as ScanResult,
+    SourceKind as SourceKind,
+    Track as Track,
+    TrackFile as TrackFile,
+    group_downloads as group_downloads,
+    to_data as to_data,
+)
+from .snapshot import (
+    read_library_snapshot as read_library_snapshot,
+)
