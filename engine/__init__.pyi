@@ -76,6 +76,18 @@ from .models import (
     group_downloads as group_downloads,
     to_data as to_data,
 )
+from .remote import socket_path as socket_path
+from .remote.client import (
+    DaemonGone as DaemonGone,
+    RemoteEngine as RemoteEngine,
+    daemon_running as daemon_running,
+)
+from .remote.daemon import (
+    daemon_command as daemon_command,
+    run_daemon as run_daemon,
+    start_detached as start_detached,
+)
+from .remote.server import DaemonRunning as DaemonRunning
 from .snapshot import (
     read_library_snapshot as read_library_snapshot,
 )

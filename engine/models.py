@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+from pathlib import PurePath
 from dataclasses import dataclass
 from typing import Any
 
@@ -433,6 +434,8 @@ def to_data(value: Any) -> Any:
         return data
     if isinstance(value, enum.Enum):
         return value.value
+    if isinstance(value, PurePath):
+        return str(value)
     if isinstance(value, (list, tuple)):
         return [to_data(v) for v in value]
     if isinstance(value, dict):

@@ -30,6 +30,8 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         if name.startswith("LIVESET_"):
             monkeypatch.delenv(name)
     monkeypatch.setenv("IA_CONFIG_FILE", str(home / "ia.ini"))
+    # A daemon a developer runs is never talked to: each test has a runtime dir of its own.
+    monkeypatch.setenv("LIVESET_RUNTIME_DIR", str(tmp_path / "run"))
     return home
 
 

@@ -26,6 +26,7 @@ from engine import (
     __version__,
     load_settings,
 )
+from tui import control
 from tui.formatting import clock, fit_text, progress_bar, size_text, stars
 from tui.terminal import native_stderr_to
 
@@ -136,7 +137,11 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[common],
         help="play a recording, a folder or a file (in the foreground until Ctrl-C)",
     )
-    play.add_argument("target", help="an archive identifier, a folder or an audio file")
+    play.add_argument(
+        "target",
+        nargs="?",
+        help="an archive identifier, a folder or an audio file (none: go on with the queue)",
+    )
     play.add_argument("--next", action="store_true", help="after the playing track, not at the end")
     play.add_argument(
         "--json", action="store_true", help="at the end, what played and what failed, as JSON"
@@ -147,7 +152,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     devices.add_argument("--json", action="store_true")
 
-    queue = sub.add_parser("queue", parents=[common], help="the play queue as last left")
+    control.add_commands(sub, common)
+    queue = sub.add_parser(
+        "queue", parents=[common], help="the play queue (the daemon's, else as last left)"
+    )
     queue.add_argument("--json", action="store_true")
 
     library = sub.add_parser("library", parents=[common], help="the music on disk")
@@ -623,12 +631,23 @@ async def cmd_library(engine: Engine, args: argparse.Namespace) -> int:
 
 async def cmd_play(engine: Engine, args: argparse.Namespace) -> int:
     """Play in the foreground until the queue ends or Ctrl-C; exit 1 when nothing could play.
-    Libraries' own complaints (ALSA, JACK) go to the log, liveset's to the terminal."""
+    Libraries' own complaints (ALSA, JACK) go to the log, liveset's to the terminal. With a
+    daemon running, the daemon plays it and the command returns at once."""
+    if isinstance(engine, engine_package.RemoteEngine):
+        if args.target is None:
+            await engine.play()
+            return 0
+        added = await engine.queue_add(args.target, after_current=args.next, play=not args.next)
+        print(f"queued {_count(len(added), 'track')} in the daemon", file=sys.stderr)
+        return 0
     with native_stderr_to(engine.settings.data_dir / "liveset.log"):
         return await _play_here(engine, args)
 
 
 async def _play_here(engine: Engine, args: argparse.Namespace) -> int:
+    if args.target is None:
+        print("liveset: name what to play (with no daemon running, play plays in the foreground)")
+        return 2
     events = engine.events()
     await engine.restore_playback()
     added = await engine.queue_add(args.target, after_current=args.next, play=not args.next)
@@ -678,7 +697,11 @@ async def cmd_devices(engine: Engine, args: argparse.Namespace) -> int:
 
 
 async def cmd_queue(engine: Engine, args: argparse.Namespace) -> int:
-    items, current, seconds = await engine.saved_queue()
+    if isinstance(engine, engine_package.RemoteEngine):
+        live = engine.play_queue()
+        items, current, seconds = live.items, live.current, live.player.position or 0.0
+    else:
+        items, current, seconds = await engine.saved_queue()
     if args.json:
         _print_json(
             {
@@ -717,6 +740,7 @@ COMMANDS: dict[str, Callable[[Engine, argparse.Namespace], Coroutine[Any, Any, i
     "play": cmd_play,
     "queue": cmd_queue,
     "devices": cmd_devices,
+    **control.COMMANDS,
 }
 
 
@@ -734,12 +758,18 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
 
 
 async def _run(settings: Settings, command: str, args: argparse.Namespace) -> int:
-    from engine import Engine
+    """Run a command on the daemon's engine when a daemon runs (one process owns the player
+    and the download queue), else on an engine of its own."""
+    from engine import Engine, RemoteEngine, daemon_running
 
-    async with Engine(settings) as engine:
-        notices = asyncio.create_task(_say_notices(engine))
+    remote = command != "devices" and await asyncio.to_thread(daemon_running)
+    if not remote and command in control.DAEMON_ONLY:
+        return control.no_daemon(command)
+    engine = RemoteEngine(settings) if remote else Engine(settings)
+    async with engine:
+        notices = asyncio.create_task(_say_notices(engine))  # type: ignore[arg-type]
         try:
-            return await COMMANDS[command](engine, args)
+            return await COMMANDS[command](engine, args)  # type: ignore[arg-type]
         finally:
             notices.cancel()
 
@@ -785,6 +815,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             configure_logging(level, log_file=settings.data_dir / "liveset.log")
             return run_app(settings)
+        if args.command == "daemon":
+            configure_logging(level, log_file=settings.data_dir / "liveset.log")
+            return control.run_daemon_command(
+                settings, args, list(argv if argv is not None else sys.argv[1:])
+            )
         configure_logging(level)
         code = asyncio.run(_run(settings, args.command, args))
         sys.stdout.flush()  # here, where a closed pipe can still be handled

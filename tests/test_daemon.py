@@ -1,0 +1,272 @@
+"""The daemon: the engine served on a Unix socket, steered by commands and attached to by
+clients that come and go (SIGKILL included) while playback and downloads go on."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from engine import (
+    DownloadState,
+    NotFoundError,
+    NowPlayingChanged,
+    PlaybackStatus,
+    RemoteEngine,
+    daemon_running,
+    socket_path,
+)
+from engine.archive.concerts import recording_from_metadata
+from engine.models import PlayQueue, Recording, to_data
+from engine.remote.codec import decode, decode_error, encode_error
+from tests.fake_archive.corpus import fixtures_dir, load_body
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from tests.fake_archive import FakeArchive
+
+SCI = "sci2007-07-28.Schoeps"
+
+
+def tones(folder: Path, seconds: float) -> Path:
+    import soundfile
+
+    from tests.signals import RATE, sweep
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for number in (1, 2, 3):
+        soundfile.write(folder / f"0{number} Tone {number}.flac", sweep(seconds), RATE)
+    return folder
+
+
+class Daemon:
+    """``liveset daemon`` as its own process, in a runtime dir of the test's."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.env = env
+        self.path = Path(env["LIVESET_RUNTIME_DIR"]) / "liveset.sock"
+        self.process: subprocess.Popen[str] | None = None
+
+    def start(self) -> Daemon:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "tui", "daemon"],
+            env=self.env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 30
+        while not daemon_running(self.path):
+            assert self.process.poll() is None, self.process.communicate()
+            assert time.monotonic() < deadline, "the daemon did not answer"
+            time.sleep(0.05)
+        return self
+
+    def run(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "tui", *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            stdin=subprocess.DEVNULL,
+        )
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+@pytest.fixture
+def daemon_env(tmp_path: Path, fake_archive: FakeArchive, isolated_home: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "HOME": str(isolated_home),
+        "LIVESET_DATA_DIR": str(tmp_path / "data"),
+        "LIVESET_MUSIC_DIR": str(tmp_path / "music"),
+        "LIVESET_ARCHIVE_URL": fake_archive.url,
+        "LIVESET_RUNTIME_DIR": str(tmp_path / "run"),
+        "LIVESET_MPV_OPTIONS": "ao=null",
+        "LIVESET_KEEP_FREE": "0",
+    }
+
+
+@pytest.fixture
+def daemon(daemon_env: dict[str, str]) -> Iterator[Daemon]:
+    running = Daemon(daemon_env).start()
+    yield running
+    running.stop()
+
+
+def test_the_socket_is_the_users_alone_and_a_second_daemon_refuses(daemon: Daemon) -> None:
+    mode = stat.S_IMODE(daemon.path.stat().st_mode)
+    assert mode == 0o600
+    assert stat.S_IMODE(daemon.path.parent.stat().st_mode) == 0o700
+    second = daemon.run("daemon")
+    assert second.returncode != 0 and "already running" in second.stderr
+    assert daemon_running(daemon.path)  # the first still answers
+
+
+def test_a_stale_socket_is_cleaned_up(daemon_env: dict[str, str]) -> None:
+    first = Daemon(daemon_env).start()
+    assert first.process is not None
+    first.process.kill()  # SIGKILL: no clean-up, the socket file stays
+    first.process.wait()
+    assert first.path.exists() and not daemon_running(first.path)
+    second = Daemon(daemon_env).start()
+    try:
+        assert daemon_running(second.path)
+        assert second.run("status").returncode == 0
+    finally:
+        second.stop()
+
+
+def test_commands_steer_the_daemon_and_it_plays_on_after_they_end(
+    daemon: Daemon, tmp_path: Path
+) -> None:
+    folder = tones(tmp_path / "tones", 6.0)
+    played = daemon.run("play", str(folder))
+    assert played.returncode == 0, played.stderr
+    assert "in the daemon" in played.stderr
+    time.sleep(0.5)
+    status = daemon.run("status", "--json")
+    import json
+
+    data = json.loads(status.stdout)
+    assert data["daemon"] is True and data["state"] == "playing"
+    assert data["track"]["title"] == "Tone 1" and data["queue_length"] == 3
+    assert daemon.run("next").returncode == 0
+    assert daemon.run("seek", "2").returncode == 0
+    assert daemon.run("volume", "-20").returncode == 0
+    data = json.loads(daemon.run("status", "--json").stdout)
+    assert data["index"] == 1 and data["position"] >= 2.0 and data["volume"] == 80.0
+    assert daemon.run("pause").returncode == 0
+    assert json.loads(daemon.run("status", "--json").stdout)["state"] == "paused"
+    assert daemon.run("toggle").returncode == 0
+    assert json.loads(daemon.run("status", "--json").stdout)["state"] == "playing"
+    listed = daemon.run("queue")
+    assert "Tone 3" in listed.stdout and ">" in listed.stdout
+
+
+def test_without_a_daemon_steering_commands_say_so(liveset) -> None:  # type: ignore[no-untyped-def]
+    result = liveset("pause")
+    assert result.returncode == 2 and "liveset daemon --detach" in result.stderr
+    status = liveset("status", "--json")
+    assert status.returncode == 0 and '"daemon": false' in status.stdout
+
+
+def test_a_client_killed_mid_download_leaves_playback_and_the_download_running(
+    daemon: Daemon, tmp_path: Path, fake_archive: FakeArchive
+) -> None:
+    folder = tones(tmp_path / "tones", 30.0)
+    assert daemon.run("play", str(folder)).returncode == 0
+    fake_archive.pace = 60_000  # slow enough to be killed mid-way
+    waiting = subprocess.Popen(
+        [sys.executable, "-m", "tui", "download", SCI, "--tracks", "1-4", "--wait"],
+        env=daemon.env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 30
+    while not list((tmp_path / "music").rglob("*.part")):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    waiting.kill()  # the client, not the daemon
+    waiting.wait()
+
+    async def check() -> None:
+        async with RemoteEngine(_settings(daemon.env), daemon.path) as engine:
+            state = engine.player_state()
+            assert state.state is PlaybackStatus.PLAYING  # attached again: as it is
+            assert engine.play_queue().items[0].title == "Tone 1"
+            ids = [d.id for d in await engine.downloads(identifier=SCI)]
+            done = await asyncio.wait_for(engine.wait_downloads(ids=ids), 60)
+            assert {d.state for d in done} == {DownloadState.DONE}
+            assert engine.player_state().state is PlaybackStatus.PLAYING
+
+    asyncio.run(check())
+
+
+def test_two_clients_see_the_same_events_and_errors_cross_as_themselves(
+    daemon: Daemon, tmp_path: Path
+) -> None:
+    folder = tones(tmp_path / "tones", 10.0)
+    settings = _settings(daemon.env)
+
+    async def check() -> None:
+        async with (
+            RemoteEngine(settings, daemon.path) as first,
+            RemoteEngine(settings, daemon.path) as second,
+        ):
+            heard: list[list[NowPlayingChanged]] = [[], []]
+
+            async def listen(engine: RemoteEngine, into: list[NowPlayingChanged]) -> None:
+                async for event in engine.events():
+                    if isinstance(event, NowPlayingChanged):
+                        into.append(event)
+
+            listeners = [
+                asyncio.create_task(listen(first, heard[0])),
+                asyncio.create_task(listen(second, heard[1])),
+            ]
+            await asyncio.sleep(0.1)
+            await first.queue_add(str(folder), play=True)
+            await first.next_track()
+            for _ in range(100):
+                if len(heard[0]) >= 2 and len(heard[1]) >= 2:
+                    break
+                await asyncio.sleep(0.05)
+            for task in listeners:
+                task.cancel()
+            assert [e.index for e in heard[0]][:2] == [0, 1]
+            assert heard[0][:2] == heard[1][:2]  # the same events, rebuilt as themselves
+            assert isinstance(second.play_queue(), PlayQueue)
+            assert second.player_state().index == 1
+            with pytest.raises(NotFoundError):
+                await second.recording("no-such-item-anywhere")
+
+    asyncio.run(check())
+
+
+def test_values_cross_the_socket_unchanged() -> None:
+    body = load_body(fixtures_dir() / "metadata" / f"{SCI}.json")
+    recording = recording_from_metadata(body, "http://archive.test")
+    assert recording is not None
+    assert decode(Recording, to_data(recording)) == recording
+    error = decode_error(encode_error(NotFoundError("no such thing")))
+    assert isinstance(error, NotFoundError) and str(error) == "no such thing"
+
+
+def test_the_socket_path_follows_the_runtime_dir(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("LIVESET_RUNTIME_DIR")
+    monkeypatch.setenv("XDG_RUNTIME_DIR", "/run/user/1000")
+    assert socket_path() == Path("/run/user/1000/liveset/liveset.sock")
+
+
+def _settings(env: dict[str, str]):  # type: ignore[no-untyped-def]
+    from engine import load_settings
+
+    return load_settings(
+        {
+            "data_dir": env["LIVESET_DATA_DIR"],
+            "music_dir": env["LIVESET_MUSIC_DIR"],
+            "archive_url": env["LIVESET_ARCHIVE_URL"],
+        },
+        config_file=Path(env["LIVESET_DATA_DIR"]) / "no-config.toml",
+    )
