@@ -88,6 +88,9 @@ class Settings:
     mpv_options: tuple[tuple[str, str], ...] = ()
     replaygain: str = "album"
     keys: tuple[tuple[str, str], ...] = ()  # binding id -> keys, e.g. ("play-pause", "space,k")
+    detach: bool = False
+    """The app starts a daemon (when none runs) and attaches to it: quitting the app leaves
+    playback and downloads running."""
 
     @property
     def database_path(self) -> Path | None:
@@ -197,6 +200,17 @@ def _choice(*allowed: str) -> Callable[[str, object], str]:
     return parse
 
 
+def _switch(key: str, value: object) -> bool:
+    """true/false in the config file; 1/0, yes/no, on/off, true/false in the environment."""
+    if isinstance(value, bool):
+        return value
+    words = {"1": True, "yes": True, "on": True, "true": True}
+    words |= {"0": False, "no": False, "off": False, "false": False}
+    if isinstance(value, str) and value.strip().lower() in words:
+        return words[value.strip().lower()]
+    raise ConfigError(key, value, "true or false")
+
+
 def _formats(key: str, value: object) -> tuple[str, ...]:
     items = [v.strip() for v in value.split(",")] if isinstance(value, str) else value
     allowed = "a list of formats: " + FORMAT_HELP
@@ -252,6 +266,7 @@ _OPTIONS = (
         "replaygain", "player.replaygain", "LIVESET_REPLAYGAIN", _choice("album", "track", "off")
     ),
     _Option("keys", "keys", "LIVESET_KEYS", _table('play-pause = "space,k"', ";")),
+    _Option("detach", "daemon.detach", "LIVESET_DETACH", _switch),
 )
 _BY_KEY = {o.key: o for o in _OPTIONS}
 _BY_FIELD = {o.field: o for o in _OPTIONS}

@@ -4,6 +4,7 @@ clients that come and go (SIGKILL included) while playback and downloads go on."
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import stat
@@ -270,3 +271,65 @@ def _settings(env: dict[str, str]):  # type: ignore[no-untyped-def]
         },
         config_file=Path(env["LIVESET_DATA_DIR"]) / "no-config.toml",
     )
+
+
+async def test_the_app_attaches_shows_what_plays_and_leaves_it_playing(
+    daemon: Daemon, tmp_path: Path
+) -> None:
+    from tests.test_tui import settle, wait_until
+    from tui.app import LivesetApp
+    from tui.widgets import NowPlayingBar
+
+    folder = tones(tmp_path / "tones", 20.0)
+    assert daemon.run("play", str(folder)).returncode == 0
+    settings = _settings(daemon.env)
+    app = LivesetApp(settings, attach=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await wait_until(pilot, lambda: app.now_item is not None, "what plays")
+        assert app.now_item is not None and app.now_item.title == "Tone 1"
+        bar = app.screen.query_one(NowPlayingBar)
+        assert "Tone 1" in str(bar.render())
+        await pilot.press("n")  # steers the daemon
+        await wait_until(pilot, lambda: app.now_item.title == "Tone 2", "the next track")
+        await pilot.press("q")  # attached: quits at once, nothing stops
+    status = daemon.run("status", "--json")
+    assert '"state": "playing"' in status.stdout and "Tone 2" in status.stdout
+
+    app = LivesetApp(settings, attach=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("Q")  # quit the daemon, after a yes
+        await settle(pilot)
+        await pilot.press("y")
+        for _ in range(100):
+            if not daemon_running(daemon.path):
+                break
+            await asyncio.sleep(0.05)
+    assert not daemon_running(daemon.path)
+    assert app.daemon_stopped
+
+
+def test_detach_starts_a_daemon_in_its_own_session_and_quit_daemon_stops_it(
+    daemon_env: dict[str, str],
+) -> None:
+    runner = Daemon(daemon_env)
+    started = runner.run("daemon", "--detach")
+    assert started.returncode == 0 and "running (pid" in started.stdout, started.stderr
+    pid = int(started.stdout.split("pid ")[1].split(")")[0])
+    try:
+        assert daemon_running(runner.path)
+        assert os.getsid(pid) == pid  # a session of its own: a closed terminal does not reach it
+        os.kill(pid, signal.SIGHUP)  # what the end of an SSH session sends
+        time.sleep(0.3)
+        assert daemon_running(runner.path)
+        stopped = runner.run("quit-daemon")
+        assert stopped.returncode == 0
+        for _ in range(100):
+            if not runner.path.exists():
+                break
+            time.sleep(0.05)
+        assert not runner.path.exists() and not daemon_running(runner.path)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)

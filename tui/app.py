@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime
 import os
+import sys
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
@@ -94,6 +95,7 @@ class LivesetApp(App[None]):
         Binding("question_mark", "help", "Keys", id="help"),
         Binding("ctrl+p", "command_palette", "Commands", id="commands", show=False, priority=True),
         Binding("q", "quit", "Quit", id="quit"),
+        Binding("Q", "quit_daemon", "Quit daemon", id="quit-daemon", show=False),
     ]
 
     online: reactive[bool | None] = reactive(None)
@@ -114,11 +116,15 @@ class LivesetApp(App[None]):
         engine: Engine | None = None,
         *,
         restore_playback: bool = True,
+        attach: bool = False,
     ) -> None:
         # The terminal's own palette from the first frame; with NO_COLOR, no colour at all.
         super().__init__(ansi_color=True)
         self.settings = settings
         self._engine = engine
+        self.attached = attach
+        """Attached to a daemon: quitting leaves its playback and downloads running."""
+        self.daemon_stopped = False
         self.started = asyncio.Event()  # set once the engine has started
         self.restore = restore_playback
         self.theme = "ansi-dark"  # the terminal's own colours
@@ -135,7 +141,11 @@ class LivesetApp(App[None]):
     def engine(self) -> Engine:
         """The engine; made on first use (normally by ``start_engine`` in a thread)."""
         if self._engine is None:
-            self._engine = engine_package.Engine(self.settings)
+            self._engine = (
+                engine_package.RemoteEngine(self.settings)  # type: ignore[assignment]
+                if self.attached
+                else engine_package.Engine(self.settings)
+            )
         return self._engine
 
     async def on_mount(self) -> None:
@@ -158,6 +168,12 @@ class LivesetApp(App[None]):
         except Exception as error:
             self.notify(str(error), severity="error", title="liveset could not start", timeout=60)
             raise
+        if self.attached:  # the daemon runs the queue and has the player as it was
+            self.watch_engine()
+            self.started.set()
+            self.refresh_player()
+            self.notify("Attached to the daemon: quitting leaves it playing", timeout=4)
+            return
         # The queue belongs to the engine, not to a screen; one liveset runs it at a time.
         if not await self.engine.run_downloads():
             self.notify(
@@ -381,7 +397,11 @@ class LivesetApp(App[None]):
             self.notify("The other liveset stopped: downloads run here now", title="Downloads")
 
     async def action_quit(self) -> None:
-        """Quit; with downloads running, say what stops (and that it resumes) first."""
+        """Quit; with downloads running, say what stops (and that it resumes) first. Attached
+        to a daemon, nothing stops."""
+        if self.attached:
+            self.exit()
+            return
         if self.started.is_set() and not isinstance(self.screen, ModalScreen):
             running = await self.engine.downloads(
                 states=(engine_package.DownloadState.RUNNING, engine_package.DownloadState.QUEUED)
@@ -400,6 +420,27 @@ class LivesetApp(App[None]):
     def quit_if(self, yes: bool | None) -> None:
         if yes:
             self.exit()
+
+    def action_quit_daemon(self) -> None:
+        """Stop the daemon this app is attached to (after a yes), then quit."""
+        if not self.attached:
+            self.notify("No daemon: this liveset runs its own engine (q quits it)")
+            return
+        from tui.screens.downloads import Confirm
+
+        question = "Stop the daemon? Playback stops; downloads stay queued for its next start."
+        self.push_screen(Confirm(question), self.stop_daemon_if)
+
+    def stop_daemon_if(self, yes: bool | None) -> None:
+        if not yes:
+            return
+
+        async def stop() -> None:
+            await self.engine.quit_daemon()  # type: ignore[attr-defined]
+            self.daemon_stopped = True
+            self.exit()
+
+        self.run_worker(stop, group="quit-daemon", exit_on_error=False)
 
     def action_help(self) -> None:
         from tui.screens.help import HelpScreen
@@ -464,8 +505,23 @@ def _screens() -> Any:
     return tui.screens.all
 
 
-def run_app(settings: Settings) -> int:
+def run_app(settings: Settings, *, detach: bool = False, options: Iterable[str] = ()) -> int:
+    """Run the app: attached to the daemon when one runs (``detach`` starts one first, with
+    the same ``options``), else with an engine of its own."""
+    path = engine_package.socket_path()
+    attach = engine_package.daemon_running(path)
+    if detach and not attach:
+        command = engine_package.daemon_command([*options, "daemon"])
+        engine_package.start_detached(command, path, settings.data_dir / "liveset.log")
+        attach = True
     # Nothing but the app may write to the terminal: libraries' own stderr goes to the log.
     with native_stderr_to(settings.data_dir / "liveset.log"):
-        LivesetApp(settings).run()
+        app = LivesetApp(settings, attach=attach)
+        app.run()
+    if app.attached and not app.daemon_stopped:
+        print(
+            "liveset: playback and downloads go on in the daemon (liveset status; "
+            "liveset quit-daemon stops it)",
+            file=sys.stderr,
+        )
     return 0

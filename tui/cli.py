@@ -67,6 +67,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="A terminal player for the Live Music Archive. With no command, opens the app.",
     )
     parser.add_argument("--version", action="version", version=f"liveset {__version__}")
+    parser.add_argument(
+        "--detach",
+        action="store_true",
+        help="the app: start a daemon when none runs and attach to it (daemon.detach)",
+    )
     _common_options(parser, suppress=False)
     common = argparse.ArgumentParser(add_help=False)
     _common_options(common, suppress=True)
@@ -814,7 +819,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from tui.app import run_app
 
             configure_logging(level, log_file=settings.data_dir / "liveset.log")
-            return run_app(settings)
+            raw = [a for a in (argv if argv is not None else sys.argv[1:]) if a != "--detach"]
+            return run_app(settings, detach=args.detach or settings.detach, options=raw)
         if args.command == "daemon":
             configure_logging(level, log_file=settings.data_dir / "liveset.log")
             return control.run_daemon_command(
