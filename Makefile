@@ -47,6 +47,8 @@ bench: $(TEST_STAMP)
 	$(BIN)/python -m bench.downloads
 	$(BIN)/python -m bench.library
 	$(BIN)/python -m bench.app
+	$(BIN)/python -m bench.daemon
+	$(BIN)/python -m bench.faults
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

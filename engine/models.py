@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-from pathlib import PurePath
 from dataclasses import dataclass
+from pathlib import PurePath
 from typing import Any
 
 

@@ -14,6 +14,7 @@ import contextlib
 import itertools
 import json
 import logging
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from engine.errors import EngineError, PlaybackUnavailable
@@ -40,9 +41,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: Calls after which the copy of the play queue and the player's state is read again, so the
-#: caller sees what it did (as it would in-process).
-_PLAYBACK_CALLS = frozenset(
+#: Calls after which the copy of the player's state (and, for the second set, of the queue)
+#: is read again, so the caller sees what it did, as it would in-process.
+_PLAYER_CALLS = frozenset(
     {
         "play",
         "pause",
@@ -55,6 +56,10 @@ _PLAYBACK_CALLS = frozenset(
         "set_volume",
         "set_muted",
         "set_repeat",
+    }
+)
+_QUEUE_CALLS = frozenset(
+    {
         "shuffle",
         "queue_insert",
         "queue_remove",
@@ -166,8 +171,10 @@ class RemoteEngine:
     def _method(self, name: str) -> Callable[..., Any]:
         async def call(*args: Any, **kwargs: Any) -> Any:
             result = await self._call(name, args, kwargs)
-            if name in _PLAYBACK_CALLS:
+            if name in _QUEUE_CALLS:
                 await self._read_queue()
+            elif name in _PLAYER_CALLS:
+                await self._read_state()
             return result
 
         return call
@@ -251,13 +258,26 @@ class RemoteEngine:
             self._online = event.online
         elif isinstance(event, DownloadsHeld):
             self._held = event.reason or None
-        elif isinstance(event, (PlayerStateChanged, QueueChanged, NowPlayingChanged)):
-            self._queue_later()
+        elif isinstance(event, PlayerStateChanged) and self._queue is not None:
+            self._queue = replace(self._queue, player=event.state)  # the event carries it
+        elif isinstance(event, NowPlayingChanged) and self._queue is not None:
+            self._queue = replace(
+                self._queue, player=replace(self._queue.player, index=event.index)
+            )
+        elif isinstance(event, QueueChanged):
+            self._queue_later()  # only the length comes with it: read the queue again
         self._bus.publish(event)
 
     def _queue_later(self) -> None:
         if self._refresh is None or self._refresh.done():
             self._refresh = asyncio.get_running_loop().create_task(self._read_queue())
+
+    async def _read_state(self) -> None:
+        if self._queue is None:
+            await self._read_queue()
+            return
+        with contextlib.suppress(DaemonGone, PlaybackUnavailable):
+            self._queue = replace(self._queue, player=await self._call("player_state", (), {}))
 
     async def _read_queue(self) -> None:
         try:
