@@ -197,3 +197,19 @@ def test_the_check_catches_a_mutable_return() -> None:
     assert _plain(list[int], set())
     assert _plain(dict[str, int], set())
     assert not _plain(tuple[int, ...], set())
+
+
+def test_the_command_line_loads_no_textual() -> None:
+    """Script commands start fast: the command line's modules import Textual only when the
+    app opens."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, tui.cli\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'textual', 'sqlalchemy'}))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr
+    groups = sorted(p.stem for p in (ROOT / "tui" / "cli").glob("*.py"))
+    assert {"browse", "control", "downloads", "library", "playback"} <= set(groups)

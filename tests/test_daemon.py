@@ -227,12 +227,16 @@ def test_two_clients_see_the_same_events_and_errors_cross_as_themselves(
                 asyncio.create_task(listen(second, heard[1])),
             ]
             await asyncio.sleep(0.1)
+            async def both_heard(count: int) -> None:
+                for _ in range(200):
+                    if len(heard[0]) >= count and len(heard[1]) >= count:
+                        return
+                    await asyncio.sleep(0.05)
+
             await first.queue_add(str(folder), play=True)
+            await both_heard(1)  # the first track started ...
             await first.next_track()
-            for _ in range(100):
-                if len(heard[0]) >= 2 and len(heard[1]) >= 2:
-                    break
-                await asyncio.sleep(0.05)
+            await both_heard(2)  # ... and the next
             for task in listeners:
                 task.cancel()
             assert [e.index for e in heard[0]][:2] == [0, 1]

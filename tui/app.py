@@ -34,7 +34,7 @@ from engine import (
 from tui.commands import LivesetCommands
 from tui.screens.browse import BrowseScreen
 from tui.terminal import native_stderr_to
-from tui.widgets import FittedTable
+from tui.widgets import FittedTable, as_work
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Iterable
@@ -141,11 +141,13 @@ class LivesetApp(App[None]):
     def engine(self) -> Engine:
         """The engine; made on first use (normally by ``start_engine`` in a thread)."""
         if self._engine is None:
-            self._engine = (
-                engine_package.RemoteEngine(self.settings)  # type: ignore[assignment]
+            made: Engine = (
+                engine_package.RemoteEngine(self.settings)
                 if self.attached
                 else engine_package.Engine(self.settings)
             )
+            self._engine = made
+            return made
         return self._engine
 
     async def on_mount(self) -> None:
@@ -156,7 +158,7 @@ class LivesetApp(App[None]):
 
     def after_first_frame(self) -> None:
         self.apply_keymap()
-        self.run_worker(self.start_engine, group="engine-start", exit_on_error=False)
+        self.run_worker(as_work(self.start_engine), group="engine-start", exit_on_error=False)
 
     async def start_engine(self) -> None:
         """Load the engine's libraries off the event loop, then start it: the first screen is
@@ -186,7 +188,7 @@ class LivesetApp(App[None]):
         self.watch_engine()
         self.started.set()
         if self.restore:
-            self.run_worker(self.restore_playback, group="restore", exit_on_error=False)
+            self.run_worker(as_work(self.restore_playback), group="restore", exit_on_error=False)
 
     async def on_unmount(self) -> None:
         if self._engine is not None:
@@ -332,7 +334,7 @@ class LivesetApp(App[None]):
             await self.started.wait()
             await command(self.engine)
 
-        self.run_worker(run, group="transport", exit_on_error=False)
+        self.run_worker(as_work(run), group="transport", exit_on_error=False)
 
     def action_play_pause(self) -> None:
         stopped = self.player_state is None or self.player_state.state == "stopped"
@@ -436,11 +438,13 @@ class LivesetApp(App[None]):
             return
 
         async def stop() -> None:
-            await self.engine.quit_daemon()  # type: ignore[attr-defined]
+            engine = self.engine
+            if isinstance(engine, engine_package.RemoteEngine):
+                await engine.quit_daemon()
             self.daemon_stopped = True
             self.exit()
 
-        self.run_worker(stop, group="quit-daemon", exit_on_error=False)
+        self.run_worker(as_work(stop), group="quit-daemon", exit_on_error=False)
 
     def action_help(self) -> None:
         from tui.screens.help import HelpScreen

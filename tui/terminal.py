@@ -37,7 +37,8 @@ def native_stderr_to(log_file: Path) -> Iterator[None]:
         terminal_fd, "w", encoding=encoding, errors="backslashreplace", buffering=1, closefd=False
     )
     saved = (sys.stderr, sys.__stderr__)
-    sys.stderr = sys.__stderr__ = terminal
+    sys.stderr = terminal
+    setattr(sys, "__stderr__", terminal)  # noqa: B010 - a final name to the type checker
     os.dup2(log_fd, 2)
     os.close(log_fd)
     try:
@@ -47,5 +48,6 @@ def native_stderr_to(log_file: Path) -> Iterator[None]:
             terminal.flush()
         os.dup2(terminal_fd, 2)
         os.close(terminal_fd)
-        sys.stderr, sys.__stderr__ = saved
+        sys.stderr = saved[0]
+        setattr(sys, "__stderr__", saved[1])  # noqa: B010
         terminal.close()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from rich.text import Text
 from textual.binding import Binding, BindingType
@@ -13,11 +13,19 @@ from textual.widgets import DataTable, Static
 from tui.formatting import bar, clock, fit_text
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Coroutine
 
     from textual.widgets.data_table import RowKey
+    from textual.worker import WorkType
 
     from engine import PlayerState, QueueItem, SourceKind
+
+
+def as_work(function: Callable[[], Coroutine[Any, Any, None]]) -> WorkType[None]:
+    """An async function as Textual's ``run_worker`` types its work (a coroutine that sends and
+    yields None); handing over the function, not a coroutine, means a worker cancelled before it
+    starts leaves nothing un-awaited."""
+    return cast("WorkType[None]", function)
 
 
 def kind_label(kind: SourceKind) -> str:
@@ -47,7 +55,7 @@ def plain_cell(value: object) -> object:
     return value
 
 
-class FittedTable(DataTable[str]):
+class FittedTable(DataTable[Any]):
     """A table whose columns fill its width: ``fixed`` widths, the rest shared by weight.
     Its cells are plain text (see ``plain_cell``). Moves as lists do in a terminal player:
     j and k, g and G, Home and End, besides the arrows and pages."""

@@ -76,8 +76,17 @@ class DaemonGone(EngineError):
     """The daemon closed the connection (it stopped, or was killed)."""
 
 
-class RemoteEngine:
-    """The engine of a running daemon. ``async with RemoteEngine(settings):`` connects."""
+if TYPE_CHECKING:
+    from engine.facade import Engine as _Facade
+else:
+    _Facade = object
+
+
+class RemoteEngine(_Facade):
+    """The engine of a running daemon. ``async with RemoteEngine(settings):`` connects.
+
+    To the type checker it is an ``Engine`` (it answers every member of the facade, through
+    ``__getattr__``); at run time it holds none of the engine's parts."""
 
     def __init__(self, settings: Settings, path: Path | None = None) -> None:
         self.settings = settings
@@ -90,7 +99,7 @@ class RemoteEngine:
         self._bus = EventBus()
         self._listener: asyncio.Task[None] | None = None
         self._refresh: asyncio.Task[None] | None = None
-        self._queue: PlayQueue | None = None
+        self._copy: PlayQueue | None = None
         self._queue_error: EngineError | None = None
         self._held: str | None = None
         self._online: bool | None = None
@@ -183,9 +192,9 @@ class RemoteEngine:
         return self.play_queue().player
 
     def play_queue(self) -> PlayQueue:
-        if self._queue is None:
+        if self._copy is None:
             raise self._queue_error or PlaybackUnavailable("the daemon's player is not known yet")
-        return self._queue
+        return self._copy
 
     def downloads_held(self) -> str | None:
         return self._held
@@ -258,12 +267,10 @@ class RemoteEngine:
             self._online = event.online
         elif isinstance(event, DownloadsHeld):
             self._held = event.reason or None
-        elif isinstance(event, PlayerStateChanged) and self._queue is not None:
-            self._queue = replace(self._queue, player=event.state)  # the event carries it
-        elif isinstance(event, NowPlayingChanged) and self._queue is not None:
-            self._queue = replace(
-                self._queue, player=replace(self._queue.player, index=event.index)
-            )
+        elif isinstance(event, PlayerStateChanged) and self._copy is not None:
+            self._copy = replace(self._copy, player=event.state)  # the event carries it
+        elif isinstance(event, NowPlayingChanged) and self._copy is not None:
+            self._copy = replace(self._copy, player=replace(self._copy.player, index=event.index))
         elif isinstance(event, QueueChanged):
             self._queue_later()  # only the length comes with it: read the queue again
         self._bus.publish(event)
@@ -273,18 +280,18 @@ class RemoteEngine:
             self._refresh = asyncio.get_running_loop().create_task(self._read_queue())
 
     async def _read_state(self) -> None:
-        if self._queue is None:
+        if self._copy is None:
             await self._read_queue()
             return
         with contextlib.suppress(DaemonGone, PlaybackUnavailable):
-            self._queue = replace(self._queue, player=await self._call("player_state", (), {}))
+            self._copy = replace(self._copy, player=await self._call("player_state", (), {}))
 
     async def _read_queue(self) -> None:
         try:
-            self._queue = await self._call("play_queue", (), {})
+            self._copy = await self._call("play_queue", (), {})
             self._queue_error = None
         except PlaybackUnavailable as error:
-            self._queue, self._queue_error = None, error
+            self._copy, self._queue_error = None, error
         except DaemonGone:
             pass
 

@@ -9,7 +9,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input
 from textual.worker import Worker
 
-from tui.widgets import NowPlayingBar, TopBar
+from tui.widgets import NowPlayingBar, TopBar, as_work
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -83,4 +83,4 @@ class LivesetScreen(Screen[None]):
             await self.liveset.started.wait()
             await work(*args, **kwargs)
 
-        self.run_worker(run, group=group, exclusive=exclusive, exit_on_error=False)
+        self.run_worker(as_work(run), group=group, exclusive=exclusive, exit_on_error=False)

@@ -131,16 +131,23 @@ class BrowseScreen(LivesetScreen):
             await asyncio.sleep(delay)  # debounce: a newer keystroke cancels this worker
         status = self.query_one("#status", StatusLine)
         status.message = f"{source.label()}: searching…"
-        filters = {"sbd_only": self.sbd_only, "downloaded_only": self.downloaded_only}
+        sbd, downloaded = self.sbd_only, self.downloaded_only
         try:
             if source.kind == "day":
-                found = await self.engine.concerts_on_day(source.month, source.day, **filters)
+                found = await self.engine.concerts_on_day(
+                    source.month, source.day, sbd_only=sbd, downloaded_only=downloaded
+                )
             elif source.kind == "artist":
                 found = await self.engine.search_concerts(
-                    artist=source.artist, year=source.year, **filters
+                    artist=source.artist,
+                    year=source.year,
+                    sbd_only=sbd,
+                    downloaded_only=downloaded,
                 )
             else:
-                found = await self.engine.search_concerts(source.text, **filters)
+                found = await self.engine.search_concerts(
+                    source.text, sbd_only=sbd, downloaded_only=downloaded
+                )
         except ArchiveUnavailable:
             # Never leave the last answer standing as if it answered this question.
             self.query_one("#concerts", DataTable).clear()

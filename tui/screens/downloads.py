@@ -319,10 +319,10 @@ class DownloadsScreen(LivesetScreen):
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self.run_engine(self.remove, identifier, group="remove", exclusive=False)
+                self.run_engine(self.remove_recording, identifier, group="remove", exclusive=False)
 
         self.app.push_screen(Confirm(f"Remove {identifier} from disk?"), answered)
 
-    async def remove(self, identifier: str) -> None:
+    async def remove_recording(self, identifier: str) -> None:
         removed = await self.engine.remove_download(identifier)
         self.notify(f"Removed {removed} file(s) of {identifier}")

@@ -84,7 +84,8 @@ def run_daemon_command(settings: Settings, args: argparse.Namespace, argv: list[
 
 
 async def cmd_quit_daemon(engine: Engine, args: argparse.Namespace) -> int:
-    await engine.quit_daemon()  # type: ignore[attr-defined]
+    if isinstance(engine, engine_package.RemoteEngine):  # always: see DAEMON_ONLY
+        await engine.quit_daemon()
     print("liveset daemon stopped", file=sys.stderr)
     return 0
 

@@ -1,0 +1,68 @@
+"""What every command shares: tables that fit the terminal, JSON, counts, argument types."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+from typing import TYPE_CHECKING, Any
+
+from rich.cells import cell_len
+
+from tui.formatting import fit_text
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]], keep: Sequence[int] = ()) -> str:
+    """Columns padded to fit the terminal: the widest columns give way first (never in a pipe).
+
+    Columns in ``keep`` (short codes, numbers) are never cut.
+    """
+    widths = [max([cell_len(h)] + [cell_len(r[i]) for r in rows]) for i, h in enumerate(headers)]
+    # On a terminal, fit its width; in a pipe or a file, whole values (an identifier must copy).
+    columns = shutil.get_terminal_size((100, 24)).columns if sys.stdout.isatty() else 1 << 20
+    budget = columns - 2 * (len(widths) - 1)
+    floors = [w if i in keep else max(cell_len(headers[i]), 6) for i, w in enumerate(widths)]
+    while sum(widths) > budget:
+        shrinkable = [i for i, w in enumerate(widths) if w > floors[i]]
+        if not shrinkable:
+            break
+        widest = max(shrinkable, key=lambda i: widths[i])
+        widths[widest] -= 1
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(fit_text(cell, widths[i]) for i, cell in enumerate(cells)).rstrip()
+
+    return "\n".join([line(headers), line(["-" * w for w in widths])] + [line(r) for r in rows])
+
+
+def plural(number: int, word: str) -> str:
+    return f"{number} {word}" if number == 1 else f"{number} {word}s"
+
+
+def stale_note(stale: bool) -> None:
+    if stale:
+        print("liveset: archive.org is unreachable; showing cached results", file=sys.stderr)
+
+
+def print_json(data: Any) -> None:
+    print(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 1 or more")
+    return value
+
+
+def identifier(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("an archive identifier cannot be empty")
+    return text.strip()
