@@ -48,8 +48,7 @@ from engine.errors import (
     PlaybackError,
 )
 from engine.events import ArchiveStatusChanged, CatalogChanged, Event, EventBus, Notice
-from engine.library import feedback, files, repository as repo
-from engine.library.database import Database
+from engine.library import files
 from engine.library.scanner import layout_tags, scan, walk
 from engine.library.tags import AUDIO_EXTENSIONS, TagError, read_tags
 from engine.models import (
@@ -75,6 +74,9 @@ from engine.playback import resume
 from engine.playback.backend import MpvBackend
 from engine.playback.player import Player
 from engine.snapshot import write_library_snapshot
+from engine.storage import feedback, repository as repo
+from engine.storage.cache import DatabaseCache
+from engine.storage.database import Database
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable, Iterable, Sequence
@@ -85,19 +87,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 USER_AGENT = f"liveset/{__version__} (terminal player for the Live Music Archive)"
-
-
-class _DatabaseCache:
-    """The archive client's response cache, kept in the database."""
-
-    def __init__(self, database: Database) -> None:
-        self._database = database
-
-    async def get(self, key: str) -> tuple[bytes, float] | None:
-        return await self._database.run(lambda s: repo.cache_get(s, key))
-
-    async def put(self, key: str, kind: str, url: str, body: bytes) -> None:
-        await self._database.run(lambda s: repo.cache_put(s, key, kind, url, body))
 
 
 class Engine:
@@ -144,7 +133,7 @@ class Engine:
             timeout=self.settings.request_timeout,
             retries=self.settings.request_retries,
             backoff_base=self._backoff_base,
-            cache=_DatabaseCache(self._database),
+            cache=DatabaseCache(self._database),
             on_status=self._archive_status,
             on_retry=self._archive_retrying,
         )

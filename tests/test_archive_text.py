@@ -167,8 +167,8 @@ def _old_library(shows: FakeArchive, settings: Settings) -> dict[str, bytes]:
     """What liveset 0003 left: the archive's text as sent in the database, in folder and file
     names and in tags; one file still downloading. Returns the audio by file name."""
     from engine.downloads.paths import safe_name
-    from engine.library.database import migrate
     from engine.library.tags import write_tags
+    from engine.storage.database import migrate
 
     item = shows.item(synthetic.CROSSING)
     assert item is not None

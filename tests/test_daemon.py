@@ -227,6 +227,7 @@ def test_two_clients_see_the_same_events_and_errors_cross_as_themselves(
                 asyncio.create_task(listen(second, heard[1])),
             ]
             await asyncio.sleep(0.1)
+
             async def both_heard(count: int) -> None:
                 for _ in range(200):
                     if len(heard[0]) >= count and len(heard[1]) >= count:

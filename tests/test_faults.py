@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from engine import DownloadsHeld, DownloadState, Engine, Notice, Settings, StorageError
-from engine.library import database
+from engine.storage import database
 from tests.conftest import make_settings
 from tests.fake_archive import FakeArchive
 

@@ -21,9 +21,9 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from engine.archive.concerts import group_concerts, recording_from_metadata
 from engine.downloads.paths import inside, recording_dir, track_file_name
 from engine.errors import EngineError
-from engine.library import repository as repo
-from engine.library.database import Database
 from engine.models import to_data
+from engine.storage import repository as repo
+from engine.storage.database import Database
 from tests.fake_archive.corpus import fixtures_dir, load_body
 
 settings.register_profile(

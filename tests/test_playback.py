@@ -15,10 +15,10 @@ import soundfile as sf
 
 from engine import ConfigError, Engine, PlaybackUnavailable, Settings
 from engine.events import Event, NowPlayingChanged
-from engine.library.database import Database
 from engine.models import QueueItem
 from engine.playback.backend import MpvBackend
 from engine.playback.player import Player
+from engine.storage.database import Database
 from tests.signals import RATE, cut, sweep
 
 if TYPE_CHECKING:
@@ -99,7 +99,7 @@ async def player_engine(settings: Settings) -> AsyncIterator[Engine]:
 async def plays(engine: Engine) -> list[tuple[str, bool, bool]]:
     from sqlalchemy import select
 
-    from engine.library.schema import PlayRow
+    from engine.storage.schema import PlayRow
 
     rows = await engine._database.run(
         lambda s: [

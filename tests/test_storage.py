@@ -13,9 +13,9 @@ from sqlalchemy import inspect, text
 
 from engine import PartialDate, SourceKind, StorageError
 from engine.archive.concerts import recording_from_metadata
-from engine.library import repository as repo
-from engine.library.database import Database
-from engine.library.schema import Base, is_modelled
+from engine.storage import repository as repo
+from engine.storage.database import Database
+from engine.storage.schema import Base, is_modelled
 from tests.fake_archive.corpus import fixtures_dir
 
 BASE = "http://archive.test"
@@ -146,7 +146,7 @@ async def test_unusable_database_is_a_storage_error(tmp_path: Path) -> None:
 def test_head_names_the_newest_migration() -> None:
     from alembic.script import ScriptDirectory
 
-    from engine.library.database import HEAD, MIGRATIONS, alembic_config
+    from engine.storage.database import HEAD, MIGRATIONS, alembic_config
 
     assert ScriptDirectory.from_config(alembic_config(None)).get_current_head() == HEAD
     assert MIGRATIONS.is_dir()
@@ -160,7 +160,7 @@ def test_an_up_to_date_database_opens_without_alembic(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'lib.db'}"
     script = (
         "import asyncio, sys\n"
-        "from engine.library.database import Database\n"
+        "from engine.storage.database import Database\n"
         "async def main():\n"
         "    db = Database(sys.argv[1]); await db.open(); await db.close()\n"
         "asyncio.run(main())\n"

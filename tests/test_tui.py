@@ -288,7 +288,7 @@ async def test_download_from_concert_completes_in_downloads_screen(settings: Set
 async def test_pause_resume_and_cancel_in_downloads_screen(
     settings: Settings, fake_archive
 ) -> None:  # type: ignore[no-untyped-def]
-    fake_archive.add_fault("slow", "/serve/", times=5, delay=0.02)  # slow enough to catch it
+    fake_archive.add_fault("slow", "/serve/", times=50, delay=0.1)  # about 10 s a file: caught
     app = make_app(settings)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)

@@ -63,9 +63,9 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from engine.events import Event
-    from engine.library.database import Database
-    from engine.library.schema import DownloadRow
     from engine.models import Recording, Track, TrackFile
+    from engine.storage.database import Database
+    from engine.storage.schema import DownloadRow
 
 log = logging.getLogger(__name__)
 

@@ -32,17 +32,17 @@ from engine.downloads.manager import track_tags
 from engine.downloads.paths import inside, part_of, plain_file_name, recording_dir, track_file_name
 from engine.errors import ArchiveError, StorageError
 from engine.library import files
-from engine.library.repository import get_recording
 from engine.library.scanner import read_file
-from engine.library.schema import DownloadRow, QueueEntryRow, RepairRow, ResponseCacheRow
 from engine.library.tags import write_tags
 from engine.models import Download, DownloadState
+from engine.storage.repository import get_recording
+from engine.storage.schema import DownloadRow, QueueEntryRow, RepairRow, ResponseCacheRow
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from engine.library.database import Database
     from engine.models import Recording
+    from engine.storage.database import Database
 
 log = logging.getLogger(__name__)
 

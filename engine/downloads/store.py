@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, func, select, update
 
-from engine.library.schema import DownloadRow
 from engine.models import Download, DownloadState
+from engine.storage.schema import DownloadRow
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence

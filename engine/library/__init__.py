@@ -1,1 +1,1 @@
-"""Storage: the schema, its migrations, the database and the repository."""
+"""The music on disk: its files in the database, the scanner that reads them, their tags."""

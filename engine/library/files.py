@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import case, delete, func, literal_column, or_, select, text
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from engine.library.schema import LibraryFileRow
 from engine.library.tags import AUDIO_EXTENSIONS, UNTAGGABLE
 from engine.models import LibraryConcert, LibraryProblem, LibraryStats, LibraryTrack
+from engine.storage.schema import LibraryFileRow
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence

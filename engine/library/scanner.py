@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
     from engine.events import Event
-    from engine.library.database import Database
+    from engine.storage.database import Database
 
 _BATCH = 200
 _FOLDER = re.compile(

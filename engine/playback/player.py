@@ -24,16 +24,16 @@ from engine.events import (
     PositionChanged,
     QueueChanged,
 )
-from engine.library.schema import PlayRow
 from engine.models import PlaybackStatus, PlayerState, QueueItem, RepeatMode
 from engine.playback import resume
+from engine.storage.schema import PlayRow
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Coroutine, Mapping, Sequence
 
     from engine.events import Event
-    from engine.library.database import Database
     from engine.playback.backend import MpvBackend
+    from engine.storage.database import Database
 
 log = logging.getLogger(__name__)
 

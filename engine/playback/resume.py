@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, select
 
-from engine.library.schema import PlayerResumeRow, QueueEntryRow
 from engine.models import QueueItem
+from engine.storage.schema import PlayerResumeRow, QueueEntryRow
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

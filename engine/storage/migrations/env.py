@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from engine.library.schema import Base, is_modelled
+from engine.storage.schema import Base, is_modelled
 
 connection = context.config.attributes["connection"]
 context.configure(

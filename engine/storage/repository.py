@@ -10,15 +10,6 @@ from sqlalchemy.orm import Session, selectinload
 
 from engine.archive.concerts import download_url, rank_recordings
 from engine.archive.parse import parse_date
-from engine.library.schema import (
-    ArtistRow,
-    ConcertRow,
-    RecordingRow,
-    ResponseCacheRow,
-    ReviewRow,
-    TrackFileRow,
-    TrackRow,
-)
 from engine.models import (
     Artist,
     Concert,
@@ -28,6 +19,15 @@ from engine.models import (
     SourceKind,
     Track,
     TrackFile,
+)
+from engine.storage.schema import (
+    ArtistRow,
+    ConcertRow,
+    RecordingRow,
+    ResponseCacheRow,
+    ReviewRow,
+    TrackFileRow,
+    TrackRow,
 )
 
 if TYPE_CHECKING:

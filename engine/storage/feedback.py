@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from engine.library.schema import FeedbackRow
+from engine.storage.schema import FeedbackRow
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
