@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import resource
 import shutil
 import socket
@@ -183,6 +184,9 @@ def scenario(
     times: dict[str, list[tuple[float, float]]] = {name: [] for name in tools}
     for _ in range(runs):
         for name, (fn, args) in tools.items():
+            # Each run starts with nothing left to write back: a run must not pay, in CPU
+            # charged to it by the kernel's dirty-page throttling, for the one before it.
+            os.sync()
             times[name].append(_once(fn, args))
     return {
         name: (
