@@ -51,6 +51,7 @@ from engine.events import ArchiveStatusChanged, CatalogChanged, Event, EventBus,
 from engine.library import files
 from engine.library.scanner import layout_tags, scan, walk
 from engine.library.tags import AUDIO_EXTENSIONS, TagError, read_tags
+from engine.lifecycle import StartClose
 from engine.models import (
     Artist,
     ArtistList,
@@ -80,7 +81,6 @@ from engine.storage.database import Database
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable, Iterable, Sequence
-    from types import TracebackType
 
     from engine.config import Settings
 
@@ -89,7 +89,7 @@ log = logging.getLogger(__name__)
 USER_AGENT = f"liveset/{__version__} (terminal player for the Live Music Archive)"
 
 
-class Engine:
+class Engine(StartClose):
     """The engine: database, archive client and (later) downloads, player and recommender."""
 
     def __init__(
@@ -189,18 +189,6 @@ class Engine:
         await self._database.close()
         self._bus.close()
         self._started = False
-
-    async def __aenter__(self) -> Engine:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
 
     def events(self) -> AsyncIterator[Event]:
         """Every event from now on, until the engine closes."""

@@ -49,6 +49,19 @@ def fake_archive(fake_archive_session: FakeArchive) -> Iterator[FakeArchive]:
     fake_archive_session.reset()
 
 
+def cli_env(root: Path, home: Path, archive_url: str, **more: str) -> dict[str, str]:
+    """The environment of a ``liveset`` process run by a test: its own home, data and music
+    dirs under ``root``, the fake archive, and ``more``."""
+    return {
+        **os.environ,
+        "HOME": str(home),
+        "LIVESET_DATA_DIR": str(root / "data"),
+        "LIVESET_MUSIC_DIR": str(root / "music"),
+        "LIVESET_ARCHIVE_URL": archive_url,
+        **more,
+    }
+
+
 def make_settings(tmp_path: Path, archive_url: str, db_url: str | None = None) -> Settings:
     return load_settings(
         {

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.conftest import cli_env
 from tests.fake_archive import FakeArchive
 from tests.signals import RATE, cut, sweep
 
@@ -173,13 +174,7 @@ def test_download_survives_sigkill_and_resumes(tmp_path: Path, isolated_home: Pa
     archive = FakeArchive(seconds=10.0).start()  # long enough to be killed well before its end
     try:
         archive.add_fault("slow", "/serve/", times=1, delay=0.02)
-        env = {
-            **os.environ,
-            "HOME": str(isolated_home),
-            "LIVESET_DATA_DIR": str(tmp_path / "data"),
-            "LIVESET_MUSIC_DIR": str(tmp_path / "music"),
-            "LIVESET_ARCHIVE_URL": archive.url,
-        }
+        env = cli_env(tmp_path, isolated_home, archive.url)
         command = [sys.executable, "-m", "tui", "download", SCI, "--tracks", "1", "--wait"]
         first = subprocess.Popen(
             command,

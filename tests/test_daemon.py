@@ -28,6 +28,7 @@ from engine import (
 from engine.archive.concerts import recording_from_metadata
 from engine.models import PlayQueue, Recording, to_data
 from engine.remote.codec import decode, decode_error, encode_error
+from tests.conftest import cli_env
 from tests.fake_archive.corpus import fixtures_dir, load_body
 
 if TYPE_CHECKING:
@@ -96,16 +97,14 @@ class Daemon:
 
 @pytest.fixture
 def daemon_env(tmp_path: Path, fake_archive: FakeArchive, isolated_home: Path) -> dict[str, str]:
-    return {
-        **os.environ,
-        "HOME": str(isolated_home),
-        "LIVESET_DATA_DIR": str(tmp_path / "data"),
-        "LIVESET_MUSIC_DIR": str(tmp_path / "music"),
-        "LIVESET_ARCHIVE_URL": fake_archive.url,
-        "LIVESET_RUNTIME_DIR": str(tmp_path / "run"),
-        "LIVESET_MPV_OPTIONS": "ao=null",
-        "LIVESET_KEEP_FREE": "0",
-    }
+    return cli_env(
+        tmp_path,
+        isolated_home,
+        fake_archive.url,
+        LIVESET_RUNTIME_DIR=str(tmp_path / "run"),
+        LIVESET_MPV_OPTIONS="ao=null",
+        LIVESET_KEEP_FREE="0",
+    )
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-import os
 import signal
 import sqlite3
 import subprocess
@@ -20,7 +19,7 @@ import pytest
 
 from engine import DownloadsHeld, DownloadState, Engine, Notice, Settings, StorageError
 from engine.storage import database
-from tests.conftest import make_settings
+from tests.conftest import cli_env, make_settings
 from tests.fake_archive import FakeArchive
 
 if TYPE_CHECKING:
@@ -154,14 +153,7 @@ def test_download_wait_on_a_full_disk_says_so_once_and_exits(
     small_disk: Path, fake_archive: FakeArchive, isolated_home: Path
 ) -> None:
     fake_archive.pace = 150_000
-    env = {
-        **os.environ,
-        "HOME": str(isolated_home),
-        "LIVESET_DATA_DIR": str(small_disk / "data"),
-        "LIVESET_MUSIC_DIR": str(small_disk / "music"),
-        "LIVESET_ARCHIVE_URL": fake_archive.url,
-        "LIVESET_KEEP_FREE": "0",
-    }
+    env = cli_env(small_disk, isolated_home, fake_archive.url, LIVESET_KEEP_FREE="0")
     command = [sys.executable, "-m", "tui", "download", SCI, "--tracks", "1-12", "--wait"]
     running = subprocess.Popen(
         command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
@@ -231,13 +223,7 @@ def test_bytes_that_came_before_a_stall_are_kept_across_a_kill(
     try:
         sent = 200_001  # in one burst, then nothing: no later byte would push them out
         archive.add_fault("stall", "/serve/", times=1, after_bytes=sent, delay=30)
-        env = {
-            **os.environ,
-            "HOME": str(isolated_home),
-            "LIVESET_DATA_DIR": str(tmp_path / "data"),
-            "LIVESET_MUSIC_DIR": str(tmp_path / "music"),
-            "LIVESET_ARCHIVE_URL": archive.url,
-        }
+        env = cli_env(tmp_path, isolated_home, archive.url)
         command = [sys.executable, "-m", "tui", "download", SCI, "--tracks", "1", "--wait"]
         first = subprocess.Popen(
             command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL

@@ -26,6 +26,7 @@ from engine.events import (
     PlayerStateChanged,
     QueueChanged,
 )
+from engine.lifecycle import StartClose
 from engine.remote import PROTOCOL, facade_calls, socket_path
 from engine.remote.codec import decode, decode_error, encode, hints
 from engine.remote.server import LIMIT
@@ -33,7 +34,6 @@ from engine.remote.server import LIMIT
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable
     from pathlib import Path
-    from types import TracebackType
 
     from engine.config import Settings
     from engine.events import Event
@@ -79,7 +79,7 @@ class DaemonGone(EngineError):
 if TYPE_CHECKING:
     from engine.facade import Engine as _Facade
 else:
-    _Facade = object
+    _Facade = StartClose
 
 
 class RemoteEngine(_Facade):
@@ -146,18 +146,6 @@ class RemoteEngine(_Facade):
             self._writer = None
         self._fail_waiting(DaemonGone("the connection to the daemon was closed"))
         self._bus.close()
-
-    async def __aenter__(self) -> RemoteEngine:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
 
     def events(self) -> AsyncIterator[Event]:
         """Every event of the daemon's engine from now on, until the connection closes."""
