@@ -83,7 +83,7 @@ class Notice(Event):
     one of the same topic); an empty ``text`` says the matter is over."""
 
     topic: str
-    """``archive`` or ``database``."""
+    """``archive``, ``database``, or ``daemon`` (an attached daemon went away)."""
     text: str
 
 

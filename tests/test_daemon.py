@@ -337,3 +337,22 @@ def test_detach_starts_a_daemon_in_its_own_session_and_quit_daemon_stops_it(
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
+
+
+async def test_the_app_says_so_when_its_daemon_dies(daemon: Daemon, tmp_path: Path) -> None:
+    from tests.test_tui import settle, wait_until
+    from tui.app import LivesetApp
+
+    folder = tones(tmp_path / "tones", 20.0)
+    assert daemon.run("play", str(folder)).returncode == 0
+    app = LivesetApp(_settings(daemon.env), attach=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await wait_until(pilot, lambda: app.now_item is not None, "what plays")
+        assert daemon.process is not None
+        daemon.process.kill()  # SIGKILL: no goodbye on the socket
+        await wait_until(
+            pilot, lambda: any(n.title == "Daemon" for n in app._notifications), "the word"
+        )
+        assert app.now_item is None and "daemon stopped" in app.playback_note
+        assert app.daemon_stopped  # so quitting will not claim it plays on

@@ -246,6 +246,11 @@ class LivesetApp(App[None]):
         elif isinstance(event, PositionChanged):
             self.position = event.position
             self.duration = event.duration or self.duration
+        elif isinstance(event, Notice) and event.topic == "daemon":
+            self.player_state, self.now_item, self.position = None, None, None
+            self.playback_note = "the daemon stopped: quit and start liveset again"
+            self.daemon_stopped = True  # nothing goes on after this app quits
+            self.notify(event.text, severity="error", title="Daemon", timeout=30)
         elif isinstance(event, Notice):
             if event.text and not self._notices.get(event.topic):
                 self.notify(event.text, severity="warning", timeout=8)

@@ -22,6 +22,7 @@ from engine.events import (
     ArchiveStatusChanged,
     DownloadsHeld,
     EventBus,
+    Notice,
     NowPlayingChanged,
     PlayerStateChanged,
     QueueChanged,
@@ -232,6 +233,10 @@ class RemoteEngine(_Facade):
         except (OSError, ValueError) as error:
             log.info("daemon connection: %s", error)
         self._fail_waiting(DaemonGone("the daemon closed the connection"))
+        if self._writer is not None:  # not closed by us: the daemon stopped or was killed
+            self._bus.publish(
+                Notice("daemon", "the liveset daemon stopped: nothing plays or downloads now")
+            )
         self._bus.close()
 
     def _fail_waiting(self, error: Exception) -> None:
