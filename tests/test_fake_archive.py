@@ -152,3 +152,66 @@ def test_slow_bodies_arrive_whole_but_late(fake_archive: FakeArchive) -> None:
     slow = httpx.get(url, follow_redirects=True, timeout=60)
     assert slow.content == whole
     assert time.monotonic() - started >= chunks * 0.01
+
+
+# --- the synthetic etree at scale ---------------------------------------------------------
+
+
+def test_the_synthetic_etree_is_deterministic_sorted_and_shaped_like_the_archive() -> None:
+    import random
+
+    from tests.fake_archive.etree import SyntheticEtree
+
+    started = time.monotonic()
+    etree = SyntheticEtree()  # 250,000 recordings over 2,000 artists
+    assert len(etree) == 250_000 and len(etree.artists) == 2_000
+    assert time.monotonic() - started < 5  # built on demand, not held
+    again = SyntheticEtree()
+    rng = random.Random(5)
+    picks = sorted(rng.sample(range(len(etree)), 400))
+    identifiers = [etree.identifier(i) for i in picks]
+    assert identifiers == sorted(identifiers) and len(set(identifiers)) == len(identifiers)
+    assert [again.doc(i) for i in picks[:50]] == [etree.doc(i) for i in picks[:50]]
+    for i in picks:
+        doc = etree.doc(i)
+        assert doc["mediatype"] == "etree" and doc["date"].endswith("T00:00:00Z")
+        assert doc["collection"][1] == "etree" and doc["collection"][0] != "etree"
+        assert isinstance(doc["year"], (int, str)) and isinstance(doc["format"], list)
+    counts = sorted(etree.counts, reverse=True)
+    assert counts[0] > 20 * counts[-1]  # a few big bands, a long tail, as on the archive
+    assert etree.position(etree.identifier(1234)) == 1234
+
+
+def test_scrape_pages_the_synthetic_etree_with_the_fixtures_among_it(
+    fake_archive: FakeArchive,
+) -> None:
+    from tests.fake_archive.etree import SyntheticEtree
+
+    etree = SyntheticEtree(count=5_000, artists=100, seed=3)
+    fake_archive.serve_etree(etree)
+    try:
+        url = fake_archive.url + "/services/search/v1/scrape"
+        total = httpx.get(url, params={"q": "collection:etree", "total_only": "true"}).json()
+        real = [d for d in fake_archive.docs() if "etree" in (d.get("collection") or [])]
+        assert total["total"] == 5_000 + len(real)
+        seen: list[str] = []
+        cursor = None
+        while True:
+            params = {"q": "collection:etree", "fields": "identifier,creator,date", "count": "999"}
+            if cursor:
+                params["cursor"] = cursor
+            page = httpx.get(url, params=params).json()
+            seen += [item["identifier"] for item in page["items"]]
+            for item in page["items"]:  # only the fields asked for (a collection has no date)
+                assert {"identifier"} <= set(item) <= {"identifier", "creator", "date"}
+            cursor = page.get("cursor")
+            if cursor is None:
+                break
+        assert len(seen) == total["total"] and seen == sorted(seen) and len(set(seen)) == len(seen)
+        assert "gd77-05-08.sbd.hicks.4982.sbeok.shnf" in seen  # a real one, in its place
+        bands = httpx.get(
+            url, params={"q": "collection:etree AND mediatype:collection", "count": "500"}
+        ).json()
+        assert bands["total"] >= 100 and "GratefulDead" in {b["identifier"] for b in bands["items"]}
+    finally:
+        fake_archive.serve_etree(None)

@@ -68,6 +68,13 @@ def main() -> None:
     parser.add_argument(
         "--no-keep-alive", action="store_true", help="close the connection after each response"
     )
+    parser.add_argument(
+        "--etree",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also serve a synthetic etree of N recordings through scrape (250000: real scale)",
+    )
     parser.add_argument("--large-mb", type=int, default=256)
     parser.add_argument("--show-mb", type=int, default=8, help="size of each bench-show track")
     args = parser.parse_args()
@@ -77,6 +84,10 @@ def main() -> None:
     archive.keep_alive = not args.no_keep_alive
     if args.bench:
         add_bench_items(archive, args.large_mb, args.show_mb)
+    if args.etree:
+        from tests.fake_archive.etree import SyntheticEtree
+
+        archive.serve_etree(SyntheticEtree(count=args.etree, artists=min(2_000, args.etree)))
     if args.synthetic:
         from tests.fake_archive.synthetic import add_shows
 

@@ -25,9 +25,11 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from engine.archive.concerts import quote_path, quote_segment
 from tests.fake_archive.audio import synthesise
 from tests.fake_archive.corpus import Corpus
+from tests.fake_archive.etree import SyntheticEtree
 from tests.fake_archive.query import QuerySyntaxError, compile_query
 
 MAX_SORTED_RESULTS = 10_000
+ETREE_COLLECTIONS_QUERY = "collection:etree AND mediatype:collection"
 
 
 @dataclass
@@ -69,6 +71,7 @@ class FakeArchive:
         self._items: dict[str, Item] = {}
         self._added_docs: dict[str, dict[str, Any]] = {}
         self._served: set[str] = set()  # items served as given (serve_item)
+        self.etree: SyntheticEtree | None = None  # a synthetic etree at scale (serve_etree)
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -242,6 +245,50 @@ class FakeArchive:
         }
         return 200, "application/json", json.dumps(body).encode()
 
+    def serve_etree(self, etree: SyntheticEtree | None) -> None:
+        """Serve ``etree`` through scrape beside the fixtures (``collection:etree``, and its
+        artist collections for ``collection:etree AND mediatype:collection``)."""
+        self.etree = etree
+
+    def _scrape_etree(
+        self, query: str, fields: list[str], count: int, cursor: str, total_only: bool
+    ) -> dict[str, Any] | None:
+        """A scrape page over the synthetic etree merged with the fixtures, in identifier
+        order; None when ``query`` is not one this serves."""
+        etree = self.etree
+        wanted = " ".join(query.split())
+        if etree is None or wanted not in ("collection:etree", ETREE_COLLECTIONS_QUERY):
+            return None
+        real = compile_query(wanted)
+        known = sorted((d for d in self.docs() if real(d)), key=lambda d: str(d["identifier"]))
+        if wanted == ETREE_COLLECTIONS_QUERY:
+            synthetic: Any = sorted(etree.collections(), key=lambda d: str(d["identifier"]))
+            get, size = synthetic.__getitem__, len(synthetic)
+        else:
+            get, size = etree.doc, len(etree)
+        body: dict[str, Any] = {"total": size + len(known)}
+        if total_only:
+            return body
+        s, r = (
+            (int(n) for n in base64.urlsafe_b64decode(cursor).decode().split(","))
+            if (cursor)
+            else (0, 0)
+        )
+        chosen = []
+        while len(chosen) < count and (s < size or r < len(known)):
+            mine = get(s) if s < size else None
+            theirs = known[r] if r < len(known) else None
+            if theirs is None or (mine is not None and mine["identifier"] < theirs["identifier"]):
+                chosen.append(_project(mine, fields))
+                s += 1
+            else:
+                chosen.append(_project(theirs, fields))
+                r += 1
+        body.update(items=chosen, count=len(chosen))
+        if s < size or r < len(known):
+            body["cursor"] = base64.urlsafe_b64encode(f"{s},{r}".encode()).decode()
+        return body
+
     def scrape(self, params: dict[str, list[str]]) -> tuple[int, str, bytes]:
         query = _first(params, "q")
         count = int(_first(params, "count") or 5000)
@@ -259,8 +306,11 @@ class FakeArchive:
         if "identifier" not in fields:
             fields.append("identifier")
         sorts = [s for s in _first(params, "sorts").split(",") if s]
-        docs = _sorted([d for d in self.docs() if predicate(d)], sorts or ["identifier asc"])
         cursor = _first(params, "cursor")
+        total_only = _first(params, "total_only") == "true"
+        if (page := self._scrape_etree(query, fields, count, cursor, total_only)) is not None:
+            return 200, "application/json", json.dumps(page).encode()
+        docs = _sorted([d for d in self.docs() if predicate(d)], sorts or ["identifier asc"])
         offset = int(base64.urlsafe_b64decode(cursor.encode()).decode()) if cursor else 0
         chosen = [_project(d, fields) for d in docs[offset : offset + count]]
         body: dict[str, Any] = {"items": chosen, "count": len(chosen), "total": len(docs)}

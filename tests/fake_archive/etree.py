@@ -1,0 +1,215 @@
+"""A synthetic etree at real scale: 250,000 recordings over 2,000 artists, for catalog syncs,
+local search and their benchmarks.
+
+Deterministic (a seed), shaped like the real search docs in ``../shared/fixtures/archive`` (a
+string or a list where the archive gives either, dates as ``YYYY-MM-DDT00:00:00Z``, numbers as
+numbers or strings), and addressed by position: ``doc(i)`` builds the i-th recording in
+identifier order on demand, so 250,000 of them cost no memory until asked for.
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import hashlib
+import random
+from typing import Any
+
+WORDS = [
+    "amber",
+    "badger",
+    "cedar",
+    "delta",
+    "ember",
+    "falcon",
+    "garnet",
+    "harbor",
+    "indigo",
+    "juniper",
+    "kestrel",
+    "lantern",
+    "meadow",
+    "nimbus",
+    "orchard",
+    "pepper",
+    "quarry",
+    "raven",
+    "saffron",
+    "thistle",
+    "umber",
+    "velvet",
+    "willow",
+    "yarrow",
+    "zephyr",
+    "acorn",
+    "bramble",
+    "cobalt",
+    "driftwood",
+    "echo",
+    "fable",
+    "glacier",
+    "hollow",
+    "ivory",
+    "jasper",
+    "kite",
+    "lotus",
+    "marble",
+    "nectar",
+    "opal",
+    "prairie",
+    "quill",
+    "ridge",
+    "sparrow",
+    "tundra",
+    "upland",
+    "vapor",
+    "wren",
+]
+KINDS = ("Band", "Trio", "Quartet", "Orchestra", "Collective", "Project", "Brothers", "Revue")
+VENUES = (
+    "Fillmore",
+    "Town Hall",
+    "Red Rocks Amphitheatre",
+    "Horning's Hideout",
+    "The Capitol Theatre",
+    "Barton Hall",
+    "Club Café",
+    "Winterland",
+    "The Greek Theatre",
+    "Music Hall",
+)
+CITIES = (
+    "Ithaca, NY",
+    "Morrison, CO",
+    "North Plains, OR",
+    "Port Chester, NY",
+    "San Francisco, CA",
+    "Berkeley, CA",
+    "Chicago, IL",
+    "Boston, MA",
+    "Washington, DC",
+    "Austin, TX",
+)
+SOURCES = ("Soundboard", "Audience", "Matrix", "FM Broadcast", "SBD > DAT > CD", "AUD")
+SOURCE_TAGS = ("sbd", "aud", "mtx", "fm", "sbd", "aud")
+FORMATS = (
+    ["Flac", "VBR MP3", "Ogg Vorbis", "Text", "Metadata"],
+    ["Shorten", "VBR MP3", "Ogg Vorbis", "Checksums", "Text", "Metadata"],
+    ["24bit Flac", "Flac", "VBR MP3", "Metadata"],
+)
+FAVOURITERS = 5_000  # fav-<user> lists, the collaborative signal of the recommender
+
+
+class SyntheticEtree:
+    def __init__(self, count: int = 250_000, artists: int = 2_000, seed: int = 1) -> None:
+        self.seed = seed
+        rng = random.Random(seed)
+        names: set[str] = set()
+        while len(names) < artists:
+            first, second = rng.choice(WORDS), rng.choice(WORDS)
+            names.add(f"{first.title()} {second.title()} {rng.choice(KINDS)}")
+        # Each artist's slug starts its identifiers; letters only and sorted, so identifiers
+        # sort artist by artist (a digit after a slug sorts before any letter).
+        self.artists = sorted((self._slug(n), n) for n in names)
+        weights = [1.0 / (rank + 1) ** 0.8 for rank in range(artists)]
+        rng.shuffle(weights)
+        total = sum(weights)
+        counts = [max(1, int(count * w / total)) for w in weights]
+        counts[-1] += count - sum(counts)
+        while counts[-1] < 1:  # rounding gave the last one too little: take from the largest
+            largest = max(range(artists), key=counts.__getitem__)
+            counts[largest] -= 1
+            counts[-1] += 1
+        self.counts = counts
+        self.starts = [0]
+        for n in counts:
+            self.starts.append(self.starts[-1] + n)
+
+    @staticmethod
+    def _slug(name: str) -> str:
+        letters = "".join(c for c in name.lower() if c.isalpha())
+        digest = hashlib.sha1(name.encode()).hexdigest()
+        return letters[:10] + "".join(chr(ord("a") + int(c, 16) % 26) for c in digest[:4])
+
+    def __len__(self) -> int:
+        return self.starts[-1]
+
+    def collection_of(self, artist: int) -> str:
+        slug, name = self.artists[artist]
+        return "".join(part.title() for part in name.split()) + slug[-4:].upper()
+
+    def collections(self) -> list[dict[str, Any]]:
+        """The artist collections, as ``collection:etree AND mediatype:collection`` gives them."""
+        return [
+            {
+                "identifier": self.collection_of(a),
+                "title": name,
+                "creator": name,
+                "mediatype": "collection",
+                "collection": ["etree"],
+                "downloads": self.counts[a] * 37,
+                "item_count": self.counts[a],
+            }
+            for a, (_slug, name) in enumerate(self.artists)
+        ]
+
+    def identifier(self, index: int) -> str:
+        return self.doc(index)["identifier"]
+
+    def position(self, identifier: str) -> int:
+        """How many synthetic identifiers sort before ``identifier``."""
+        low, high = 0, len(self)
+        while low < high:
+            middle = (low + high) // 2
+            if self.identifier(middle) < identifier:
+                low = middle + 1
+            else:
+                high = middle
+        return low
+
+    @functools.lru_cache(maxsize=65_536)  # noqa: B019 - one etree lives as long as its server
+    def doc(self, index: int) -> dict[str, Any]:
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        artist = bisect.bisect_right(self.starts, index) - 1
+        k = index - self.starts[artist]
+        slug, name = self.artists[artist]
+        rng = random.Random(self.seed * 1_000_003 + index)
+        # Dates rise with k: the artist's years spread over its recordings.
+        first_year = 1965 + (artist * 7) % 40
+        span = 2 + (artist * 13) % 30
+        day_number = int(k * span * 365 / max(1, self.counts[artist]))
+        year = first_year + day_number // 365
+        month = 1 + (day_number % 365) // 31
+        day = min(28, 1 + (day_number % 365) % 31)  # never backwards within a month
+        date = f"{year:04d}-{month:02d}-{day:02d}"
+        kind = rng.randrange(len(SOURCES))
+        venue, city = rng.choice(VENUES), rng.choice(CITIES)
+        reviews = rng.choice((0, 0, 0, 1, 2, 3, 5, 8, 13, 31))
+        collection = [self.collection_of(artist), "etree"]
+        favourites = rng.choice((0, 0, 1, 2, 4))
+        collection += [f"fav-user{rng.randrange(FAVOURITERS)}" for _ in range(favourites)]
+        added = 2003 + (index * 7919) % 22
+        doc: dict[str, Any] = {
+            "identifier": f"{slug}{date}.{k:05d}.{SOURCE_TAGS[kind]}.flac16",
+            "title": f"{name} Live at {venue} on {date}",
+            "creator": name,
+            "mediatype": "etree",
+            "collection": collection,
+            "date": f"{date}T00:00:00Z",
+            "year": str(year) if rng.random() < 0.5 else year,
+            "venue": venue,
+            "coverage": city,
+            "source": SOURCES[kind],
+            "taper": rng.choice(("", "Jane Doe", "J. Smith", "Cary Wolfson", "anonymous")),
+            "format": rng.choice(FORMATS),
+            "item_size": rng.randrange(80_000_000, 2_000_000_000),
+            "downloads": rng.randrange(0, 40_000),
+            "subject": rng.choice(("Live concert", ["Live concert", "jam"], "folk;bluegrass")),
+            "addeddate": f"{added}-{month:02d}-{day:02d} 12:00:00",
+            "publicdate": f"{added}-{month:02d}-{day:02d} 12:00:00",
+        }
+        if reviews:
+            doc["num_reviews"] = reviews
+            doc["avg_rating"] = round(rng.uniform(2.5, 5.0), 2)
+        return doc
