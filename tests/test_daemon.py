@@ -356,3 +356,32 @@ async def test_the_app_says_so_when_its_daemon_dies(daemon: Daemon, tmp_path: Pa
         )
         assert app.now_item is None and "daemon stopped" in app.playback_note
         assert app.daemon_stopped  # so quitting will not claim it plays on
+
+
+def test_a_runtime_dir_others_can_enter_is_refused(daemon_env: dict[str, str]) -> None:
+    shared = Path(daemon_env["LIVESET_RUNTIME_DIR"])
+    shared.mkdir(parents=True)
+    shared.chmod(0o777)  # as a folder someone else made first in a shared temp dir might be
+    runner = Daemon(daemon_env)
+    result = runner.run("daemon")
+    assert result.returncode == 1 and "others may enter it" in result.stderr
+    assert not runner.path.exists()
+
+
+def test_garbage_on_the_socket_is_answered_and_the_daemon_goes_on(daemon: Daemon) -> None:
+    import json
+    import socket as sockets
+
+    with sockets.socket(sockets.AF_UNIX) as raw:
+        raw.connect(str(daemon.path))
+        stream = raw.makefile("rwb")
+        json.loads(stream.readline())  # the greeting
+        for line in (b"not json\n", b"[1, 2]\n", b'{"id": 3, "call": "no_such_call"}\n'):
+            stream.write(line)
+            stream.flush()
+            answer = json.loads(stream.readline())
+            assert "error" in answer and answer["error"]["message"], answer
+        stream.write(b'{"id": 4, "call": "player_state"}\n')
+        stream.flush()
+        assert json.loads(stream.readline())["result"]["state"] == "stopped"
+    assert daemon.run("status").returncode == 0

@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import socket
+import stat
 from typing import TYPE_CHECKING, Any
 
 from engine import __version__
@@ -50,6 +51,21 @@ def socket_answers(path: Path) -> bool:
     return True
 
 
+def _own_folder(folder: Path) -> None:
+    """Make the socket's folder (0700), or check that the one there is this user's alone: in
+    a shared temp dir another user could have made it first, to listen in or to sit between."""
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    found = os.lstat(folder)
+    if stat.S_ISLNK(found.st_mode) or not stat.S_ISDIR(found.st_mode):
+        raise EngineError(f"{folder} is not a folder: the daemon will not put its socket there")
+    if found.st_uid != os.getuid() or found.st_mode & 0o077:
+        raise EngineError(
+            f"{folder} belongs to another user or others may enter it (mode "
+            f"{stat.S_IMODE(found.st_mode):o}): the daemon's socket needs a folder of yours "
+            "alone (set LIVESET_RUNTIME_DIR, or remove it)"
+        )
+
+
 class Server:
     """Serves ``engine`` on ``path`` until ``stop`` (or a client's ``quit_daemon``)."""
 
@@ -62,7 +78,7 @@ class Server:
         self._calls = facade_calls()
 
     async def start(self) -> None:
-        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        _own_folder(self.path.parent)
         if self.path.exists() or self.path.is_symlink():
             if await asyncio.to_thread(socket_answers, self.path):
                 raise DaemonRunning(f"a liveset daemon is already running on {self.path}")
