@@ -141,7 +141,8 @@ class Engine(StartClose):
             self._archive.probe_every = self._probe_every
         self._downloads = DownloadManager(
             self._database,
-            self._archive.http,
+            user_agent=USER_AGENT,
+            timeout=self.settings.request_timeout,
             archive_url=self.settings.archive_url,
             music_dir=self.settings.music_dir,
             publish=self._bus.publish,

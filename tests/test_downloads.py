@@ -575,3 +575,20 @@ async def test_closing_a_busy_engine_many_times_never_hangs(
     async with Engine(settings, backoff_base=0.01) as engine:
         left = await engine.downloads(identifier=SCI)
     assert {d.state for d in left} <= {DownloadState.QUEUED, DownloadState.DONE}
+
+
+async def test_a_file_name_no_url_can_carry_is_left_out_not_a_crash(
+    running: Engine, fake_archive: FakeArchive
+) -> None:
+    """A JSON escape can give a lone surrogate, which has no UTF-8 form: that file can be
+    neither asked for nor stored, and the rest of the item downloads."""
+    flac = synthesise({"name": "t.flac", "format": "Flac"}, 0.5)
+    item = fake_archive.add_item(
+        "surrogate-item", {"creator": "A", "date": "2001-01-01"}, {"01 good.flac": flac}
+    )
+    bad = dict(item.metadata["files"][0], name="02 \udce9.flac")
+    item.metadata["files"].append(bad)
+    queued = await running.download("surrogate-item")
+    assert [d.file_name for d in queued if d.kind == "track"] == ["01 good.flac"]
+    done = await finished(running, "surrogate-item")
+    assert {d.state for d in done} == {DownloadState.DONE}

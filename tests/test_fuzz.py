@@ -258,6 +258,7 @@ def environment(names: dict[str, str]) -> Any:
 
 
 OUTCOMES: dict[str, int] = {}  # what the examples ended in, for the closing summary
+SERVER_ERRORS: list[str] = []
 
 
 def run_cli(*args: str) -> tuple[int, str, str]:
@@ -278,6 +279,7 @@ def test_a_mutated_item_prints_as_json_and_downloads_inside_the_music_dir(
     served: tuple[dict[str, Any], dict[str, bytes]], served_env: Any
 ) -> None:
     root, archive, names = served_env
+    SERVER_ERRORS[:] = archive.server_errors
     body, files = served
     identifier = f"fuzz-{len(OUTCOMES)}-{sum(OUTCOMES.values())}"
     OUTCOMES["examples"] = OUTCOMES.get("examples", 0) + 1
@@ -317,3 +319,5 @@ def test_zz_fuzz_summary(capsys: pytest.CaptureFixture[str]) -> None:
     """Prints what the served examples ended in (run with -s to see it)."""
     with capsys.disabled():
         print(f"\nfuzz through the fake archive: {json.dumps(OUTCOMES, sort_keys=True)}")
+        for error in SERVER_ERRORS[-3:]:  # the fake's own failures, for whoever improves it
+            print(error.strip().splitlines()[-1])

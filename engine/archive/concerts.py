@@ -211,6 +211,19 @@ def _identifier(value: Any) -> str:
     return identifier if identifier == clean_controls(identifier) else ""
 
 
+def fetchable(name: Any) -> bool:
+    """Whether ``name``, as the archive sent it, names a file liveset can ask for: a string
+    with a UTF-8 form (a lone surrogate from a JSON escape such as ``\\udce9`` has none) and
+    no space at either end (parsing would change it, and the archive would not know it)."""
+    if not isinstance(name, str) or name != name.strip():
+        return False
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def download_url(base_url: str, identifier: str, name: str) -> str:
     """``/download/{identifier}/{name}`` with every path segment percent-encoded, dots too:
     an HTTP client folds a ``..`` segment, so ``../../x.mp3`` would ask for ``/x.mp3``."""
@@ -322,7 +335,7 @@ def tracks_from_files(
     """
     # The first entry of each name: an item may list a file twice.
     named = {as_str(e.get("name")): e for e in reversed(list(files)) if isinstance(e, Mapping)}
-    entries = [e for name, e in reversed(named.items()) if name]
+    entries = [e for name, e in reversed(named.items()) if name and fetchable(e.get("name"))]
     audio = [e for e in entries if is_audio_file(e)]
     originals = {as_str(e["name"]): e for e in audio if as_str(e.get("source")) != "derivative"}
     groups: dict[str, list[Mapping[str, Any]]] = {name: [e] for name, e in originals.items()}

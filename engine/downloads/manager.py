@@ -16,17 +16,18 @@ import json
 import logging
 import os
 import shutil
+import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import IO, TYPE_CHECKING, Any
 
-import aiofiles
 import httpx
 
 from engine.archive.client import RETRY_STATUSES, backoff_delay, retry_after_seconds
-from engine.archive.concerts import download_url, quote_path
+from engine.archive.concerts import download_url, fetchable, quote_path
+from engine.archive.parse import as_int, as_str
 from engine.archive.setlist import segue_suffix
 from engine.downloads import store
 from engine.downloads.checksum import Checksum
@@ -69,10 +70,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-CHUNK = 4 << 20
+CHUNK = 4 << 20  # bytes written before the kernel is asked to put them on disk
 QUEUE_POLL_SECONDS = 2.0
-WRITE_QUEUE = 4  # blocks of CHUNK bytes waiting to be written, at most
-FLUSH_SECONDS = 0.25
+#: How long a cancelled transfer waits for its thread to stop (it writes nothing meanwhile).
+STOP_WAIT = 2.0
 #: A queue held by a full disk goes on once this much more than ``keep_free`` is free (or all
 #: that the queue still needs, when that is less, but never under 4 MB: no flapping).
 ROOM_TO_GO_ON = 32 << 20
@@ -93,6 +94,21 @@ class _Retry(Exception):
 
 class _Fatal(Exception):
     """A failure another try will not fix (403, 404, a full disk)."""
+
+
+class _Control:
+    """Between a transfer and its fetcher thread: the thread stops when told, and says once
+    when the last bytes are about to arrive (the network slot goes to the next file)."""
+
+    def __init__(self, on_nearly_done: Callable[[], object]) -> None:
+        self.stop = threading.Event()
+        self._on_nearly_done = on_nearly_done
+        self._said = False
+
+    def nearly_done(self) -> None:
+        if not self._said:
+            self._said = True
+            self._on_nearly_done()
 
 
 @dataclass
@@ -176,8 +192,9 @@ class DownloadManager:
     def __init__(
         self,
         database: Database,
-        http: httpx.AsyncClient,
         *,
+        user_agent: str,
+        timeout: float = 20.0,
         archive_url: str,
         music_dir: Path,
         publish: Callable[[Event], None],
@@ -189,7 +206,10 @@ class DownloadManager:
         progress_interval: float = 0.25,
     ) -> None:
         self._database = database
-        self._http = http
+        # Bodies move on fetcher threads over blocking connections (see _transfer): a client
+        # of their own, set up as the archive client is (redirects, timeouts, proxies).
+        self._user_agent, self._timeout = user_agent, timeout
+        self._client: httpx.Client | None = None  # made when the queue starts running
         self._archive_url = archive_url.rstrip("/")
         self.music_dir = music_dir
         self._publish = publish
@@ -223,6 +243,10 @@ class DownloadManager:
         self._landing = concurrent.futures.ThreadPoolExecutor(
             concurrency, thread_name_prefix="liveset-land"
         )
+        # A file's thread may still be finishing its last read as the next file starts.
+        self._fetchers = concurrent.futures.ThreadPoolExecutor(
+            2 * concurrency + 2, thread_name_prefix="liveset-fetch"
+        )
 
     # --- lifecycle -----------------------------------------------------------------------
 
@@ -238,6 +262,12 @@ class DownloadManager:
             if self._lock is None:
                 log.info("downloads: another liveset process is running the queue")
                 return False
+        self._client = httpx.Client(
+            headers={"User-Agent": self._user_agent},
+            timeout=httpx.Timeout(self._timeout, connect=min(self._timeout, 5.0)),
+            follow_redirects=True,
+            limits=httpx.Limits(max_connections=2 * self._concurrency + 2),
+        )
         requeued = await self._database.run(store.requeue_interrupted)
         if requeued:
             log.info("downloads: %d interrupted file(s) queued again", requeued)
@@ -272,6 +302,12 @@ class DownloadManager:
         except StorageError as error:  # the next start queues them again
             log.info("downloads: cannot record the stopped files (%s)", error)
         self._landing.shutdown(wait=True)
+        # Threads of cancelled transfers write nothing more; one blocked in a read ends with
+        # its timeout, in the background.
+        self._fetchers.shutdown(wait=False, cancel_futures=True)
+        if self._client is not None:
+            await asyncio.to_thread(self._client.close)
+            self._client = None
 
     @property
     def held(self) -> str | None:
@@ -374,12 +410,13 @@ class DownloadManager:
         entries = [e for e in raw if isinstance(e, dict)] if isinstance(raw, list) else []
         infos = []
         for entry in entries:
-            name = str(entry.get("name") or "")
-            if entry.get("format") != "Text" or not name.lower().endswith(".txt"):
+            raw_name = entry.get("name")
+            if not fetchable(raw_name) or as_str(entry.get("format")) != "Text":
                 continue
-            if str(entry.get("private", "")).lower() == "true":
+            name = str(raw_name)
+            if not name.lower().endswith(".txt") or as_str(entry.get("private")) == "true":
                 continue
-            size = entry.get("size")
+            size = as_int(entry.get("size"))
             infos.append(
                 {
                     "identifier": identifier,
@@ -390,10 +427,10 @@ class DownloadManager:
                     "track_number": None,
                     "disc": None,
                     "dest_path": (folder / plain_file_name(name)).as_posix(),
-                    "size": int(str(size)) if str(size or "").isdigit() else None,
-                    "md5": str(entry.get("md5") or "") or None,
-                    "sha1": str(entry.get("sha1") or "") or None,
-                    "crc32": str(entry.get("crc32") or "") or None,
+                    "size": size if size is not None and size >= 0 else None,
+                    "md5": _hex(entry.get("md5"), 32),
+                    "sha1": _hex(entry.get("sha1"), 40),
+                    "crc32": _hex(entry.get("crc32"), 8),
                     "note": "",
                     "tags": {},
                 }
@@ -892,95 +929,33 @@ class DownloadManager:
         self, row: DownloadRow, part: Path, offset: int, off_network: Callable[[], None]
     ) -> Checksum:
         """Stream the file into ``part`` from where it stopped; returns the checksum of the
-        whole (see ``Checksum``)."""
+        whole (see ``Checksum``).
+
+        The body moves on a thread of its own over a blocking connection: the event loop
+        is not woken for every block that arrives (at 20 MiB/s that cost more CPU than the
+        rest of the download together). Every block is written as it comes, so a kill loses
+        nothing that arrived. A cancelled transfer tells its thread to stop; the thread writes
+        nothing after that, even if its read is still blocked."""
         if row.size is not None and offset > row.size:
             offset = 0
         digest = Checksum.choose(crc32=row.crc32, sha1=row.sha1, md5=row.md5)
         if offset:
             digest = await asyncio.to_thread(digest.update_from, part, offset)
-        name = quote_path(row.file_name)
-        node = self._nodes.get(row.identifier)
-        url = (
-            node + name if node else download_url(self._archive_url, row.identifier, row.file_name)
-        )
-        headers = {"Range": f"bytes={offset}-"} if offset else {}
         live = self._live.setdefault(row.id, _Live(row.identifier, offset, row.size))
         live.bytes_done = offset
+        loop = asyncio.get_running_loop()
+        control = _Control(lambda: loop.call_soon_threadsafe(off_network))
+        work = loop.run_in_executor(
+            self._fetchers, self._fetch, row, part, offset, digest, live, control
+        )
+        work.add_done_callback(_retrieved)  # a thread left behind by a cancel may fail later
         try:
-            async with self._http.stream("GET", url, headers=headers) as response:
-                status = response.status_code
-                if node and status in (403, 404, 410):
-                    self._nodes.pop(row.identifier, None)  # moved: ask the archive again
-                    raise _Retry(f"the data node answered HTTP {status}; asking the archive", 0.0)
-                final = str(response.url)
-                if not node and response.history and final.endswith("/" + name):
-                    self._nodes[row.identifier] = final[: -len(name)]
-                if status == 416 and offset and offset == row.size:
-                    return digest  # the part is already whole
-                if status in RETRY_STATUSES:
-                    raise _Retry(
-                        f"HTTP {status}", retry_after_seconds(response.headers.get("Retry-After"))
-                    )
-                if status == 403:
-                    raise _Fatal("the archive refuses this file (HTTP 403: stream-only or private)")
-                if status == 416:
-                    offset = 0  # the part is longer than the file: start again
-                    await asyncio.to_thread(part.unlink, missing_ok=True)
-                    raise _Retry("the partial file did not match; starting again", 0.0)
-                if status >= 400:
-                    raise _Fatal(f"HTTP {status} for {url}")
-                if offset and status == 200:
-                    offset, digest, live.bytes_done = 0, digest.fresh(), 0  # Range ignored
-                elif offset and not response.headers.get("Content-Range", "").startswith(
-                    f"bytes {offset}-"
-                ):
-                    await asyncio.to_thread(part.unlink, missing_ok=True)
-                    raise _Retry("the server resumed at the wrong place; starting again", 0.0)
-                async with aiofiles.open(part, "ab" if offset else "wb") as handle:
-                    # A writer task writes and hashes blocks in order while the next ones
-                    # arrive; a few blocks may wait in between, so neither side stalls the other.
-                    blocks: asyncio.Queue[bytes | None] = asyncio.Queue(WRITE_QUEUE)
-                    writer = asyncio.ensure_future(_write_blocks(handle, blocks, digest, offset))
-                    # Its failure is raised where the transfer waits on it; a transfer cut short
-                    # meanwhile must not leave it to be reported as never retrieved.
-                    writer.add_done_callback(_retrieved)
-                    arrived = _Arrived(blocks, writer)
-                    # Bytes that came just before the link stalled are written too, so a kill
-                    # during the stall keeps them for the resume.
-                    idle = asyncio.ensure_future(arrived.write_when_idle())
-                    started, streamed, early = time.monotonic(), 0, False
-                    try:
-                        async for chunk in response.aiter_raw():
-                            arrived.add(chunk)
-                            streamed += len(chunk)
-                            live.advance(len(chunk))
-                            self._progress_dirty = True
-                            if (
-                                not early
-                                and row.size is not None
-                                and _nearly_done(started, streamed, row.size - live.bytes_done)
-                            ):
-                                early = True
-                                off_network()
-                            # Big writes, but never more than a moment's worth left unwritten.
-                            if arrived.due():
-                                await arrived.write()
-                        off_network()  # every byte is here: the next file may start
-                    finally:
-                        idle.cancel()
-                        await asyncio.gather(idle, return_exceptions=True)
-                        # What arrived before a drop or a pause is kept for the resume.
-                        if not writer.done():
-                            await arrived.write()
-                        if not writer.done():
-                            await _put(blocks, writer, None)
-                        await asyncio.shield(writer)
-        except httpx.TransportError as error:
-            if node:
-                self._nodes.pop(row.identifier, None)
-            raise _Retry(
-                f"connection problem: {type(error).__name__}" + (f": {error}" if str(error) else "")
-            ) from error
+            digest = await asyncio.shield(work)
+        except asyncio.CancelledError:
+            control.stop.set()  # from here on the thread writes nothing
+            with contextlib.suppress(BaseException):
+                await asyncio.wait_for(asyncio.shield(work), STOP_WAIT)
+            raise
         finally:
             if row.size is None or live.bytes_done < row.size:  # a whole file is recorded done
                 try:
@@ -997,6 +972,95 @@ class DownloadManager:
         if row.size is not None and live.bytes_done < row.size:
             raise _Retry(f"the connection closed at {live.bytes_done} of {row.size} bytes")
         return digest
+
+    def _fetch(
+        self,
+        row: DownloadRow,
+        part: Path,
+        offset: int,
+        digest: Checksum,
+        live: _Live,
+        control: _Control,
+    ) -> Checksum:
+        """The request and the body, on a fetcher thread (see ``_transfer``)."""
+        name = quote_path(row.file_name)
+        node = self._nodes.get(row.identifier)
+        url = (
+            node + name if node else download_url(self._archive_url, row.identifier, row.file_name)
+        )
+        headers = {"Range": f"bytes={offset}-"} if offset else {}
+        client = self._client
+        if client is None:
+            raise _Retry("the queue is not running", 0.0)
+        try:
+            with client.stream("GET", url, headers=headers) as response:
+                status = response.status_code
+                if node and status in (403, 404, 410):
+                    self._nodes.pop(row.identifier, None)  # moved: ask the archive again
+                    raise _Retry(f"the data node answered HTTP {status}; asking the archive", 0.0)
+                final = str(response.url)
+                if not node and response.history and final.endswith("/" + name):
+                    self._nodes[row.identifier] = final[: -len(name)]
+                if status == 416 and offset and offset == row.size:
+                    return digest  # the part is already whole
+                if status in RETRY_STATUSES:
+                    raise _Retry(
+                        f"HTTP {status}", retry_after_seconds(response.headers.get("Retry-After"))
+                    )
+                if status == 403:
+                    raise _Fatal("the archive refuses this file (HTTP 403: stream-only or private)")
+                if status == 416:
+                    part.unlink(missing_ok=True)  # the part is longer than the file: start again
+                    raise _Retry("the partial file did not match; starting again", 0.0)
+                if status >= 400:
+                    raise _Fatal(f"HTTP {status} for {url}")
+                if offset and status == 200:
+                    offset, digest, live.bytes_done = 0, digest.fresh(), 0  # Range ignored
+                elif offset and not response.headers.get("Content-Range", "").startswith(
+                    f"bytes {offset}-"
+                ):
+                    part.unlink(missing_ok=True)
+                    raise _Retry("the server resumed at the wrong place; starting again", 0.0)
+                self._write_body(response, part, offset, digest, live, control, row.size)
+        except httpx.TransportError as error:
+            if node:
+                self._nodes.pop(row.identifier, None)
+            raise _Retry(
+                f"connection problem: {type(error).__name__}" + (f": {error}" if str(error) else "")
+            ) from error
+        return digest
+
+    def _write_body(
+        self,
+        response: httpx.Response,
+        part: Path,
+        offset: int,
+        digest: Checksum,
+        live: _Live,
+        control: _Control,
+        size: int | None,
+    ) -> None:
+        started, streamed, advised = time.monotonic(), 0, offset
+        if control.stop.is_set():
+            return  # cancelled while the answer was on its way: make no part
+        with open(part, "ab" if offset else "wb", buffering=0) as handle:
+            at = offset
+            for block in response.iter_raw():
+                if control.stop.is_set():
+                    return  # cancelled: the transfer has moved on without this thread
+                handle.write(block)
+                digest.update(block)
+                at += len(block)
+                streamed += len(block)
+                live.advance(len(block))
+                self._progress_dirty = True
+                if size is not None and _nearly_done(started, streamed, size - at):
+                    control.nearly_done()
+                if hasattr(os, "posix_fadvise") and at - advised >= CHUNK:
+                    # Start putting it on disk now, so the fsync before landing has little left.
+                    os.posix_fadvise(handle.fileno(), advised, at - advised, os.POSIX_FADV_DONTNEED)
+                    advised = at
+        control.nearly_done()  # every byte is here: the next file may start
 
     async def _verified(self, row: DownloadRow, part: Path, digest: Any) -> bool:
         size = (await asyncio.to_thread(part.stat)).st_size
@@ -1030,72 +1094,15 @@ class DownloadManager:
         return read_file(str(dest), root, stat.st_size, stat.st_mtime_ns)
 
 
-class _Arrived:
-    """Bytes received and not yet handed to the writer, handed over in order: when a block is
-    big, when they have waited ``FLUSH_SECONDS``, and when the link goes quiet."""
-
-    def __init__(self, blocks: asyncio.Queue[bytes | None], writer: asyncio.Future[None]) -> None:
-        self._blocks, self._writer = blocks, writer
-        self._chunks: list[bytes] = []
-        self._size = 0
-        self._since = time.monotonic()
-        self._lock = asyncio.Lock()  # two hand-overs at once could swap blocks
-
-    def add(self, chunk: bytes) -> None:
-        self._chunks.append(chunk)
-        self._size += len(chunk)
-
-    def due(self) -> bool:
-        return self._size >= CHUNK or time.monotonic() - self._since > FLUSH_SECONDS
-
-    async def write(self) -> None:
-        async with self._lock:
-            self._since = time.monotonic()
-            if not self._chunks:
-                return
-            block = b"".join(self._chunks)
-            self._chunks, self._size = [], 0
-            await _put(self._blocks, self._writer, block)
-
-    async def write_when_idle(self) -> None:
-        with contextlib.suppress(Exception):  # a failed writer is reported by the next write
-            while not self._writer.done():
-                await asyncio.sleep(FLUSH_SECONDS)
-                if self._chunks and time.monotonic() - self._since > FLUSH_SECONDS:
-                    await self.write()
+def _hex(value: Any, length: int) -> str | None:
+    """A checksum as the archive lists it, when it is one (``length`` hex digits)."""
+    text = as_str(value).lower()
+    return text if len(text) == length and all(c in "0123456789abcdef" for c in text) else None
 
 
-def _retrieved(future: asyncio.Future[None]) -> None:
+def _retrieved(future: asyncio.Future[Any]) -> None:
     if not future.cancelled():
         future.exception()
-
-
-async def _put(
-    blocks: asyncio.Queue[bytes | None], writer: asyncio.Future[None], block: bytes | None
-) -> None:
-    """Hand a block to the writer; a writer that failed (a full disk) raises here."""
-    if writer.done():
-        writer.result()
-    put = asyncio.ensure_future(blocks.put(block))
-    await asyncio.wait({put, writer}, return_when=asyncio.FIRST_COMPLETED)
-    if not put.done():
-        put.cancel()
-        writer.result()
-
-
-async def _write_blocks(
-    handle: Any, blocks: asyncio.Queue[bytes | None], digest: Any, at: int
-) -> None:
-    while (block := await blocks.get()) is not None:
-        # Writing and hashing run side by side on two threads: both let go of the GIL.
-        await asyncio.gather(handle.write(block), asyncio.to_thread(digest.update, block))
-        await handle.flush()
-        if hasattr(os, "posix_fadvise"):
-            # Start putting the block on disk now, so the fsync before landing has little left.
-            await asyncio.to_thread(
-                os.posix_fadvise, handle.fileno(), at, len(block), os.POSIX_FADV_DONTNEED
-            )
-        at += len(block)
 
 
 #: On a link slower than the disk, the next file's request goes out this long before the

@@ -57,6 +57,18 @@ class Item:
     private: set[str] = field(default_factory=set)
 
 
+class _QuietServer(ThreadingHTTPServer):
+    """Keeps a handler's failure (a client gone mid-answer, say) in ``errors`` instead of
+    printing it: the process it runs in may be a liveset whose stderr a test reads."""
+
+    errors: list[str]
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        import traceback
+
+        self.errors.append(traceback.format_exc())
+
+
 class FakeArchive:
     def __init__(self, corpus: Corpus | None = None, *, seconds: float = 1.5) -> None:
         self.corpus = corpus or Corpus()
@@ -66,6 +78,7 @@ class FakeArchive:
         self.keep_alive = True
         self.pace = 0.0  # bytes per second per connection for file bodies; 0: as fast as it can
         self.requests: list[Request] = []
+        self.server_errors: list[str] = []  # tracebacks of the fake's own handlers
         self.in_flight = 0
         self.max_in_flight = 0
         self._items: dict[str, Item] = {}
@@ -80,7 +93,8 @@ class FakeArchive:
 
     def start(self, host: str = "127.0.0.1", port: int = 0) -> FakeArchive:
         handler = type("Handler", (_Handler,), {"archive": self})
-        self._server = ThreadingHTTPServer((host, port), handler)
+        self._server = _QuietServer((host, port), handler)
+        self._server.errors = self.server_errors
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
