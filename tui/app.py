@@ -6,6 +6,7 @@ import asyncio
 import datetime
 import os
 import sys
+import time
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
@@ -132,6 +133,7 @@ class LivesetApp(App[None]):
         """Every engine event, for every screen that follows it, shown or not."""
         self.known_artists: list[str] = []
         self._notices: dict[str, str] = {}  # topic -> what is being said
+        self._notices_said: dict[tuple[str, str], float] = {}  # and when it was last shown
         self.known_concerts: dict[tuple[str, str], str] = {}
 
     def today(self) -> datetime.date:
@@ -252,8 +254,12 @@ class LivesetApp(App[None]):
             self.daemon_stopped = True  # nothing goes on after this app quits
             self.notify(event.text, severity="error", title="Daemon", timeout=30)
         elif isinstance(event, Notice):
-            if event.text and not self._notices.get(event.topic):
+            said_at = self._notices_said.get((event.topic, event.text), -60.0)
+            # Once a matter, and not again for requests failing the same way one after another.
+            fresh = time.monotonic() - said_at > 30
+            if event.text and not self._notices.get(event.topic) and fresh:
                 self.notify(event.text, severity="warning", timeout=8)
+                self._notices_said[(event.topic, event.text)] = time.monotonic()
             self._notices[event.topic] = event.text
             self._show_notes()
         elif isinstance(event, DownloadsHeld):

@@ -74,6 +74,8 @@ CHUNK = 4 << 20  # bytes written before the kernel is asked to put them on disk
 QUEUE_POLL_SECONDS = 2.0
 #: How long a cancelled transfer waits for its thread to stop (it writes nothing meanwhile).
 STOP_WAIT = 2.0
+#: A waiter reads the queue again this long after a change, so a burst is read once.
+WAIT_SETTLE = 0.05
 #: A queue held by a full disk goes on once this much more than ``keep_free`` is free (or all
 #: that the queue still needs, when that is less, but never under 4 MB: no flapping).
 ROOM_TO_GO_ON = 32 << 20
@@ -240,6 +242,7 @@ class DownloadManager:
         # once the database can be written (its disk may be the full one).
         self._held: str | None = None
         self._requeue: dict[int, int] = {}
+        self._maybe_more = True  # queued files may wait that no task runs yet
         self._landing = concurrent.futures.ThreadPoolExecutor(
             concurrency, thread_name_prefix="liveset-land"
         )
@@ -391,6 +394,7 @@ class DownloadManager:
             ) from error
         if fresh:
             await self._database.run(lambda s: store.add(s, fresh))
+            self._maybe_more = True
         self._changed_now((recording.identifier,))
         wanted = {v["file_name"] for v in values}
         listed = await self.listing(identifier=recording.identifier)
@@ -511,6 +515,7 @@ class DownloadManager:
         for row in rows:
             if row.state == DownloadState.PAUSED.value:
                 await self._record(row.id, DownloadState.QUEUED)
+                self._maybe_more = True
         self._changed_now(tuple({r.identifier for r in rows}))
 
     async def retry(self, ids: Iterable[int]) -> None:
@@ -518,6 +523,7 @@ class DownloadManager:
         for row in rows:
             if row.state in (DownloadState.FAILED.value, DownloadState.CANCELLED.value):
                 await self._record(row.id, DownloadState.QUEUED, error="", attempts=0)
+                self._maybe_more = True
         self._changed_now(tuple({r.identifier for r in rows}))
 
     async def cancel(self, ids: Iterable[int]) -> None:
@@ -597,6 +603,7 @@ class DownloadManager:
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(1.0):
                         await self._changed.wait()
+            await asyncio.sleep(WAIT_SETTLE)  # a burst of changes is read once
 
     async def clear_finished(self) -> int:
         """Take finished and cancelled files off the list; how many recordings it touched."""
@@ -631,31 +638,38 @@ class DownloadManager:
             # Woken by this process; every few seconds it also looks for files another
             # liveset process (`liveset download` while the app runs) has queued, paused or
             # cancelled.
-            with contextlib.suppress(TimeoutError):
+            polled = False
+            try:
                 async with asyncio.timeout(QUEUE_POLL_SECONDS):
                     await self._wake.wait()
+            except TimeoutError:
+                polled = True
             if self._closing:
                 return
             self._wake.clear()
             try:
-                await self._next_files()
+                await self._next_files(polled)
             except DiskFullError as error:
                 await self._hold(str(error))
             except StorageError as error:  # said; the next round tries again
                 log.warning("downloads: %s", error)
 
-    async def _next_files(self) -> None:
+    async def _next_files(self, polled: bool) -> None:
+        """Start what the queue holds, as far as there is room. The database is asked only
+        when something may be waiting (this process queued or resumed files, or a file left
+        room while more were queued) or at the poll, for what another process did."""
         if self._requeue and self._held is None:
             await self._write_requeued()
-        if self._tasks:
+        if self._tasks and polled:
             await self._stop_changed_elsewhere()
         if self._held is not None and not await self._room_again():
             return
         room = self._concurrency - len(self._network)
-        if room > 0:
+        if room > 0 and (polled or self._maybe_more):
             rows = await self._database.run(
                 partial(store.next_queued, limit=room, exclude=list(self._tasks), only=self._only)
             )
+            self._maybe_more = len(rows) == room
             for row in rows:
                 task = asyncio.create_task(self._run_file(row), name=f"download-{row.id}")
                 self._tasks[row.id] = task
@@ -709,6 +723,7 @@ class DownloadManager:
         for download_id, done in list(self._requeue.items()):
             await self._mark(download_id, DownloadState.QUEUED, bytes_done=done)
             del self._requeue[download_id]
+            self._maybe_more = True
 
     async def _room_again(self) -> bool:
         """Whether a held queue may go on: enough is free and the database takes writes."""
