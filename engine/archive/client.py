@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 from urllib.parse import quote
 
-import httpcore
 import httpx
 
 from engine.archive.parse import as_int, as_str, load_json
@@ -31,13 +30,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-
-#: Bytes httpcore asks the socket for per read. Its default (64 KiB) is a quarter of what asyncio
-#: hands over at once, so a download went through four times the per-chunk work; with 256 KiB
-#: a large file streams about half again as fast (bench/downloads.py).
-READ_SIZE = 256 * 1024
-if getattr(httpcore.AsyncHTTP11Connection, "READ_NUM_BYTES", READ_SIZE) < READ_SIZE:
-    httpcore.AsyncHTTP11Connection.READ_NUM_BYTES = READ_SIZE
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 #: Seconds to wait for a connection: a reachable archive.org connects in well under this.
@@ -168,11 +160,6 @@ class ArchiveClient:
         # A request's retries stop when the next would start this long after the first try.
         self._give_up_after = max(2 * timeout, 10.0)
         self._probe: asyncio.Task[None] | None = None
-
-    @property
-    def http(self) -> httpx.AsyncClient:
-        """The shared client, for streamed downloads."""
-        return self._client
 
     async def aclose(self) -> None:
         if self._probe is not None:
