@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from engine.remote.codec import namespace  # the names the engine's annotations use
+
 ROOT = Path(__file__).resolve().parents[1]
 FORBIDDEN_IN_TUI = {
     "mpv",
@@ -130,7 +132,7 @@ def _plain(kind: object, seen: set[object]) -> list[str]:
         if not kind.__dataclass_params__.frozen:  # type: ignore[attr-defined]
             return [f"{kind.__name__} is not frozen"]
         seen.add(kind)
-        hints = typing.get_type_hints(kind, globalns=_namespace())
+        hints = typing.get_type_hints(kind, globalns=namespace())
         problems = [p for f in dataclasses.fields(kind) for p in _plain(hints[f.name], seen)]
         # Event subclasses are plain too: each is checked where the stream hands it out.
         if kind.__name__ == "Event":
@@ -143,26 +145,6 @@ def _plain(kind: object, seen: set[object]) -> list[str]:
     return [f"{kind!r} is not a plain value"]
 
 
-def _namespace() -> dict[str, object]:
-    """Names the engine's modules import only for the type checker (under TYPE_CHECKING)."""
-    import collections.abc
-    import types
-
-    import engine.config
-    import engine.events
-    import engine.facade
-    import engine.models
-
-    return {
-        **vars(collections.abc),
-        **vars(types),
-        **vars(engine.config),
-        **vars(engine.events),
-        **vars(engine.models),
-        **vars(engine.facade),
-    }
-
-
 def facade_members() -> dict[str, object]:
     """Every public method and property of ``Engine`` with what it returns."""
     import inspect
@@ -170,7 +152,7 @@ def facade_members() -> dict[str, object]:
 
     from engine import Engine
 
-    names = _namespace()
+    names = namespace()
     members: dict[str, object] = {}
     for name, member in inspect.getmembers(Engine):
         if name.startswith("_"):

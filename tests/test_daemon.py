@@ -30,6 +30,7 @@ from engine.models import PlayQueue, Recording, to_data
 from engine.remote.codec import decode, decode_error, encode_error
 from tests.conftest import cli_env
 from tests.fake_archive.corpus import fixtures_dir, load_body
+from tests.test_tui import tones
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -37,17 +38,6 @@ if TYPE_CHECKING:
     from tests.fake_archive import FakeArchive
 
 SCI = "sci2007-07-28.Schoeps"
-
-
-def tones(folder: Path, seconds: float) -> Path:
-    import soundfile
-
-    from tests.signals import RATE, sweep
-
-    folder.mkdir(parents=True, exist_ok=True)
-    for number in (1, 2, 3):
-        soundfile.write(folder / f"0{number} Tone {number}.flac", sweep(seconds), RATE)
-    return folder
 
 
 class Daemon:
@@ -140,7 +130,7 @@ def test_a_stale_socket_is_cleaned_up(daemon_env: dict[str, str]) -> None:
 def test_commands_steer_the_daemon_and_it_plays_on_after_they_end(
     daemon: Daemon, tmp_path: Path
 ) -> None:
-    folder = tones(tmp_path / "tones", 6.0)
+    folder = tones(tmp_path, 6.0)
     played = daemon.run("play", str(folder))
     assert played.returncode == 0, played.stderr
     assert "in the daemon" in played.stderr
@@ -174,7 +164,7 @@ def test_without_a_daemon_steering_commands_say_so(liveset) -> None:  # type: ig
 def test_a_client_killed_mid_download_leaves_playback_and_the_download_running(
     daemon: Daemon, tmp_path: Path, fake_archive: FakeArchive
 ) -> None:
-    folder = tones(tmp_path / "tones", 30.0)
+    folder = tones(tmp_path, 30.0)
     assert daemon.run("play", str(folder)).returncode == 0
     fake_archive.pace = 60_000  # slow enough to be killed mid-way
     waiting = subprocess.Popen(
@@ -206,7 +196,7 @@ def test_a_client_killed_mid_download_leaves_playback_and_the_download_running(
 def test_two_clients_see_the_same_events_and_errors_cross_as_themselves(
     daemon: Daemon, tmp_path: Path
 ) -> None:
-    folder = tones(tmp_path / "tones", 10.0)
+    folder = tones(tmp_path, 10.0)
     settings = _settings(daemon.env)
 
     async def check() -> None:
@@ -284,7 +274,7 @@ async def test_the_app_attaches_shows_what_plays_and_leaves_it_playing(
     from tui.app import LivesetApp
     from tui.widgets import NowPlayingBar
 
-    folder = tones(tmp_path / "tones", 20.0)
+    folder = tones(tmp_path, 20.0)
     assert daemon.run("play", str(folder)).returncode == 0
     settings = _settings(daemon.env)
     app = LivesetApp(settings, attach=True)
@@ -343,7 +333,7 @@ async def test_the_app_says_so_when_its_daemon_dies(daemon: Daemon, tmp_path: Pa
     from tests.test_tui import settle, wait_until
     from tui.app import LivesetApp
 
-    folder = tones(tmp_path / "tones", 20.0)
+    folder = tones(tmp_path, 20.0)
     assert daemon.run("play", str(folder)).returncode == 0
     app = LivesetApp(_settings(daemon.env), attach=True)
     async with app.run_test(size=(80, 24)) as pilot:

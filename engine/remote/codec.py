@@ -128,12 +128,9 @@ def parse_partial_date(text: str) -> PartialDate:
 
 def encode_error(error: BaseException) -> dict[str, Any]:
     """An engine error as data: its class, its words and its attributes."""
-    attributes = {
-        k: encode(v)
-        for k, v in vars(error).items()
-        if not k.startswith("_")
-        and isinstance(encode(v), (str, int, float, bool, list, type(None)))
-    }
+    encoded = {k: encode(v) for k, v in vars(error).items() if not k.startswith("_")}
+    plain = (str, int, float, bool, list, type(None))
+    attributes = {k: v for k, v in encoded.items() if isinstance(v, plain)}
     name = type(error).__name__
     if not isinstance(error, errors.EngineError):
         name = "EngineError"  # a bug in the daemon is still said, never a dead connection
