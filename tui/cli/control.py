@@ -128,8 +128,9 @@ async def cmd_volume(engine: Engine, args: argparse.Namespace) -> int:
     return 0
 
 
-def status_data(engine: Engine, remote: bool) -> dict[str, Any]:
-    """The status as stable keys (documented in the README)."""
+def _daemon_status(engine: Engine) -> dict[str, Any]:
+    """The daemon's status as stable keys (documented in the README; ``_saved_status`` gives
+    the same keys without a daemon)."""
     try:
         queue = engine.play_queue()
     except engine_package.PlaybackUnavailable:
@@ -137,7 +138,7 @@ def status_data(engine: Engine, remote: bool) -> dict[str, Any]:
     state = queue.player if queue else None
     current = queue.items[state.index] if queue and state and state.index is not None else None
     return {
-        "daemon": remote,
+        "daemon": True,
         "state": str(state.state) if state else "stopped",
         "index": state.index if state else None,
         "position": state.position if state else None,
@@ -152,7 +153,7 @@ def status_data(engine: Engine, remote: bool) -> dict[str, Any]:
 
 async def cmd_status(engine: Engine, args: argparse.Namespace) -> int:
     remote = isinstance(engine, engine_package.RemoteEngine)
-    data = status_data(engine, remote) if remote else await _saved_status(engine)
+    data = _daemon_status(engine) if remote else await _saved_status(engine)
     states = engine_package.DownloadState
     downloads = await engine.downloads(states=(states.RUNNING, states.QUEUED))
     data["downloads"] = {
