@@ -683,7 +683,8 @@ class DownloadManager:
         so); a cancelled file's part goes, whatever this one wrote after the other deleted it."""
         ids = list(self._tasks)
         recorded = await self._database.run(lambda s: store.states(s, ids))
-        gone = [i for i in ids if recorded.get(i, DownloadState.RUNNING.value) != "running"]
+        running = DownloadState.RUNNING.value
+        gone = [i for i in ids if recorded.get(i, running) != running]
         if not gone:
             return
         rows = await self._stop(gone)
