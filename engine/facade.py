@@ -763,13 +763,17 @@ class Engine(StartClose):
         if await asyncio.to_thread(path.is_file):
             item = await asyncio.to_thread(partial(_file_item, str(path.resolve()), asked=True))
             return [(0, item)]
-        if (
-            "/" in target
-            or target.startswith((".", "~"))
-            or path.suffix.lower() in AUDIO_EXTENSIONS
-        ):
+        if "/" in target or target.startswith((".", "~")):
             raise NotFoundError(f"no such file or folder: {target}")
-        recording = await self.recording(target)
+        try:
+            recording = await self.recording(target)
+        except NotFoundError:
+            # A bare name may be either: archive identifiers end in ".flac" as often as files.
+            if path.suffix.lower() in AUDIO_EXTENSIONS:
+                raise NotFoundError(
+                    f"no such file or folder: {target} (and no archive item of that name)"
+                ) from None
+            raise
         on_disk = {
             t.track_number: t
             for t in await self.library_tracks(identifier=recording.identifier)

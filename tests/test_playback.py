@@ -319,3 +319,23 @@ async def test_volume_mute_and_position_events_a_few_times_a_second(
         # mpv reports the position many times a second; the engine passes on 4 at most.
         assert 2 <= len(positions) <= 1.5 / 0.25 + 2
         assert all(b - a >= 0.2 for a, b in itertools.pairwise(positions))
+
+
+async def test_an_identifier_ending_like_a_file_is_queued_as_a_recording(
+    settings: Settings, fake_archive
+) -> None:  # type: ignore[no-untyped-def]
+    """Etree identifiers often end in ".flac" (oar2008-08-30....km184.flac): a bare name that
+    is no file here is asked of the archive; only when that fails too is it a missing file."""
+    from engine import NotFoundError
+    from tests.fake_archive.audio import synthesise
+
+    flac = synthesise({"name": "t01.flac", "format": "Flac"}, 0.5)
+    fake_archive.add_item(
+        "band2001-01-01.km184.flac", {"creator": "Band", "date": "2001-01-01"}, {"t01.flac": flac}
+    )
+    quiet = replace(settings, mpv_options=(("ao", "null"),))
+    async with Engine(quiet, backoff_base=0.01) as engine:
+        queued = await engine.queue_add("band2001-01-01.km184.flac")
+        assert [i.identifier for i in queued] == ["band2001-01-01.km184.flac"]
+        with pytest.raises(NotFoundError, match=r"no such file or folder: gone\.flac"):
+            await engine.queue_add("gone.flac")
