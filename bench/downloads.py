@@ -6,8 +6,10 @@
 The fake server runs in its own process and closes each connection after its response (with
 keep-alive, ``internetarchive`` now and then reused a connection the server had closed, and its
 retries are mounted for archive.org only). liveset is timed in this process from the call that
-queues the recording to the moment every file has landed (md5 checked, renamed into place);
-curl and ``internetarchive`` run as their own processes. Each figure is the median of the runs; the tools take turns within each round.
+queues the recording to the moment every file has landed (checksum checked, renamed into
+place); curl and ``internetarchive`` run as their own processes. Each figure is the median of
+the runs after one warm-up round that is not counted; the tools take turns within each round,
+and the paced targets are also given as the median of the ratios within a round.
 Scenarios: one large file; a 20-file show; the same show with 50 ms added to every request
 (liveset runs 3 files at once, ``internetarchive`` one at a time), with 8 MB and with 1 MB
 tracks.
@@ -178,23 +180,39 @@ def _once(fn: Callable[..., Any], args: tuple[Any, ...]) -> tuple[float, float]:
 
 def scenario(
     runs: int, tools: dict[str, tuple[Callable[..., Any], tuple[Any, ...]]]
-) -> dict[str, tuple[float, float]]:
-    """The median wall and CPU time of each tool; rounds take every tool in turn, so that
-    the machine's ups and downs fall on all of them alike."""
+) -> dict[str, list[tuple[float, float]]]:
+    """The wall and CPU time of each tool in every round; rounds take every tool in turn, so
+    that the machine's ups and downs fall on all of them alike. A first round warms the
+    process (imports, first connections) and is not counted."""
     times: dict[str, list[tuple[float, float]]] = {name: [] for name in tools}
-    for _ in range(runs):
+    for round_ in range(runs + 1):
         for name, (fn, args) in tools.items():
             # Each run starts with nothing left to write back: a run must not pay, in CPU
             # charged to it by the kernel's dirty-page throttling, for the one before it.
             os.sync()
-            times[name].append(_once(fn, args))
-    return {
-        name: (
-            statistics.median(w for w, _ in values),
-            statistics.median(c for _, c in values),
-        )
-        for name, values in times.items()
-    }
+            found = _once(fn, args)
+            if round_:
+                times[name].append(found)
+    return times
+
+
+def medians(rounds: list[tuple[float, float]]) -> tuple[float, float]:
+    return (
+        statistics.median(w for w, _ in rounds),
+        statistics.median(c for _, c in rounds),
+    )
+
+
+def paired(
+    rounds: dict[str, list[tuple[float, float]]], tool: str, reference: str, index: int
+) -> str:
+    """The median over rounds of ``tool``'s figure over ``reference``'s in the same round
+    (time when ``index`` is 0, CPU when 1), with the lowest and highest: a drift of the
+    machine moves both sides of a round together."""
+    ratios = sorted(
+        a[index] / b[index] for a, b in zip(rounds[tool], rounds[reference], strict=True)
+    )
+    return f"{statistics.median(ratios):.2f}x ({ratios[0]:.2f}-{ratios[-1]:.2f})"
 
 
 def row(
@@ -240,8 +258,10 @@ def main() -> None:
                 "internetarchive": (ia_run, (server.url, "bench-large")),
             },
         )
-        reference = found["curl (reference)"][0]
-        lines += [row(name, tool, args.large_mb, t, reference) for tool, t in found.items()]
+        reference = medians(found["curl (reference)"])[0]
+        lines += [
+            row(name, tool, args.large_mb, medians(t), reference) for tool, t in found.items()
+        ]
         name = "20-file show"
         found = scenario(
             args.runs,
@@ -252,8 +272,8 @@ def main() -> None:
                 "internetarchive": (ia_run, (server.url, "bench-show")),
             },
         )
-        reference = found["curl, 3 at once (reference)"][0]
-        lines += [row(name, tool, show_mb, t, reference) for tool, t in found.items()]
+        reference = medians(found["curl, 3 at once (reference)"])[0]
+        lines += [row(name, tool, show_mb, medians(t), reference) for tool, t in found.items()]
     finally:
         server.stop()
 
@@ -269,8 +289,10 @@ def main() -> None:
                     "liveset, 3 at once": (liveset_run, (server.url, "bench-show", 3)),
                 },
             )
-            reference = found["internetarchive (reference)"][0]
-            lines += [row(name, tool, 20 * track_mb, t, reference) for tool, t in found.items()]
+            reference = medians(found["internetarchive (reference)"])[0]
+            lines += [
+                row(name, tool, 20 * track_mb, medians(t), reference) for tool, t in found.items()
+            ]
         finally:
             server.stop()
     lines += paced(args)
@@ -290,6 +312,11 @@ def paced(args: argparse.Namespace) -> list[str]:
     """Links of a home server's speed: every connection paced to ``--pace-mibs``, with and
     without 50 ms a request; curl really running 3 at once is the reference."""
     lines: list[str] = []
+    targets = [
+        "",
+        "| scenario | liveset speed vs curl (paired) | liveset CPU vs curl + md5sum (paired) |",
+        "|---|---|---|",
+    ]
     pace = args.pace_mibs
     for latency in (0.0, 0.05):
         server = Server(latency, args.paced_large_mb, args.show_mb, pace)
@@ -312,11 +339,17 @@ def paced(args: argparse.Namespace) -> list[str]:
                         "httpx streams alone, 3 at once": (httpx_run, (urls, 3)),
                     },
                 )
-                reference = found["curl, 3 at once (reference)"][0]
-                lines += [row(name, tool, megabytes, t, reference) for tool, t in found.items()]
+                reference = medians(found["curl, 3 at once (reference)"])[0]
+                lines += [
+                    row(name, tool, megabytes, medians(t), reference) for tool, t in found.items()
+                ]
+                live, curl = "liveset, 3 at once", "curl, 3 at once (reference)"
+                speed = paired(found, curl, live, 0)  # curl's time over liveset's: speed
+                cpu = paired(found, live, "curl, then md5sum", 1)
+                targets.append(f"| {name} | {speed} | {cpu} |")
         finally:
             server.stop()
-    return lines
+    return lines + targets
 
 
 async def httpx_run(urls: list[str], parallel: int) -> tuple[float, float]:
