@@ -31,6 +31,8 @@ from .errors import (
 from .events import (
     ArchiveStatusChanged as ArchiveStatusChanged,
     CatalogChanged as CatalogChanged,
+    CatalogProgress as CatalogProgress,
+    CatalogSynced as CatalogSynced,
     DownloadProgress as DownloadProgress,
     DownloadsChanged as DownloadsChanged,
     DownloadsHeld as DownloadsHeld,
@@ -52,6 +54,7 @@ from .models import (
     SOURCE_KIND_ORDER as SOURCE_KIND_ORDER,
     Artist as Artist,
     ArtistList as ArtistList,
+    CatalogStatus as CatalogStatus,
     Concert as Concert,
     ConcertList as ConcertList,
     Download as Download,

@@ -88,6 +88,8 @@ class Settings:
     mpv_options: tuple[tuple[str, str], ...] = ()
     replaygain: str = "album"
     keys: tuple[tuple[str, str], ...] = ()  # binding id -> keys, e.g. ("play-pause", "space,k")
+    catalog_refresh_hours: float = 24.0
+    """How often the app refreshes the local catalog in the background; 0 is never."""
     detach: bool = False
     """The app starts a daemon (when none runs) and attaches to it: quitting the app leaves
     playback and downloads running."""
@@ -267,6 +269,12 @@ _OPTIONS = (
     ),
     _Option("keys", "keys", "LIVESET_KEYS", _table('play-pause = "space,k"', ";")),
     _Option("detach", "daemon.detach", "LIVESET_DETACH", _switch),
+    _Option(
+        "catalog_refresh_hours",
+        "catalog.refresh_hours",
+        "LIVESET_CATALOG_REFRESH_HOURS",
+        _float_range(0, 24 * 365),
+    ),
 )
 _BY_KEY = {o.key: o for o in _OPTIONS}
 _BY_FIELD = {o.field: o for o in _OPTIONS}

@@ -41,6 +41,36 @@ class CatalogChanged(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class CatalogProgress(Event):
+    """A sync of the local catalog moved on: after each page written, a few a second at most."""
+
+    kind: str
+    """``full`` (every recording, dropping those gone) or ``update`` (what changed since the
+    last sync)."""
+    done: int
+    total: int | None
+    rate: float
+    """Recordings a second in this run."""
+    eta: float | None
+    """Seconds left, when known."""
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogSynced(Event):
+    """A sync of the local catalog ended: finished, or stopped by ``error`` (what it wrote
+    stays, and the next sync goes on from there)."""
+
+    kind: str
+    added: int
+    updated: int
+    removed: int
+    items: int
+    """Recordings in the catalog now."""
+    seconds: float
+    error: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class FileProgress:
     """Progress of one running download."""
 

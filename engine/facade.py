@@ -34,6 +34,8 @@ from engine.archive.query import (
     parse_search,
 )
 from engine.archive.setlist import in_set
+from engine.catalog import store as catalog
+from engine.catalog.sync import ITEMS_QUERY, PAGE as CATALOG_PAGE, Catalog
 from engine.config import FORMAT_HELP, format_name
 from engine.downloads.manager import DownloadManager, album_name, choose_file, free_space
 from engine.downloads.repair import repair_downloads
@@ -47,7 +49,14 @@ from engine.errors import (
     NotFoundError,
     PlaybackError,
 )
-from engine.events import ArchiveStatusChanged, CatalogChanged, Event, EventBus, Notice
+from engine.events import (
+    ArchiveStatusChanged,
+    CatalogChanged,
+    CatalogSynced,
+    Event,
+    EventBus,
+    Notice,
+)
 from engine.library import files
 from engine.library.scanner import layout_tags, scan, walk
 from engine.library.tags import AUDIO_EXTENSIONS, TagError, read_tags
@@ -55,6 +64,7 @@ from engine.lifecycle import StartClose
 from engine.models import (
     Artist,
     ArtistList,
+    CatalogStatus,
     Concert,
     ConcertList,
     Download,
@@ -63,6 +73,7 @@ from engine.models import (
     LibraryProblem,
     LibraryStats,
     LibraryTrack,
+    PartialDate,
     PlayerState,
     PlayQueue,
     QueueItem,
@@ -98,9 +109,11 @@ class Engine(StartClose):
         *,
         backoff_base: float = 0.5,
         probe_every: tuple[float, float] | None = None,
+        catalog_page: int | None = None,
     ) -> None:
-        """``backoff_base`` (seconds before the first retry) and ``probe_every`` (the first and
-        the longest wait between looks at an unreachable archive) are for tests."""
+        """``backoff_base`` (seconds before the first retry), ``probe_every`` (the first and
+        the longest wait between looks at an unreachable archive) and ``catalog_page`` (the
+        recordings a catalog sync asks for at once) are for tests."""
         self.settings = settings
         self._bus = EventBus()
         self._database = Database(settings.db_url, on_busy=self._database_busy)
@@ -110,6 +123,13 @@ class Engine(StartClose):
         self._downloads: DownloadManager | None = None
         self._downloads_running = False
         self._player: Player | None = None
+        self._catalog = Catalog(
+            self._database,
+            lambda: self._client,
+            self._bus.publish,
+            refresh_hours=settings.catalog_refresh_hours,
+            page=catalog_page or CATALOG_PAGE,
+        )
         self._started = False
 
     # --- lifecycle -----------------------------------------------------------------------
@@ -213,7 +233,11 @@ class Engine(StartClose):
     # --- archive commands ----------------------------------------------------------------
 
     async def artists(self, *, limit: int | None = None) -> ArtistList:
-        """The etree band collections, by name; from the cache when the archive is down."""
+        """The etree band collections, by name: from the catalog when there is one, else from
+        the archive (from the cache when it is down)."""
+        if await self._catalog.ready():
+            found = await self._database.run(catalog.artists)
+            return ArtistList(tuple(found[:limit] if limit else found))
         artists: list[Artist] = []
         stale = False
         try:
@@ -265,6 +289,20 @@ class Engine(StartClose):
         recording in the library.
         """
         terms = parse_search(text)
+        if await self._catalog.ready():
+            asked = catalog.read_query(
+                terms.text,
+                artist=artist or terms.artist,
+                year=year or terms.year,
+                sbd_only=sbd_only or terms.sbd_only,
+            )
+            found = await self._database.run(lambda s: catalog.search(s, asked, limit))
+            return await self._local_list(
+                found,
+                ranked=True,
+                downloaded_only=downloaded_only,
+                keep=lambda c: terms.rating_allows(c.rating),
+            )
         query = concerts_query(terms.text, artist=artist or terms.artist, year=year or terms.year)
         return await self._concert_list(
             query,
@@ -279,6 +317,9 @@ class Engine(StartClose):
         self, month: int, day: int, *, sbd_only: bool = False, downloaded_only: bool = False
     ) -> ConcertList:
         """Concerts played on this month and day, in any year since 1950, newest first."""
+        if await self._catalog.ready():
+            found = await self._database.run(lambda s: catalog.on_day(s, month, day))
+            return await self._local_list(found, sbd_only=sbd_only, downloaded_only=downloaded_only)
         years = range(1950, datetime.date.today().year + 1)
         return await self._concert_list(
             concerts_query(day_query(month, day, years)),
@@ -292,12 +333,45 @@ class Engine(StartClose):
         self, *, min_stars: float = 4.0, rng: random.Random | None = None
     ) -> Concert:
         """A random concert among the archive's well-rated recordings (``min_stars`` or more)."""
+        if await self._catalog.ready():
+            pick = (rng or random).random()
+            chosen = await self._database.run(lambda s: catalog.random_rated(s, min_stars, pick))
+            shows = group_concerts(chosen)
+            if not shows:
+                raise NotFoundError(f"no concert rated {min_stars} stars or more was found")
+            return shows[0]
         found = await self._concert_list(
             concerts_query(f"avg_rating:[{min_stars} TO 5]"), sort="downloads desc", limit=500
         )
         if not found.concerts:
             raise NotFoundError(f"no concert rated {min_stars} stars or more was found")
         return (rng or random).choice(found.concerts)
+
+    async def _local_list(
+        self,
+        recordings: list[Recording],
+        *,
+        ranked: bool = False,
+        sbd_only: bool = False,
+        downloaded_only: bool = False,
+        keep: Callable[[Concert], bool] | None = None,
+    ) -> ConcertList:
+        """Concerts of recordings from the catalog, grouped as the live path groups them;
+        ``ranked`` keeps the order of their best recordings (a search's), else newest first."""
+        if sbd_only:
+            recordings = [r for r in recordings if r.source_kind is SourceKind.SBD]
+        if downloaded_only:
+            on_disk = await self.downloaded_identifiers()
+            recordings = [r for r in recordings if r.identifier in on_disk]
+        concerts = group_concerts(recordings)
+        if ranked:
+            place: dict[str, int] = {}
+            for n, r in enumerate(recordings):
+                place.setdefault(r.identifier, n)
+            concerts.sort(key=lambda c: min(place[r.identifier] for r in c.recordings))
+        if keep is not None:
+            concerts = [c for c in concerts if keep(c)]
+        return ConcertList(tuple(concerts), total_items=len(recordings))
 
     async def _concert_list(
         self,
@@ -325,6 +399,8 @@ class Engine(StartClose):
 
     async def artist_years(self, artist: str) -> tuple[tuple[int, int], ...]:
         """The years an artist played, each with its number of concerts, oldest first."""
+        if await self._catalog.ready():
+            return tuple(await self._database.run(lambda s: catalog.artist_years(s, artist)))
         dates: dict[int, set[str]] = {}
         async for page in self._client.scrape(
             concerts_query(artist=artist), ("identifier", "year", "date"), kind="years"
@@ -337,6 +413,29 @@ class Engine(StartClose):
                 if year is not None:
                     dates.setdefault(year, set()).add(day or as_str(doc.get("identifier")))
         return tuple((year, len(days)) for year, days in sorted(dates.items()))
+
+    # --- the local catalog ---------------------------------------------------------------
+
+    async def catalog_status(self) -> CatalogStatus:
+        """How much the local catalog holds, how old it is, and any pass left unfinished."""
+        return await self._catalog.status()
+
+    async def sync_catalog(self, *, full: bool = False) -> CatalogSynced:
+        """Sync the local catalog with the archive: the rest of an unfinished pass, else what
+        changed since the last sync (a full pass the first time, when ``full``, or once a
+        week, dropping recordings that left the archive). ``CatalogProgress`` events tell how
+        it goes; one sync at a time (a second call waits for the first)."""
+        return await self._catalog.sync(full=full)
+
+    async def catalog_due(self) -> bool:
+        """A background refresh is due (``catalog.refresh_hours``; never before a first sync,
+        which is the user's to start)."""
+        return await self._catalog.due()
+
+    async def catalog_estimate(self) -> int:
+        """How many recordings a first sync would fetch (one small request)."""
+        body = await self._client.scrape_page(ITEMS_QUERY, ("identifier",), total_only=True)
+        return as_int(body.get("total")) or 0
 
     # --- favourites ----------------------------------------------------------------------
 
@@ -357,6 +456,10 @@ class Engine(StartClose):
         once in it; otherwise ``AmbiguousConcertError`` names the dates (``concerts_in`` lists
         them). Two shows are never merged into one."""
         when = parse_date_arg(date)
+        if await self._catalog.ready():
+            listed = await self._database.run(lambda s: catalog.artist_span(s, artist, when, 500))
+            if listed:
+                return await self._concert_of(artist, date, when, listed, stale=False)
         query = concerts_query(artist=artist, date=when)
         try:
             fetched = await self._client.advanced_search(
@@ -371,6 +474,19 @@ class Engine(StartClose):
             return replace(stored, stale=True)
         docs, _found = fetched.data
         summaries = [r for d in docs if (r := recording_from_search_doc(d)) is not None]
+        return await self._concert_of(artist, date, when, summaries, stale=fetched.stale)
+
+    async def _concert_of(
+        self,
+        artist: str,
+        date: str,
+        when: PartialDate,
+        summaries: list[Recording],
+        *,
+        stale: bool,
+    ) -> Concert:
+        """The concert of these search summaries, each recording with its tracks (from the
+        metadata endpoint, cached; a summary stays when that fails)."""
         if not summaries:
             raise NotFoundError(f"no recordings of {artist} on {date}")
         if when.day is None:
@@ -382,7 +498,6 @@ class Engine(StartClose):
             *(self._recording_details(s) for s in summaries), return_exceptions=True
         )
         recordings: list[Recording] = []
-        stale = fetched.stale
         for summary, detail in zip(summaries, details, strict=True):
             if isinstance(detail, BaseException):
                 if not isinstance(detail, EngineError):
@@ -410,6 +525,12 @@ class Engine(StartClose):
         """The concerts of an artist in a year, a month or on a day (``1977``, ``1977-05``),
         oldest first; recordings as search summaries, without tracks."""
         when = parse_date_arg(span)
+        if await self._catalog.ready():
+            listed = await self._database.run(lambda s: catalog.artist_span(s, artist, when))
+            found = await self._local_list(listed)
+            return replace(
+                found, concerts=tuple(sorted(found.concerts, key=lambda c: c.date.sort_key))
+            )
         found = await self._concert_list(
             concerts_query(artist=artist, date=when), sort="date asc", limit=2000
         )

@@ -191,6 +191,34 @@ class ConcertList:
 
 
 @dataclass(frozen=True, slots=True)
+class CatalogStatus:
+    """The local catalog of the Live Music Archive: how much it holds and how old it is."""
+
+    items: int
+    artists: int
+    last_sync: float | None
+    """When the last sync finished (seconds since the epoch); None before the first."""
+    last_full: float | None
+    syncing: str
+    """``full`` or ``update`` while a pass is unfinished (running, or killed: the next sync
+    goes on from its last page); ``""`` otherwise."""
+    done: int
+    total: int | None
+    size: int | None
+    """Bytes of the database file, for SQLite on disk."""
+    refresh_hours: float
+    """How often the app refreshes it in the background; 0 is never."""
+
+    @property
+    def ready(self) -> bool:
+        """A full pass has finished: the catalog answers browsing and search."""
+        return self.last_full is not None and self.items > 0
+
+    def age(self, now: float) -> float | None:
+        return None if self.last_sync is None else max(0.0, now - self.last_sync)
+
+
+@dataclass(frozen=True, slots=True)
 class ArtistList:
     artists: tuple[Artist, ...]
     stale: bool = False

@@ -63,3 +63,16 @@ def eta_text(seconds: float | None) -> str:
 
 def speed_text(bytes_per_second: float) -> str:
     return f"{size_text(int(bytes_per_second))}/s" if bytes_per_second >= 1 else "-"
+
+
+def age_text(seconds: float | None) -> str:
+    """How long ago: ``just now``, ``12 min ago``, ``5 h ago``, ``3 days ago``; ``never``."""
+    if seconds is None:
+        return "never"
+    if seconds < 60:
+        return "just now"
+    if seconds < 3600:
+        return f"{seconds // 60:.0f} min ago"
+    if seconds < 2 * 86_400:
+        return f"{seconds // 3600:.0f} h ago"
+    return f"{seconds // 86_400:.0f} days ago"

@@ -367,6 +367,33 @@ class ArchiveClient:
                 return
             seen_cursors.add(cursor)
 
+    async def scrape_page(
+        self,
+        query: str,
+        fields: Sequence[str],
+        *,
+        cursor: str = "",
+        count: int = 9_999,
+        total_only: bool = False,
+    ) -> dict[str, Any]:
+        """One scrape page as the archive sent it, never cached (a catalog sync writes it down
+        itself): ``items``, ``count``, ``total`` and, but on the last page, ``cursor``. An
+        error sent as a 200 with ``{"error"}`` raises ``ArchiveResponseError``."""
+        path = "/services/search/v1/scrape"
+        params = [("q", query), ("fields", ",".join(fields)), ("count", str(max(100, count)))]
+        if total_only:
+            params.append(("total_only", "true"))
+        if cursor:
+            params.append(("cursor", cursor))
+        body = load_json(await self.get_bytes(path, params), self.base_url + path)
+        if not isinstance(body, dict):
+            raise ArchiveResponseError("scrape body is not an object", url=path)
+        if body.get("error"):
+            raise ArchiveResponseError(f"archive error: {as_str(body['error'])}", url=path)
+        if not total_only and not isinstance(body.get("items"), list):
+            raise ArchiveResponseError("scrape body without items", url=path)
+        return body
+
     async def metadata(self, identifier: str) -> Fetched[dict[str, Any] | None]:
         """The ``/metadata/{id}`` body, or ``None`` for the ``{}`` of a missing item."""
         fetched = await self.get_json(f"/metadata/{quote(identifier, safe='')}", (), "metadata")

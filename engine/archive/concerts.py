@@ -167,10 +167,15 @@ def rank_recordings(recordings: Iterable[Recording]) -> tuple[Recording, ...]:
     return tuple(sorted(items, key=recording_rank_key))
 
 
+def artist_key(name: str) -> str:
+    """An artist's name as concerts are grouped by it (and the catalog looks it up)."""
+    return name.casefold().strip()
+
+
 def concert_key(recording: Recording) -> tuple[str, str] | None:
     if recording.date is None:
         return None
-    return (recording.artist.casefold().strip(), str(recording.date))
+    return (artist_key(recording.artist), str(recording.date))
 
 
 def group_concerts(recordings: Iterable[Recording], *, stale: bool = False) -> list[Concert]:

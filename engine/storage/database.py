@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import contextvars
 import functools
 import logging
@@ -31,7 +32,7 @@ T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-HEAD = "0006"  # the newest migration; tests/test_storage.py checks it against alembic's head
+HEAD = "0007"  # the newest migration; tests/test_storage.py checks it against alembic's head
 
 
 #: How long one statement waits inside SQLite for another program's lock, in seconds ...
@@ -166,6 +167,17 @@ class Database:
             return self.url
         scheme, _, _credentials = head.partition("://")
         return f"{scheme}://***@{tail}"
+
+    def size(self) -> int | None:
+        """Bytes on disk of an SQLite database with its write-ahead log; None otherwise."""
+        if not self.url.startswith("sqlite:///") or ":memory:" in self.url:
+            return None
+        path = Path(self.url[len("sqlite:///") :])
+        total = 0
+        for name in (path, path.with_name(path.name + "-wal")):
+            with contextlib.suppress(OSError):
+                total += name.stat().st_size
+        return total
 
     async def close(self) -> None:
         if self._engine is not None:

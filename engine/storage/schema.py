@@ -22,13 +22,19 @@ class Base(DeclarativeBase):
     pass
 
 
-#: Database objects made by migrations outside these models: the full-text index of the library.
-FULL_TEXT_OBJECTS = ("library_fts", "ix_library_files_search")
+#: Database objects made by migrations outside these models: the full-text indexes of the
+#: library and of the catalog.
+FULL_TEXT_OBJECTS = (
+    "library_fts",
+    "ix_library_files_search",
+    "catalog_fts",
+    "ix_catalog_items_search",
+)
 
 
 def is_modelled(name: str | None, type_: str, _parent: object = None) -> bool:
     """For schema comparisons: leave out the full-text objects (SQLite FTS5 tables and their
-    shadow tables, the PostgreSQL expression index)."""
+    shadow tables, the PostgreSQL index and the text-search column it indexes)."""
     return not (name and name.startswith(FULL_TEXT_OBJECTS))
 
 
@@ -318,3 +324,75 @@ class RepairRow(Base):
 
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     done_at: Mapped[float | None] = mapped_column(Float)
+
+
+class CatalogItemRow(Base):
+    """One recording of the local catalog of the Live Music Archive (``engine/catalog``): what
+    a search doc says of it, kept so that browsing needs no request."""
+
+    __tablename__ = "catalog_items"
+    __table_args__ = (
+        Index("ix_catalog_items_artist_date", "artist_key", "date"),
+        Index("ix_catalog_items_month_day", "month", "day"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    identifier: Mapped[str] = mapped_column(String(255), unique=True)
+    title: Mapped[str] = mapped_column(Text, default="")
+    artist: Mapped[str] = mapped_column(String(500), default="")
+    artist_key: Mapped[str] = mapped_column(String(500), default="")
+    artist_collection: Mapped[str] = mapped_column(String(255), default="", index=True)
+    date: Mapped[str | None] = mapped_column(String(10), index=True)
+    year: Mapped[int | None] = mapped_column(Integer)
+    month: Mapped[int | None] = mapped_column(Integer)
+    day: Mapped[int | None] = mapped_column(Integer)
+    venue: Mapped[str] = mapped_column(String(500), default="")
+    city: Mapped[str] = mapped_column(String(500), default="")
+    source_kind: Mapped[str] = mapped_column(String(16), default="unknown")
+    source: Mapped[str] = mapped_column(Text, default="")
+    taper: Mapped[str] = mapped_column(Text, default="")
+    transferer: Mapped[str] = mapped_column(Text, default="")
+    lineage: Mapped[str] = mapped_column(Text, default="")
+    avg_rating: Mapped[float | None] = mapped_column(Float)
+    num_reviews: Mapped[int] = mapped_column(Integer, default=0)
+    downloads: Mapped[int | None] = mapped_column(Integer)
+    formats: Mapped[str] = mapped_column(Text, default="")  # the archive's names, "|" between
+    size: Mapped[int | None] = mapped_column(BigInteger)
+    collections: Mapped[str] = mapped_column(Text, default="")  # artist and fav-<user> lists
+    subjects: Mapped[str] = mapped_column(Text, default="")  # "; " between
+    added: Mapped[str] = mapped_column(String(20), default="")
+    updated: Mapped[str] = mapped_column(String(20), default="")
+    seen: Mapped[int] = mapped_column(Integer, default=0)  # the last full pass that saw it
+
+
+class CatalogArtistRow(Base):
+    """An artist collection of the Live Music Archive, as the catalog last saw it."""
+
+    __tablename__ = "catalog_artists"
+
+    identifier: Mapped[str] = mapped_column(String(255), primary_key=True)
+    name: Mapped[str] = mapped_column(String(500), index=True)
+    item_count: Mapped[int | None] = mapped_column(Integer)
+    downloads: Mapped[int | None] = mapped_column(Integer)
+    seen: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CatalogStateRow(Base):
+    """Where the catalog's sync stands (one row): the pass under way with its cursor, so a
+    killed sync continues from its last committed page, and when the last ones ended."""
+
+    __tablename__ = "catalog_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pass_kind: Mapped[str] = mapped_column(String(16), default="")  # "", "full", "update"
+    pass_number: Mapped[int] = mapped_column(Integer, default=0)
+    pass_started: Mapped[float | None] = mapped_column(Float)
+    query: Mapped[str] = mapped_column(Text, default="")
+    cursor: Mapped[str] = mapped_column(Text, default="")
+    last_identifier: Mapped[str] = mapped_column(String(255), default="")
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    total: Mapped[int | None] = mapped_column(Integer)
+    since: Mapped[str] = mapped_column(String(20), default="")
+    last_full: Mapped[float | None] = mapped_column(Float)
+    last_sync: Mapped[float | None] = mapped_column(Float)
+    high_water: Mapped[str] = mapped_column(String(20), default="")

@@ -98,6 +98,8 @@ FORMATS = (
     ["24bit Flac", "Flac", "VBR MP3", "Metadata"],
 )
 FAVOURITERS = 5_000  # fav-<user> lists, the collaborative signal of the recommender
+#: Every generated recording was last changed before this; ``add`` and ``change`` come after.
+BASE_NEWEST = "2025-01-01T00:00:00Z"
 
 
 class SyntheticEtree:
@@ -124,6 +126,53 @@ class SyntheticEtree:
         self.starts = [0]
         for n in counts:
             self.starts.append(self.starts[-1] + n)
+        # What happened after the generated etree: recordings added (by identifier), changed
+        # (by position) and removed (darkened, moved), as ``add``, ``change`` and ``remove``.
+        self.added: dict[str, dict[str, Any]] = {}
+        self.changed: dict[int, dict[str, Any]] = {}
+        self.removed: set[int] = set()
+
+    def add(self, count: int, when: str) -> list[str]:
+        """``count`` new recordings (of existing artists), changed at ``when``."""
+        made = []
+        for _ in range(count):
+            n = len(self.added)
+            base = dict(self.doc((n * 7_919) % len(self)))
+            slug = base["identifier"].split(".")[0]
+            identifier = f"{slug}.{n:05d}.new.flac16"
+            base.update(
+                identifier=identifier,
+                title=f"{base['creator']} Live at the New Room on {base['date'][:10]}",
+                venue="The New Room",
+                addeddate=when.replace("T", " ").rstrip("Z"),
+                publicdate=when,
+                oai_updatedate=[when],
+                downloads=0,
+            )
+            base.pop("num_reviews", None)
+            base.pop("avg_rating", None)
+            self.added[identifier] = base
+            made.append(identifier)
+        return made
+
+    def change(self, indices: list[int], when: str) -> None:
+        """A review more and some downloads for each, changed at ``when``."""
+        for index in indices:
+            doc = dict(self.current(index) or self.doc(index))
+            doc["num_reviews"] = int(doc.get("num_reviews") or 0) + 1
+            doc["avg_rating"] = 5.0
+            doc["downloads"] = int(doc.get("downloads") or 0) + 1_000
+            doc["oai_updatedate"] = [*doc.get("oai_updatedate", []), when]
+            self.changed[index] = doc
+
+    def remove(self, indices: list[int]) -> None:
+        self.removed.update(indices)
+
+    def current(self, index: int) -> dict[str, Any] | None:
+        """The recording at ``index`` as the archive has it now: None when removed."""
+        if index in self.removed:
+            return None
+        return self.changed.get(index) or self.doc(index)
 
     @staticmethod
     def _slug(name: str) -> str:
@@ -207,7 +256,8 @@ class SyntheticEtree:
             "downloads": rng.randrange(0, 40_000),
             "subject": rng.choice(("Live concert", ["Live concert", "jam"], "folk;bluegrass")),
             "addeddate": f"{added}-{month:02d}-{day:02d} 12:00:00",
-            "publicdate": f"{added}-{month:02d}-{day:02d} 12:00:00",
+            "publicdate": f"{added}-{month:02d}-{day:02d}T12:00:00Z",
+            "oai_updatedate": [f"{added}-{month:02d}-{day:02d}T12:00:00Z"],
         }
         if reviews:
             doc["num_reviews"] = reviews

@@ -25,18 +25,25 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from engine.archive.concerts import quote_path, quote_segment
 from tests.fake_archive.audio import synthesise
 from tests.fake_archive.corpus import Corpus
-from tests.fake_archive.etree import SyntheticEtree
+from tests.fake_archive.etree import BASE_NEWEST, SyntheticEtree
 from tests.fake_archive.query import QuerySyntaxError, compile_query
 
 MAX_SORTED_RESULTS = 10_000
 ETREE_COLLECTIONS_QUERY = "collection:etree AND mediatype:collection"
+ETREE_QUERIES = (
+    "collection:etree",
+    "collection:etree AND mediatype:etree",
+    ETREE_COLLECTIONS_QUERY,
+)
 
 
 @dataclass
 class Fault:
     kind: str  # 429 | 503 | slow | stall | truncate | malformed | drop | ignore-cursor | corrupt
+    # | error-body (a 200 with {"error"}, as scrape answers its errors)
     path_prefix: str = "/"
     times: int = 1
+    skip: int = 0  # requests under path_prefix answered well before the fault
     retry_after: str | None = None
     delay: float = 0.05
     after_bytes: int = 100
@@ -134,6 +141,9 @@ class FakeArchive:
         with self._lock:
             for fault in self.faults:
                 if path.startswith(fault.path_prefix) and fault.times > 0:
+                    if fault.skip > 0:
+                        fault.skip -= 1
+                        return None
                     fault.times -= 1
                     return fault
         return None
@@ -268,19 +278,31 @@ class FakeArchive:
         self, query: str, fields: list[str], count: int, cursor: str, total_only: bool
     ) -> dict[str, Any] | None:
         """A scrape page over the synthetic etree merged with the fixtures, in identifier
-        order; None when ``query`` is not one this serves."""
+        order; None when ``query`` is not one this serves (every recording, the artist
+        collections, or the recordings changed since a time)."""
         etree = self.etree
         wanted = " ".join(query.split())
-        if etree is None or wanted not in ("collection:etree", ETREE_COLLECTIONS_QUERY):
+        if etree is None:
+            return None
+        changed = re.fullmatch(
+            r"collection:etree AND mediatype:etree AND oai_updatedate:\[(\S+) TO \*\]", wanted
+        )
+        if changed and changed.group(1) >= BASE_NEWEST:
+            return self._scrape_changes(wanted, fields, count, cursor, total_only)
+        if wanted not in ETREE_QUERIES:
             return None
         real = compile_query(wanted)
-        known = sorted((d for d in self.docs() if real(d)), key=lambda d: str(d["identifier"]))
         if wanted == ETREE_COLLECTIONS_QUERY:
             synthetic: Any = sorted(etree.collections(), key=lambda d: str(d["identifier"]))
-            get, size = synthetic.__getitem__, len(synthetic)
+            get, size, gone = synthetic.__getitem__, len(synthetic), 0
+            others = []
         else:
-            get, size = etree.doc, len(etree)
-        body: dict[str, Any] = {"total": size + len(known)}
+            get, size, gone = etree.current, len(etree), len(etree.removed)
+            others = list(etree.added.values())
+        known = sorted(
+            (d for d in [*self.docs(), *others] if real(d)), key=lambda d: str(d["identifier"])
+        )
+        body: dict[str, Any] = {"total": size - gone + len(known)}
         if total_only:
             return body
         s, r = (
@@ -292,6 +314,9 @@ class FakeArchive:
         while len(chosen) < count and (s < size or r < len(known)):
             mine = get(s) if s < size else None
             theirs = known[r] if r < len(known) else None
+            if s < size and mine is None:
+                s += 1  # removed
+                continue
             if theirs is None or (mine is not None and mine["identifier"] < theirs["identifier"]):
                 chosen.append(_project(mine, fields))
                 s += 1
@@ -301,6 +326,27 @@ class FakeArchive:
         body.update(items=chosen, count=len(chosen))
         if s < size or r < len(known):
             body["cursor"] = base64.urlsafe_b64encode(f"{s},{r}".encode()).decode()
+        return body
+
+    def _scrape_changes(
+        self, query: str, fields: list[str], count: int, cursor: str, total_only: bool
+    ) -> dict[str, Any]:
+        """Recordings changed since a time after every generated one: only those added or
+        changed since, and fixtures that match."""
+        etree = self.etree
+        assert etree is not None
+        real = compile_query(query)
+        candidates = [*self.docs(), *etree.added.values()]
+        candidates += [d for i, d in etree.changed.items() if i not in etree.removed]
+        docs = sorted((d for d in candidates if real(d)), key=lambda d: str(d["identifier"]))
+        body: dict[str, Any] = {"total": len(docs)}
+        if total_only:
+            return body
+        offset = int(base64.urlsafe_b64decode(cursor.encode()).decode()) if cursor else 0
+        chosen = [_project(d, fields) for d in docs[offset : offset + count]]
+        body.update(items=chosen, count=len(chosen))
+        if offset + count < len(docs):
+            body["cursor"] = base64.urlsafe_b64encode(str(offset + count).encode()).decode()
         return body
 
     def scrape(self, params: dict[str, list[str]]) -> tuple[int, str, bytes]:
@@ -441,6 +487,10 @@ class _Handler(BaseHTTPRequestHandler):
         if fault and fault.kind == "drop":
             self.close_connection = True
             self.connection.close()
+            return
+        if fault and fault.kind == "error-body":
+            body = json.dumps({"error": "the search engine is being reindexed"}).encode()
+            self._send(200, "application/json", body)
             return
         if fault and fault.kind == "malformed":
             self._send(200, "application/json", b'{"response": {"numFound": 3, "docs": [{"ident')
