@@ -49,6 +49,7 @@ bench: $(TEST_STAMP)
 	$(BIN)/python -m bench.app
 	$(BIN)/python -m bench.daemon
 	$(BIN)/python -m bench.faults
+	$(BIN)/python -m bench.catalog
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -35,7 +35,12 @@ from engine.archive.query import (
 )
 from engine.archive.setlist import in_set
 from engine.catalog import store as catalog
-from engine.catalog.sync import ITEMS_QUERY, PAGE as CATALOG_PAGE, Catalog
+from engine.catalog.sync import (
+    BYTES_EACH as CATALOG_BYTES_EACH,
+    ITEMS_QUERY,
+    PAGE as CATALOG_PAGE,
+    Catalog,
+)
 from engine.config import FORMAT_HELP, format_name
 from engine.downloads.manager import DownloadManager, album_name, choose_file, free_space
 from engine.downloads.repair import repair_downloads
@@ -432,10 +437,12 @@ class Engine(StartClose):
         which is the user's to start)."""
         return await self._catalog.due()
 
-    async def catalog_estimate(self) -> int:
-        """How many recordings a first sync would fetch (one small request)."""
+    async def catalog_estimate(self) -> tuple[int, int]:
+        """How many recordings a first sync would fetch (one small request), and about how
+        many bytes they take in the database."""
         body = await self._client.scrape_page(ITEMS_QUERY, ("identifier",), total_only=True)
-        return as_int(body.get("total")) or 0
+        count = as_int(body.get("total")) or 0
+        return count, count * CATALOG_BYTES_EACH
 
     # --- favourites ----------------------------------------------------------------------
 

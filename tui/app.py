@@ -22,7 +22,10 @@ from textual.worker import Worker, WorkerState
 import engine as engine_package
 from engine import (
     ArchiveStatusChanged,
+    CatalogProgress,
+    CatalogSynced,
     DownloadsHeld,
+    EngineError,
     Notice,
     NowPlayingChanged,
     PlaybackError,
@@ -33,6 +36,7 @@ from engine import (
     Settings,
 )
 from tui.commands import LivesetCommands
+from tui.formatting import bar, size_text
 from tui.screens.browse import BrowseScreen
 from tui.terminal import native_stderr_to
 from tui.widgets import FittedTable, as_work
@@ -97,6 +101,7 @@ class LivesetApp(App[None]):
         Binding("ctrl+p", "command_palette", "Commands", id="commands", show=False, priority=True),
         Binding("q", "quit", "Quit", id="quit"),
         Binding("Q", "quit_daemon", "Quit daemon", id="quit-daemon", show=False),
+        Binding("U", "sync_catalog", "Sync catalog", id="sync-catalog", show=False),
     ]
 
     online: reactive[bool | None] = reactive(None)
@@ -110,6 +115,8 @@ class LivesetApp(App[None]):
     status_note: reactive[str] = reactive("")
     """A few words on the first line while something slow lasts: a full disk holding the
     downloads, archive.org being asked again, a busy database."""
+    catalog_note: reactive[str] = reactive("")
+    """The local catalog on the first line: how old it is, or how far its sync has come."""
 
     def __init__(
         self,
@@ -135,6 +142,9 @@ class LivesetApp(App[None]):
         self._notices: dict[str, str] = {}  # topic -> what is being said
         self._notices_said: dict[tuple[str, str], float] = {}  # and when it was last shown
         self.known_concerts: dict[tuple[str, str], str] = {}
+        self._catalog_syncing = False
+        self._catalog_offered = False
+        self._catalog_timer: Any = None
 
     def today(self) -> datetime.date:
         return datetime.date.today()
@@ -191,6 +201,72 @@ class LivesetApp(App[None]):
         self.started.set()
         if self.restore:
             self.run_worker(as_work(self.restore_playback), group="restore", exit_on_error=False)
+        self.check_catalog()
+
+    # --- the local catalog ----------------------------------------------------------------
+
+    CATALOG_CHECK_EVERY = 3600.0
+
+    def check_catalog(self) -> None:
+        self.run_worker(as_work(self.look_at_catalog), group="catalog-check", exit_on_error=False)
+        if self._catalog_timer is None:
+            self._catalog_timer = self.set_interval(self.CATALOG_CHECK_EVERY, self.check_catalog)
+
+    async def look_at_catalog(self) -> None:
+        """Say how old the catalog is; refresh it when due (or finish a pass left unfinished);
+        without one, offer the first sync with its size (once a run, when the archive
+        answers)."""
+        status = await self.engine.catalog_status()
+        self.catalog_note = catalog_words(status, time.time())
+        if self._catalog_syncing:
+            return
+        if await self.engine.catalog_due():
+            self.start_catalog_sync()
+        elif not status.ready and status.refresh_hours > 0 and not self._catalog_offered:
+            try:
+                count, size = await self.engine.catalog_estimate()
+            except EngineError:
+                return  # offline: offered when the app is next started with the archive
+            self._catalog_offered = True
+            self.notify(
+                f"liveset can keep the Live Music Archive's index here: {count:,} recordings, "
+                f"about {size_text(size)}. Browsing and search then answer at once, also "
+                "offline. Press U to fetch it (it syncs in the background).",
+                title="Catalog",
+                timeout=30,
+            )
+
+    def action_sync_catalog(self) -> None:
+        if self._catalog_syncing:
+            self.notify("The catalog is syncing already.", title="Catalog", timeout=4)
+            return
+        self.start_catalog_sync(said=True)
+
+    def start_catalog_sync(self, *, said: bool = False) -> None:
+        self._catalog_syncing = True
+        if said:
+            self.notify("Syncing the catalog in the background.", title="Catalog", timeout=4)
+        self.run_worker(as_work(self.sync_catalog), group="catalog", exit_on_error=False)
+
+    async def sync_catalog(self) -> None:
+        try:
+            before = await self.engine.catalog_status()
+            try:
+                result = await self.engine.sync_catalog()
+            except EngineError as error:
+                self.notify(f"Catalog sync stopped: {error}", severity="warning", title="Catalog")
+                return
+            if not before.ready:
+                self.notify(
+                    f"The catalog holds {result.items:,} recordings: browsing and search "
+                    "answer from it, also offline.",
+                    title="Catalog",
+                    timeout=10,
+                )
+        finally:
+            self._catalog_syncing = False
+            status = await self.engine.catalog_status()
+            self.catalog_note = catalog_words(status, time.time())
 
     async def on_unmount(self) -> None:
         if self._engine is not None:
@@ -270,6 +346,12 @@ class LivesetApp(App[None]):
                 self.notify("There is room again: downloads go on.", title="Downloads")
             self._notices["disk"] = event.reason
             self._show_notes()
+        elif isinstance(event, CatalogProgress):
+            fraction = event.done / event.total if event.total else 0.0
+            self.catalog_note = f"catalog {bar(fraction, 6)} {fraction * 100:.0f}%"
+        elif isinstance(event, CatalogSynced) and not self._catalog_syncing:
+            # A sync another liveset ran (the daemon, a script): say its age again.
+            self.catalog_note = "catalog now" if not event.error else self.catalog_note
         elif isinstance(event, PlaybackFailed):
             if event.stopped:
                 self.playback_note = "no audio output: set [player.mpv] ao"
@@ -540,3 +622,20 @@ def run_app(settings: Settings, *, detach: bool = False, options: Iterable[str] 
             file=sys.stderr,
         )
     return 0
+
+
+def catalog_words(status: engine_package.CatalogStatus, now: float) -> str:
+    """``catalog 3h``: the catalog's age for the first line; ``""`` without one."""
+    if status.syncing and not status.ready:
+        fraction = status.done / status.total if status.total else 0.0
+        return f"catalog {fraction * 100:.0f}%"
+    age = status.age(now)
+    if not status.ready or age is None:
+        return ""
+    if age < 60:
+        return "catalog now"
+    if age < 3600:
+        return f"catalog {age // 60:.0f}m"
+    if age < 2 * 86_400:
+        return f"catalog {age // 3600:.0f}h"
+    return f"catalog {age // 86_400:.0f}d"

@@ -147,10 +147,11 @@ class TopBar(Static):
     mode: reactive[str] = reactive("browse")
     offline: reactive[bool | None] = reactive(False)
     note: reactive[str] = reactive("")
+    catalog: reactive[str] = reactive("")
 
     def on_mount(self) -> None:
         self.watch(self.app, "online", lambda online: setattr(self, "offline", online is False))
-        follow(self, note="status_note")
+        follow(self, note="status_note", catalog="catalog_note")
 
     def render(self) -> Content:
         parts: list[Content | str | tuple[str, str]] = [("liveset", "bold"), "  "]
@@ -163,6 +164,8 @@ class TopBar(Static):
             parts += ["  ", ("offline", "bold")]
         if self.note:
             parts += ["  ", (self.note, "bold")]
+        if self.catalog:
+            parts += ["  ", (self.catalog, "dim")]
         return Content.assemble(*parts)
 
 

@@ -160,7 +160,7 @@ def _ids(session: Session, names: list[str]) -> dict[str, int]:
             CatalogItemRow.identifier.in_(names)
         )
     )
-    return {name: number for name, number in found.tuples()}
+    return {name: number for name, number in found}
 
 
 def write_items(session: Session, items: Sequence[Item], seen: int) -> int:
@@ -337,7 +337,7 @@ def artist_years(session: Session, artist: str) -> list[tuple[int, int]]:
         .where(CatalogItemRow.artist_key == artist_key(artist), CatalogItemRow.year.is_not(None))
         .group_by(CatalogItemRow.year)
         .order_by(CatalogItemRow.year)
-    ).tuples()
+    )
     return [(int(y), int(n)) for y, n in rows if y is not None]
 
 

@@ -216,14 +216,10 @@ class SyntheticEtree:
                 high = middle
         return low
 
-    @functools.lru_cache(maxsize=65_536)  # noqa: B019 - one etree lives as long as its server
-    def doc(self, index: int) -> dict[str, Any]:
-        if not 0 <= index < len(self):
-            raise IndexError(index)
+    def _when(self, index: int) -> tuple[int, int, int, int, int]:
+        """The artist, the place among its recordings, and the concert's year, month, day."""
         artist = bisect.bisect_right(self.starts, index) - 1
         k = index - self.starts[artist]
-        slug, name = self.artists[artist]
-        rng = random.Random(self.seed * 1_000_003 + index)
         # Dates rise with k: the artist's years spread over its recordings.
         first_year = 1965 + (artist * 7) % 40
         span = 2 + (artist * 13) % 30
@@ -231,6 +227,32 @@ class SyntheticEtree:
         year = first_year + day_number // 365
         month = 1 + (day_number % 365) // 31
         day = min(28, 1 + (day_number % 365) % 31)  # never backwards within a month
+        return artist, k, year, month, day
+
+    def _updated(self, index: int) -> str:
+        _artist, _k, _year, month, day = self._when(index)
+        return f"{2003 + (index * 7919) % 22}-{month:02d}-{day:02d}T12:00:00Z"
+
+    @functools.cached_property
+    def _by_update(self) -> tuple[list[str], list[int]]:
+        """Every generated recording by when it last changed (the archive's own index of
+        ``oai_updatedate``), made once, without building the recordings."""
+        pairs = sorted((self._updated(i), i) for i in range(len(self)))
+        return [w for w, _ in pairs], [i for _, i in pairs]
+
+    def changed_since(self, since: str) -> list[int]:
+        """The generated recordings last changed at ``since`` or later (as generated: see
+        ``changed`` for those changed since)."""
+        times, indices = self._by_update
+        return indices[bisect.bisect_left(times, since) :]
+
+    @functools.lru_cache(maxsize=65_536)  # noqa: B019 - one etree lives as long as its server
+    def doc(self, index: int) -> dict[str, Any]:
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        artist, k, year, month, day = self._when(index)
+        slug, name = self.artists[artist]
+        rng = random.Random(self.seed * 1_000_003 + index)
         date = f"{year:04d}-{month:02d}-{day:02d}"
         kind = rng.randrange(len(SOURCES))
         venue, city = rng.choice(VENUES), rng.choice(CITIES)
@@ -238,7 +260,7 @@ class SyntheticEtree:
         collection = [self.collection_of(artist), "etree"]
         favourites = rng.choice((0, 0, 1, 2, 4))
         collection += [f"fav-user{rng.randrange(FAVOURITERS)}" for _ in range(favourites)]
-        added = 2003 + (index * 7919) % 22
+        added = self._updated(index)[:4]
         doc: dict[str, Any] = {
             "identifier": f"{slug}{date}.{k:05d}.{SOURCE_TAGS[kind]}.flac16",
             "title": f"{name} Live at {venue} on {date}",

@@ -287,8 +287,8 @@ class FakeArchive:
         changed = re.fullmatch(
             r"collection:etree AND mediatype:etree AND oai_updatedate:\[(\S+) TO \*\]", wanted
         )
-        if changed and changed.group(1) >= BASE_NEWEST:
-            return self._scrape_changes(wanted, fields, count, cursor, total_only)
+        if changed:
+            return self._scrape_changes(wanted, changed.group(1), fields, count, cursor, total_only)
         if wanted not in ETREE_QUERIES:
             return None
         real = compile_query(wanted)
@@ -329,15 +329,27 @@ class FakeArchive:
         return body
 
     def _scrape_changes(
-        self, query: str, fields: list[str], count: int, cursor: str, total_only: bool
+        self,
+        query: str,
+        since: str,
+        fields: list[str],
+        count: int,
+        cursor: str,
+        total_only: bool,
     ) -> dict[str, Any]:
-        """Recordings changed since a time after every generated one: only those added or
-        changed since, and fixtures that match."""
+        """Recordings changed since a time: those generated then (found through the etree's
+        index of changes), those added or changed since, and the fixtures that match."""
         etree = self.etree
         assert etree is not None
         real = compile_query(query)
         candidates = [*self.docs(), *etree.added.values()]
         candidates += [d for i, d in etree.changed.items() if i not in etree.removed]
+        if since < BASE_NEWEST:
+            candidates += [
+                d
+                for i in etree.changed_since(since)
+                if i not in etree.changed and (d := etree.current(i)) is not None
+            ]
         docs = sorted((d for d in candidates if real(d)), key=lambda d: str(d["identifier"]))
         body: dict[str, Any] = {"total": len(docs)}
         if total_only:
