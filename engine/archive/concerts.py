@@ -160,9 +160,11 @@ def rank_recordings(recordings: Iterable[Recording]) -> tuple[Recording, ...]:
     avg_show = (
         sum((r.avg_rating or 0.0) * r.num_reviews for r in rated) / n_show if n_show else None
     )
+    weighted = [weighted_rating(r.avg_rating, r.num_reviews, avg_show, n_show) for r in items]
+    # Most recordings have no reviews: those stay as they are.
     items = [
-        replace(r, weighted_rating=weighted_rating(r.avg_rating, r.num_reviews, avg_show, n_show))
-        for r in items
+        r if w == r.weighted_rating else replace(r, weighted_rating=w)
+        for r, w in zip(items, weighted, strict=True)
     ]
     return tuple(sorted(items, key=recording_rank_key))
 

@@ -10,15 +10,16 @@ typed word matches as a prefix.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, func, insert, select, text, update
+from sqlalchemy import column, delete, func, insert, select, table, text, update
 
 from engine.archive.concerts import artist_key, recording_from_search_doc
-from engine.archive.parse import as_int, as_list, as_str, as_text
+from engine.archive.parse import as_int, as_list, as_str, as_text, parse_date
 from engine.models import Artist, PartialDate, Recording, SourceKind
 from engine.storage.schema import CatalogArtistRow, CatalogItemRow, CatalogStateRow
 
@@ -79,19 +80,22 @@ def timestamp(value: Any) -> str:
 
 # --- writing --------------------------------------------------------------------------------
 
-
-@dataclass(frozen=True, slots=True)
-class Item:
-    """One doc as a catalog row and the words of its full-text entry."""
-
-    row: dict[str, Any]
-    artist: str
-    venue: str
-    city: str
-    rest: str
+#: An item's key is its concert's date (``yyyymmdd``, 0 where unknown) times this, plus a
+#: number given in order of arrival: ordering by key is newest first with no sort, and the
+#: full-text index, whose entries are kept in key order, hands out its newest matches first.
+KEY_SPAN = 10_000_000
 
 
-def item_from_doc(doc: Mapping[str, Any], artist_collections: frozenset[str]) -> Item | None:
+def date_key(date: PartialDate | None) -> int:
+    if date is None:
+        return 0
+    return date.year * 10_000 + (date.month or 0) * 100 + (date.day or 0)
+
+
+def item_from_doc(
+    doc: Mapping[str, Any], artist_collections: frozenset[str]
+) -> dict[str, Any] | None:
+    """One doc as a catalog row (without its key)."""
     recording = recording_from_search_doc(doc)
     if recording is None:
         return None
@@ -102,7 +106,7 @@ def item_from_doc(doc: Mapping[str, Any], artist_collections: frozenset[str]) ->
     subjects = [as_text(s) for s in as_list(doc.get("subject"), split=";")]
     updated = as_list(doc.get("oai_updatedate"))
     date = recording.date
-    row = {
+    return {
         "identifier": recording.identifier,
         "title": recording.title,
         "artist": recording.artist,
@@ -129,14 +133,21 @@ def item_from_doc(doc: Mapping[str, Any], artist_collections: frozenset[str]) ->
         "added": timestamp(doc.get("addeddate") or doc.get("publicdate")),
         "updated": max(map(timestamp, updated)) if updated else timestamp(doc.get("publicdate")),
     }
-    rest = [str(date) if date else "", recording.title, recording.taper, "; ".join(subjects)]
-    return Item(
-        row,
-        " ".join(words(recording.artist)),
-        " ".join(words(recording.venue)),
-        " ".join(words(recording.city)),
-        " ".join(words(" ".join([*rest, recording.identifier]))),
+
+
+def entry(row: Mapping[str, Any]) -> dict[str, Any]:
+    """The full-text entry of a stored row: its folded words by field. Made from the stored
+    values alone, so the entry a row was indexed with can be made again to take it out."""
+    rest = " ".join(
+        [row["date"] or "", row["title"], row["taper"], row["subjects"], row["identifier"]]
     )
+    return {
+        "id": row["id"],
+        "a": " ".join(words(row["artist"])),
+        "v": " ".join(words(row["venue"])),
+        "c": " ".join(words(row["city"])),
+        "r": " ".join(words(rest)),
+    }
 
 
 def artist_from_doc(doc: Mapping[str, Any]) -> Artist | None:
@@ -154,74 +165,103 @@ def has_fts5(session: Session) -> bool:
     return found is not None
 
 
-def _ids(session: Session, names: list[str]) -> dict[str, int]:
-    found = session.execute(
-        select(CatalogItemRow.identifier, CatalogItemRow.id).where(
-            CatalogItemRow.identifier.in_(names)
-        )
+_ITEM = CatalogItemRow.__table__
+#: What a recording is made from (``recording``): lists read these columns, not whole rows.
+_SUMMARY = [
+    _ITEM.c[name]
+    for name in (
+        "id",
+        "identifier",
+        "title",
+        "artist",
+        "artist_key",
+        "date",
+        "venue",
+        "city",
+        "source_kind",
+        "source",
+        "taper",
+        "transferer",
+        "lineage",
+        "avg_rating",
+        "num_reviews",
+        "downloads",
+        "formats",
+        "size",
     )
-    return {name: number for name, number in found}
+]
+_FTS_INSERT = text(
+    "INSERT INTO catalog_fts(rowid, artist, venue, city, rest) VALUES (:id, :a, :v, :c, :r)"
+)
+# The index keeps no copy of the words (contentless): an entry goes out given its words again.
+_FTS_DELETE = text(
+    "INSERT INTO catalog_fts(catalog_fts, rowid, artist, venue, city, rest) "
+    "VALUES ('delete', :id, :a, :v, :c, :r)"
+)
+_TS_UPDATE = text(
+    "UPDATE catalog_items SET catalog_fts = "
+    "setweight(to_tsvector('simple', :a), 'A') || "
+    "setweight(to_tsvector('simple', :v), 'B') || "
+    "setweight(to_tsvector('simple', :c), 'C') || "
+    "setweight(to_tsvector('simple', :r), 'D') WHERE id = :id"
+)
 
 
-def write_items(session: Session, items: Sequence[Item], seen: int) -> int:
-    """Insert or update ``items`` and their full-text entries; how many were new."""
-    if not items:
-        return 0
-    names = [i.row["identifier"] for i in items]
-    known = _ids(session, names)
-    fresh = [{**i.row, "seen": seen} for i in items if i.row["identifier"] not in known]
-    stale = [
-        {**i.row, "seen": seen, "id": known[i.row["identifier"]]}
-        for i in items
-        if i.row["identifier"] in known
-    ]
+def _full_text(session: Session) -> str:
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":
+        return "fts5" if has_fts5(session) else ""
+    return "tsvector" if dialect == "postgresql" else ""
+
+
+def _stored(session: Session, names: Sequence[str]) -> dict[str, dict[str, Any]]:
+    found = session.execute(select(_ITEM).where(_ITEM.c.identifier.in_(names))).mappings()
+    return {row["identifier"]: dict(row) for row in found}
+
+
+def write_items(
+    session: Session, rows: Sequence[dict[str, Any]], seen: int, next_number: int
+) -> tuple[int, int]:
+    """Insert or update ``rows`` and their full-text entries; how many were new, and the
+    next arrival number (new rows take ``next_number`` on)."""
+    if not rows:
+        return 0, next_number
+    known = _stored(session, [r["identifier"] for r in rows])
+    fresh, old = [], []
+    for row in rows:
+        before = known.get(row["identifier"])
+        if before is None:
+            date = parse_date(row["date"]) if row["date"] else None
+            fresh.append({**row, "seen": seen, "id": date_key(date) * KEY_SPAN + next_number})
+            next_number = (next_number + 1) % KEY_SPAN
+        else:
+            old.append({**row, "seen": seen, "id": before["id"]})
     if fresh:
         session.execute(insert(CatalogItemRow), fresh)
-    if stale:
-        session.execute(update(CatalogItemRow), stale)
-    ids = _ids(session, names) if fresh else known
-    entries = [
-        {"id": ids[i.row["identifier"]], "a": i.artist, "v": i.venue, "c": i.city, "r": i.rest}
-        for i in items
-    ]
-    dialect = session.get_bind().dialect.name
-    if dialect == "sqlite" and has_fts5(session):
-        if known:
-            session.execute(
-                text("DELETE FROM catalog_fts WHERE rowid = :id"),
-                [{"id": n} for n in known.values()],
-            )
-        session.execute(
-            text(
-                "INSERT INTO catalog_fts(rowid, artist, venue, city, rest) "
-                "VALUES (:id, :a, :v, :c, :r)"
-            ),
-            entries,
-        )
-    elif dialect == "postgresql":
-        session.execute(
-            text(
-                "UPDATE catalog_items SET catalog_fts = "
-                "setweight(to_tsvector('simple', :a), 'A') || "
-                "setweight(to_tsvector('simple', :v), 'B') || "
-                "setweight(to_tsvector('simple', :c), 'C') || "
-                "setweight(to_tsvector('simple', :r), 'D') WHERE id = :id"
-            ),
-            entries,
-        )
-    return len(fresh)
+    if old:
+        session.execute(update(CatalogItemRow), old)
+    kind = _full_text(session)
+    if kind == "fts5":
+        changed = [known[r["identifier"]] for r in old]
+        if changed:
+            session.execute(_FTS_DELETE, [entry(r) for r in changed])
+        session.execute(_FTS_INSERT, [entry(r) for r in [*fresh, *old]])
+    elif kind == "tsvector":
+        session.execute(_TS_UPDATE, [entry(r) for r in [*fresh, *old]])
+    return len(fresh), next_number
 
 
 def drop_unseen(session: Session, seen: int) -> int:
     """Remove the items a full pass did not see (darkened, moved out of etree)."""
-    gone = list(session.scalars(select(CatalogItemRow.id).where(CatalogItemRow.seen != seen)))
+    gone = [dict(r) for r in session.execute(select(_ITEM).where(_ITEM.c.seen != seen)).mappings()]
+    fts5 = _full_text(session) == "fts5"
     for start in range(0, len(gone), 500):
         chunk = gone[start : start + 500]
-        if session.get_bind().dialect.name == "sqlite" and has_fts5(session):
-            session.execute(
-                text("DELETE FROM catalog_fts WHERE rowid = :id"), [{"id": n} for n in chunk]
-            )
-        session.execute(delete(CatalogItemRow).where(CatalogItemRow.id.in_(chunk)))
+        if fts5:
+            session.execute(_FTS_DELETE, [entry(r) for r in chunk])
+        session.execute(
+            delete(CatalogItemRow).where(CatalogItemRow.id.in_([r["id"] for r in chunk]))
+        )
     return len(gone)
 
 
@@ -271,6 +311,7 @@ def state(session: Session) -> CatalogStateRow:
             done=0,
             since="",
             high_water="",
+            next_number=0,
         )
         session.add(row)
         session.flush()
@@ -284,36 +325,58 @@ def counts(session: Session) -> tuple[int, int]:
     return int(items), int(artists)
 
 
+def ready(session: Session) -> bool:
+    """A full pass has finished and left recordings: without counting them all."""
+    row = state(session)
+    return row.last_full is not None and session.scalar(select(_ITEM.c.id).limit(1)) is not None
+
+
 # --- reading --------------------------------------------------------------------------------
 
 
-def recording(row: CatalogItemRow) -> Recording:
-    from engine.archive.parse import parse_date
+@functools.lru_cache(maxsize=65_536)
+def _date(text_: str) -> PartialDate | None:
+    return parse_date(text_)
 
+
+def recording(row: Mapping[Any, Any]) -> Recording:
     return Recording(
-        identifier=row.identifier,
-        title=row.title,
-        artist=row.artist,
-        date=parse_date(row.date) if row.date else None,
-        venue=row.venue,
-        city=row.city,
-        source_kind=SourceKind(row.source_kind),
-        source=row.source,
-        taper=row.taper,
-        transferer=row.transferer,
-        lineage=row.lineage,
-        avg_rating=row.avg_rating,
-        num_reviews=row.num_reviews,
-        downloads=row.downloads,
-        formats=tuple(f for f in row.formats.split("|") if f),
-        total_size=row.size,
+        identifier=row["identifier"],
+        title=row["title"],
+        artist=row["artist"],
+        date=_date(row["date"]) if row["date"] else None,
+        venue=row["venue"],
+        city=row["city"],
+        source_kind=SourceKind(row["source_kind"]),
+        source=row["source"],
+        taper=row["taper"],
+        transferer=row["transferer"],
+        lineage=row["lineage"],
+        avg_rating=row["avg_rating"],
+        num_reviews=row["num_reviews"],
+        downloads=row["downloads"],
+        formats=tuple(f for f in row["formats"].split("|") if f),
+        total_size=row["size"],
     )
+
+
+def _recordings(
+    session: Session, query: Any, params: Mapping[str, Any] | None = None
+) -> list[Recording]:
+    return [recording(r) for r in session.execute(query, params or {}).mappings()]
 
 
 def artists(session: Session) -> list[Artist]:
     found = [
         Artist(r.identifier, r.name, r.item_count, r.downloads)
-        for r in session.scalars(select(CatalogArtistRow))
+        for r in session.execute(
+            select(
+                CatalogArtistRow.identifier,
+                CatalogArtistRow.name,
+                CatalogArtistRow.item_count,
+                CatalogArtistRow.downloads,
+            )
+        )
     ]
     found.sort(key=lambda a: a.name.casefold())
     return found
@@ -333,10 +396,10 @@ def _span(date: PartialDate) -> tuple[str, str]:
 
 def artist_years(session: Session, artist: str) -> list[tuple[int, int]]:
     rows = session.execute(
-        select(CatalogItemRow.year, func.count(func.distinct(CatalogItemRow.date)))
-        .where(CatalogItemRow.artist_key == artist_key(artist), CatalogItemRow.year.is_not(None))
-        .group_by(CatalogItemRow.year)
-        .order_by(CatalogItemRow.year)
+        select(_ITEM.c.year, func.count(func.distinct(_ITEM.c.date)))
+        .where(_ITEM.c.artist_key == artist_key(artist), _ITEM.c.year.is_not(None))
+        .group_by(_ITEM.c.year)
+        .order_by(_ITEM.c.year)
     )
     return [(int(y), int(n)) for y, n in rows if y is not None]
 
@@ -345,48 +408,46 @@ def artist_span(
     session: Session, artist: str, date: PartialDate, limit: int = 2000
 ) -> list[Recording]:
     first, last = _span(date)
-    rows = session.scalars(
-        select(CatalogItemRow)
-        .where(
-            CatalogItemRow.artist_key == artist_key(artist),
-            CatalogItemRow.date >= first,
-            CatalogItemRow.date < last,
-        )
-        .order_by(CatalogItemRow.date)
-        .limit(limit)
+    return _recordings(
+        session,
+        select(*_SUMMARY)
+        .where(_ITEM.c.artist_key == artist_key(artist), _ITEM.c.date >= first, _ITEM.c.date < last)
+        .order_by(_ITEM.c.date)
+        .limit(limit),
     )
-    return [recording(r) for r in rows]
 
 
 def on_day(session: Session, month: int, day: int, limit: int = 500) -> list[Recording]:
-    rows = session.scalars(
-        select(CatalogItemRow)
-        .where(CatalogItemRow.month == month, CatalogItemRow.day == day)
-        .order_by(CatalogItemRow.date.desc(), CatalogItemRow.downloads.desc())
-        .limit(limit)
+    return _recordings(
+        session,
+        select(*_SUMMARY)
+        .where(_ITEM.c.month == month, _ITEM.c.day == day)
+        .order_by(_ITEM.c.id.desc())
+        .limit(limit),
     )
-    return [recording(r) for r in rows]
 
 
 def random_rated(session: Session, min_stars: float, pick: float) -> list[Recording]:
     """Every recording of the concert of one recording rated ``min_stars`` or more, chosen by
     ``pick`` (0 to 1) among all of them."""
-    rated = CatalogItemRow.avg_rating >= min_stars
-    total = session.scalar(select(func.count()).select_from(CatalogItemRow).where(rated)) or 0
+    rated = _ITEM.c.avg_rating >= min_stars
+    total = session.scalar(select(func.count()).select_from(_ITEM).where(rated)) or 0
     if not total:
         return []
     offset = min(int(pick * total), total - 1)
-    chosen = session.scalars(
-        select(CatalogItemRow).where(rated).order_by(CatalogItemRow.id).offset(offset).limit(1)
-    ).first()
-    if chosen is None or chosen.date is None:
-        return [recording(chosen)] if chosen else []
-    rows = session.scalars(
-        select(CatalogItemRow).where(
-            CatalogItemRow.artist_key == chosen.artist_key, CatalogItemRow.date == chosen.date
-        )
+    chosen = (
+        session.execute(select(*_SUMMARY).where(rated).order_by(_ITEM.c.id).offset(offset).limit(1))
+        .mappings()
+        .first()
     )
-    return [recording(r) for r in rows]
+    if chosen is None or chosen["date"] is None:
+        return [recording(chosen)] if chosen else []
+    return _recordings(
+        session,
+        select(*_SUMMARY).where(
+            _ITEM.c.artist_key == chosen["artist_key"], _ITEM.c.date == chosen["date"]
+        ),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -408,7 +469,8 @@ class Query:
 
 
 def read_query(text_: str, *, artist: str | None, year: int | None, sbd_only: bool) -> Query:
-    """The free text of ``parse_search`` (with its ``venue:`` and ``coverage:`` terms)."""
+    """The free text of ``parse_search`` (with its ``venue:`` and ``coverage:`` terms). Every
+    word matches as a prefix; a word of one letter beside longer ones is left out."""
     venue: list[str] = []
     city: list[str] = []
 
@@ -423,8 +485,13 @@ def read_query(text_: str, *, artist: str | None, year: int | None, sbd_only: bo
     if found:
         date = "-".join(g for g in found.groups() if g)
     whole_text = _DATE_WORD.sub(" ", rest) if found else rest
+    typed = words(rest)
+    if any(len(w) > 1 for w in typed):
+        # A lone letter narrows nothing yet (it is the start of the word being typed, and
+        # matching it costs the most): it counts once it is two.
+        typed = [w for w in typed if len(w) > 1]
     return Query(
-        any_words=tuple(words(rest))[:16],
+        any_words=tuple(typed)[:16],
         venue_words=tuple(venue)[:8],
         city_words=tuple(city)[:8],
         artist=artist,
@@ -452,49 +519,90 @@ def _ts_query(query: Query) -> str:
     return " & ".join(parts)
 
 
-def search(session: Session, query: Query, limit: int) -> list[Recording]:
-    """Recordings matching ``query``, best first: the artist typed exactly, then the date
-    typed exactly, then newest first."""
-    conditions: list[Any] = []
-    params: dict[str, Any] = {}
+def _filters(query: Query) -> list[Any]:
+    found: list[Any] = []
     if query.artist:
-        conditions.append(CatalogItemRow.artist_key == artist_key(query.artist))
+        found.append(_ITEM.c.artist_key == artist_key(query.artist))
     if query.year is not None:
-        conditions.append(CatalogItemRow.date >= f"{query.year:04d}")
-        conditions.append(CatalogItemRow.date < f"{query.year + 1:04d}")
+        found += [_ITEM.c.date >= f"{query.year:04d}", _ITEM.c.date < f"{query.year + 1:04d}"]
     if query.sbd_only:
-        conditions.append(CatalogItemRow.source_kind == SourceKind.SBD.value)
-    dialect = session.get_bind().dialect.name
-    if query.any_words or query.venue_words or query.city_words:
-        if dialect == "sqlite" and has_fts5(session):
-            conditions.append(
-                CatalogItemRow.id.in_(
-                    text("SELECT rowid FROM catalog_fts WHERE catalog_fts MATCH :m")
-                )
+        found.append(_ITEM.c.source_kind == SourceKind.SBD.value)
+    return found
+
+
+def search(session: Session, query: Query, limit: int) -> list[Recording]:
+    """Recordings matching ``query``, best first: the artist typed exactly (with the date
+    typed first), then the rest newest first."""
+    filters = _filters(query)
+    kind = _full_text(session)
+    texts = query.any_words or query.venue_words or query.city_words
+    first: list[Recording] = []
+    if query.whole and session.scalar(
+        select(_ITEM.c.id).where(_ITEM.c.artist_key == query.whole).limit(1)
+    ):
+        # Exactly an artist's name (and perhaps a date): that artist's recordings first, by
+        # the (artist, date) index.
+        exact = [*filters, _ITEM.c.artist_key == query.whole]
+        if query.date:
+            first = _recordings(
+                session,
+                select(*_SUMMARY)
+                .where(*exact, _ITEM.c.date >= query.date, _ITEM.c.date < query.date + "~")
+                .order_by(_ITEM.c.id.desc())
+                .limit(limit),
             )
-            params["m"] = _fts_match(query)
-        elif dialect == "postgresql":
-            conditions.append(text("catalog_fts @@ to_tsquery('simple', :q)"))
-            params["q"] = _ts_query(query)
-        else:
-            for w in query.any_words:
-                like = f"%{w}%"
-                conditions.append(
-                    CatalogItemRow.artist.ilike(like)
-                    | CatalogItemRow.venue.ilike(like)
-                    | CatalogItemRow.city.ilike(like)
-                    | CatalogItemRow.title.ilike(like)
-                    | CatalogItemRow.identifier.ilike(like)
-                )
-            conditions += [CatalogItemRow.venue.ilike(f"%{w}%") for w in query.venue_words]
-            conditions += [CatalogItemRow.city.ilike(f"%{w}%") for w in query.city_words]
-    order: list[Any] = []
-    if query.whole:
-        order.append((CatalogItemRow.artist_key == query.whole).desc())
-    if query.date:
-        order.append(CatalogItemRow.date.startswith(query.date).desc())
-    order += [CatalogItemRow.date.desc(), CatalogItemRow.downloads.desc()]
-    rows = session.scalars(
-        select(CatalogItemRow).where(*conditions).order_by(*order).limit(limit), params
-    )
-    return [recording(r) for r in rows]
+        first += _recordings(
+            session, select(*_SUMMARY).where(*exact).order_by(_ITEM.c.id.desc()).limit(limit)
+        )
+    if not texts:
+        rest = _recordings(
+            session, select(*_SUMMARY).where(*filters).order_by(_ITEM.c.id.desc()).limit(limit)
+        )
+    elif kind == "fts5":
+        # The index drives: its entries come newest first (see KEY_SPAN), each item looked up
+        # by its key; no sort of every match.
+        fts = table("catalog_fts", column("rowid"))
+        rest = _recordings(
+            session,
+            select(*_SUMMARY)
+            .select_from(fts.join(_ITEM, _ITEM.c.id == fts.c.rowid))
+            .where(text("catalog_fts MATCH :m"), *filters)
+            .order_by(fts.c.rowid.desc())
+            .limit(limit),
+            {"m": _fts_match(query)},
+        )
+    elif kind == "tsvector":
+        rest = _recordings(
+            session,
+            select(*_SUMMARY)
+            .where(*filters, text("catalog_fts @@ to_tsquery('simple', :q)"))
+            .order_by(_ITEM.c.id.desc())
+            .limit(limit),
+            {"q": _ts_query(query)},
+        )
+    else:
+        like = [*filters]
+        for w in query.any_words:
+            pattern = f"%{w}%"
+            like.append(
+                _ITEM.c.artist.ilike(pattern)
+                | _ITEM.c.venue.ilike(pattern)
+                | _ITEM.c.city.ilike(pattern)
+                | _ITEM.c.title.ilike(pattern)
+                | _ITEM.c.identifier.ilike(pattern)
+            )
+        like += [_ITEM.c.venue.ilike(f"%{w}%") for w in query.venue_words]
+        like += [_ITEM.c.city.ilike(f"%{w}%") for w in query.city_words]
+        rest = _recordings(
+            session, select(*_SUMMARY).where(*like).order_by(_ITEM.c.id.desc()).limit(limit)
+        )
+    seen: set[str] = set()
+    found = []
+    for item in [*first, *rest]:
+        if item.identifier not in seen:
+            seen.add(item.identifier)
+            found.append(item)
+    if query.date and not first:
+        # A date typed without an artist's exact name: that date's recordings first.
+        found.sort(key=lambda r: not str(r.date or "").startswith(query.date))
+    return found[:limit]

@@ -84,8 +84,7 @@ class Catalog:
     async def ready(self) -> bool:
         """A full pass has finished once: the catalog can answer for the archive."""
         if self._ready is None:
-            found = await self.status()
-            self._ready = found.ready
+            self._ready = await self._database.run(store.ready)
         return self._ready
 
     async def status(self) -> CatalogStatus:
@@ -226,22 +225,24 @@ class Catalog:
                 if following:
                     seen_cursors.add(following)
                     fetch = asyncio.ensure_future(self._page(client, work.query, following))
-                items = [it for raw in items_raw if (it := store.item_from_doc(raw, known))]
+                items = [r for raw in items_raw if (r := store.item_from_doc(raw, known))]
                 last = names[-1] if names else last_identifier
                 count = len(items_raw)
 
                 def write(
                     session: Session,
-                    items: list[store.Item] = items,
+                    items: list[dict[str, Any]] = items,
                     following: str = following,
                     last: str = last,
                     count: int = count,
                 ) -> int:
-                    new = store.write_items(session, items, work.number)
                     row = store.state(session)
+                    new, row.next_number = store.write_items(
+                        session, items, work.number, row.next_number
+                    )
                     row.cursor, row.last_identifier = following, last
                     row.done += count
-                    newest = max((i.row["updated"] for i in items), default="")
+                    newest = max((i["updated"] for i in items), default="")
                     if newest > row.high_water and work.kind == "update":
                         row.high_water = newest
                     if work.kind == "full":

@@ -336,7 +336,11 @@ class CatalogItemRow(Base):
         Index("ix_catalog_items_month_day", "month", "day"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # The concert's date and an arrival number (engine/catalog/store.py, KEY_SPAN): 64 bits;
+    # on SQLite the rowid itself.
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False
+    )
     identifier: Mapped[str] = mapped_column(String(255), unique=True)
     title: Mapped[str] = mapped_column(Text, default="")
     artist: Mapped[str] = mapped_column(String(500), default="")
@@ -396,3 +400,4 @@ class CatalogStateRow(Base):
     last_full: Mapped[float | None] = mapped_column(Float)
     last_sync: Mapped[float | None] = mapped_column(Float)
     high_water: Mapped[str] = mapped_column(String(20), default="")
+    next_number: Mapped[int] = mapped_column(BigInteger, default=0)

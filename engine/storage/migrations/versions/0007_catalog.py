@@ -4,8 +4,9 @@ Revision ID: 0007
 Revises: 0006
 
 Every recording of the etree collection as a search doc gives it, so that browsing and search
-need no request (``engine/catalog``). Its full-text index is SQLite FTS5 (a table of its own,
-filled by the catalog with the same words it gives PostgreSQL) or, on PostgreSQL, a weighted
+need no request (``engine/catalog``). Its full-text index is SQLite FTS5 (contentless, with
+indexes of one- and two-letter prefixes for search as you type, filled by the catalog with the
+same words it gives PostgreSQL) or, on PostgreSQL, a weighted
 text-search column with a GIN index: artist A, venue B, city C, the rest D, so that ``venue:``
 and ``city:`` terms mean the same on both.
 """
@@ -26,7 +27,12 @@ depends_on = None
 def upgrade() -> None:
     op.create_table(
         "catalog_items",
-        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=False,
+            nullable=False,
+        ),
         sa.Column("identifier", sa.String(length=255), nullable=False),
         sa.Column("title", sa.Text(), nullable=False),
         sa.Column("artist", sa.String(length=500), nullable=False),
@@ -89,6 +95,7 @@ def upgrade() -> None:
         sa.Column("last_full", sa.Float(), nullable=True),
         sa.Column("last_sync", sa.Float(), nullable=True),
         sa.Column("high_water", sa.String(length=20), nullable=False),
+        sa.Column("next_number", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
     bind = op.get_bind()
@@ -97,7 +104,7 @@ def upgrade() -> None:
         with contextlib.suppress(sa.exc.OperationalError):
             op.execute(
                 "CREATE VIRTUAL TABLE catalog_fts USING fts5(artist, venue, city, rest, "
-                "tokenize='unicode61 remove_diacritics 2')"
+                "tokenize='unicode61 remove_diacritics 2', prefix='1 2', content='')"
             )
     elif bind.dialect.name == "postgresql":
         op.execute("ALTER TABLE catalog_items ADD COLUMN catalog_fts tsvector")
