@@ -399,3 +399,90 @@ async def test_the_app_refreshes_an_old_catalog_in_the_background(
             ).fetchone()[0]
             == 5
         )
+
+
+async def test_free_text_reads_the_same_on_sqlite_and_postgresql(
+    tmp_path: Path, fake_archive: FakeArchive, db_url: str
+) -> None:
+    """Prefixes, folded accents, field terms, tapers and subjects; the artist and the date
+    typed exactly come first (a newer tribute night naming the band comes after)."""
+    tone = {"t01.flac": b"fLaC" + bytes(100)}
+    fake_archive.add_item(
+        "ct1999-05-08.sbd.flac16",
+        {
+            "title": "Café Tacvba Live at Teatro Metropólitan on 1999-05-08",
+            "creator": "Café Tacvba",
+            "date": "1999-05-08",
+            "venue": "Teatro Metropólitan",
+            "coverage": "Mexico City, Mexico",
+            "source": "SBD",
+            "taper": "Charlie Miller",
+            "subject": "acoustic; rock en español",
+            "collection": ["CafeTacvba", "etree"],
+        },
+        tone,
+        searchable=True,
+    )
+    fake_archive.add_item(
+        "jgb2010-05-08.aud.flac16",
+        {
+            "title": "A Grateful Dead tribute night",
+            "creator": "Jerry Garcia Band Tribute",
+            "date": "2010-05-08",
+            "venue": "Sweetwater",
+            "coverage": "Mill Valley, CA",
+            "collection": ["JGBTribute", "etree"],
+        },
+        tone,
+        searchable=True,
+    )
+    settings = make_settings(tmp_path, fake_archive.url, db_url)
+    async with Engine(settings, backoff_base=0.01) as engine:
+        await engine.sync_catalog()
+
+        async def found(text: str) -> list[tuple[str, str]]:
+            concerts = (await engine.search_concerts(text)).concerts
+            return [(c.artist, str(c.date)) for c in concerts]
+
+        assert await found("cafe tacv") == [("Café Tacvba", "1999-05-08")]
+        assert await found("CAFÉ metropolitan") == [("Café Tacvba", "1999-05-08")]
+        assert await found("venue:metropo") == [("Café Tacvba", "1999-05-08")]
+        assert await found("city:mexico") == [("Café Tacvba", "1999-05-08")]
+        assert await found("venue:mexico") == []  # a city is not a venue
+        assert await found("miller acoustic") == [("Café Tacvba", "1999-05-08")]
+        dead = await found("grateful dead")
+        assert ("Jerry Garcia Band Tribute", "2010-05-08") in dead
+        assert dead[0][0] == "Grateful Dead" and dead[-1][0] == "Jerry Garcia Band Tribute"
+        assert all(a == "Grateful Dead" for a, _ in dead[:-1])
+        dates = [d for _, d in dead[:-1]]
+        assert dates == sorted(dates, reverse=True)  # newest first within the artist
+        exact = await found("grateful dead 1977-05-08")
+        assert exact[0] == ("Grateful Dead", "1977-05-08")
+        sbd = (await engine.search_concerts("tacvba sbd")).concerts
+        assert [c.artist for c in sbd] == ["Café Tacvba"]
+        assert not (await engine.search_concerts("tribute sbd")).concerts
+
+
+async def test_the_daemon_refreshes_its_catalog_with_no_app_attached(
+    tmp_path: Path, fake_archive: FakeArchive, etree: SyntheticEtree
+) -> None:
+    from engine.remote.daemon import refresh_catalog
+
+    settings = make_settings(tmp_path, fake_archive.url)
+    async with Engine(settings, backoff_base=0.01) as engine:
+        refreshing = asyncio.create_task(refresh_catalog(engine, every=0.05))
+        await asyncio.sleep(0.3)
+        assert (await engine.catalog_status()).items == 0  # never a first sync by itself
+        refreshing.cancel()
+        await engine.sync_catalog()
+    with sqlite3.connect(tmp_path / "data" / "liveset.db") as db:
+        db.execute("UPDATE catalog_state SET last_sync = last_sync - 2 * 86400")
+    etree.add(3, "2026-11-30T08:00:00Z")
+    async with Engine(settings, backoff_base=0.01) as engine:
+        events = engine.events()
+        refreshing = asyncio.create_task(refresh_catalog(engine, every=0.05))
+        synced = await asyncio.wait_for(
+            anext(e async for e in events if isinstance(e, CatalogSynced)), 30
+        )
+        refreshing.cancel()
+        assert synced.kind == "update" and synced.added == 3

@@ -47,13 +47,39 @@ async def run_daemon(
                 log.warning("daemon: %s", error)
             if ready is not None:
                 ready(server)
+            refreshing = asyncio.create_task(refresh_catalog(engine))
             await server.stopped.wait()
+            refreshing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await refreshing
             log.info("daemon: stopping")
         finally:
             for signum in (signal.SIGTERM, signal.SIGINT):
                 loop.remove_signal_handler(signum)
             await server.close()
     return 0
+
+
+CATALOG_CHECK_EVERY = 3600.0
+
+
+async def refresh_catalog(engine: Engine, every: float = CATALOG_CHECK_EVERY) -> None:
+    """Keep the local catalog fresh with no app attached: a sync when one is due
+    (``catalog.refresh_hours``, never before a first sync, which is the user's to start)."""
+    while True:
+        try:
+            if await engine.catalog_due():
+                result = await engine.sync_catalog()
+                log.info(
+                    "daemon: catalog %s: %d added, %d updated, %d removed",
+                    result.kind,
+                    result.added,
+                    result.updated,
+                    result.removed,
+                )
+        except EngineError as error:
+            log.warning("daemon: catalog sync stopped: %s", error)
+        await asyncio.sleep(every)
 
 
 def start_detached(
