@@ -51,6 +51,12 @@ def _rows(path: Path) -> int:
         return int(db.execute("SELECT count(*) FROM catalog_items").fetchone()[0])
 
 
+def _pages_done(path: Path) -> int:
+    with sqlite3.connect(path) as db:
+        found = db.execute("SELECT done FROM catalog_state").fetchone()
+        return int(found[0]) if found else 0
+
+
 async def test_full_sync_fills_the_catalog_page_by_page_with_progress(
     tmp_path: Path, fake_archive: FakeArchive, etree: SyntheticEtree, db_url: str
 ) -> None:
@@ -263,7 +269,7 @@ def test_a_sync_killed_halfway_goes_on_from_its_last_written_page(
         while time.monotonic() < deadline:
             time.sleep(0.05)
             try:
-                if _rows(database) > 0:
+                if _pages_done(database) > 0:  # a whole page written, with its cursor
                     break
             except sqlite3.Error:
                 continue
@@ -273,7 +279,9 @@ def test_a_sync_killed_halfway_goes_on_from_its_last_written_page(
         assert 0 < written < len(etree)
         with sqlite3.connect(database) as db:
             cursor, done = db.execute("SELECT cursor, done FROM catalog_state").fetchone()
-        assert cursor and done == written
+        # Every page counted is written; part of the next may be too (written again, not
+        # twice, when the sync asks for it again).
+        assert cursor and 0 < done <= written
         archive.requests.clear()
         finished = subprocess.run(
             [sys.executable, "-m", "tui", "catalog", "sync", "--json"],
@@ -354,6 +362,16 @@ async def test_the_app_offers_the_first_sync_runs_it_on_u_and_then_browses_from_
         total = len(etree) + len([d for d in fake_archive.docs() if d.get("mediatype") == "etree"])
         assert f"{total:,} recordings" in offer and "MB" in offer
         assert app.catalog_note == ""  # no catalog yet: nothing on the first line
+        # A synthetic recording is only in the catalog: asked before the sync, the archive's
+        # own search finds nothing.
+        doc = etree.doc(2_222)
+        asked = f"{doc['creator']} {doc['date'][:10]}"
+        await pilot.press("slash")
+        await pilot.press(*typed(asked))
+        await settle(pilot)
+        table = app.screen.query_one("#concerts", DataTable)
+        assert table.row_count == 0
+        await pilot.press("enter")  # from the search box to the list, keeping its words
         await pilot.press("U")
         await wait_until(pilot, lambda: app.catalog_note == "catalog now", "the sync", 60)
         assert any("%" in n for n in notes), notes  # its progress was on the first line
@@ -361,15 +379,10 @@ async def test_the_app_offers_the_first_sync_runs_it_on_u_and_then_browses_from_
         assert any(
             "browsing and search answer from it" in str(n.message) for n in app._notifications
         )
-        # A synthetic recording exists only in the catalog: the live search cannot find it.
-        doc = etree.doc(2_222)
-        await pilot.press("slash")
-        asked = f"{doc['creator']} {doc['date'][:10]}"
-        await pilot.press(*typed(asked))
-        await settle(pilot)
+        # The list is asked again by itself, from the catalog: the artist and the date typed
+        # exactly come first.
+        await wait_until(pilot, lambda: table.row_count > 0, "the list asked again")
         assert app.screen.query_one("#search", Input).value == asked
-        table = app.screen.query_one("#concerts", DataTable)
-        # The artist and the date typed exactly come first.
         assert rows(table)[0][0] == doc["date"][:10]
         assert doc["creator"].startswith(rows(table)[0][1].rstrip("…"))
 

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
     from textual.app import ComposeResult
 
-    from engine import ArtistList, ConcertList
+    from engine import ArtistList, ConcertList, Event
 
 DEBOUNCE = 0.25  # seconds of quiet typing before a search goes out
 WIDE = 110  # columns from which the artists and years stay beside the concerts
@@ -125,6 +125,13 @@ class BrowseScreen(LivesetScreen):
 
     def reload(self) -> None:
         self.run_engine(self.load_concerts, self.source, group="concerts")
+
+    def engine_event(self, event: Event) -> None:
+        if isinstance(event, engine_package.CatalogSynced) and not event.error:
+            # The catalog answers from now on: every artist, and the list asked again.
+            if self.query("#artists"):
+                self.run_engine(self.load_artists, group="artists")
+            self.reload()
 
     async def load_concerts(self, source: Source, *, delay: float = 0.0) -> None:
         if delay:
