@@ -510,6 +510,9 @@ class Engine(StartClose):
                 if not isinstance(detail, EngineError):
                     raise detail
                 log.warning("recording %s skipped: %s", summary.identifier, detail)
+                # Not answered (offline, say): the summary stands in, and the concert is
+                # marked as not the archive's whole answer.
+                stale = stale or isinstance(detail, ArchiveError)
                 recordings.append(summary)
             elif detail is None:
                 log.warning("recording %s: the archive has no metadata for it", summary.identifier)

@@ -165,6 +165,7 @@ async def test_offline_with_a_catalog_browse_and_search_still_answer(tmp_path: P
         # archive: the summaries stand in for them).
         concert = await engine.concert(artist, doc["date"][:10])
         assert doc["identifier"] in {r.identifier for r in concert.recordings}
+        assert concert.stale  # their tracks could not be asked for: the screen says so
         surprise = await engine.surprise_concert(min_stars=2.5)
         assert surprise.recordings
         with pytest.raises(EngineError):
