@@ -500,3 +500,22 @@ async def test_the_daemon_refreshes_its_catalog_with_no_app_attached(
         )
         refreshing.cancel()
         assert synced.kind == "update" and synced.added == 3
+
+
+async def test_a_full_pass_over_changed_items_leaves_the_index_its_size(
+    tmp_path: Path, fake_archive: FakeArchive, etree: SyntheticEtree
+) -> None:
+    settings = make_settings(tmp_path, fake_archive.url)
+
+    def index_bytes() -> int:
+        with sqlite3.connect(tmp_path / "data" / "liveset.db") as db:
+            return int(db.execute("SELECT sum(length(block)) FROM catalog_fts_data").fetchone()[0])
+
+    async with Engine(settings, backoff_base=0.01, catalog_page=1_000) as engine:
+        await engine.sync_catalog()
+        first = index_bytes()
+        etree.change(list(range(len(etree))), "2026-11-30T12:00:00Z")
+        result = await engine.sync_catalog(full=True)
+        assert result.updated >= len(etree)
+        # Every entry was written again: merged, the index is the size it was.
+        assert index_bytes() < 1.1 * first

@@ -265,6 +265,14 @@ def drop_unseen(session: Session, seen: int) -> int:
     return len(gone)
 
 
+def compact(session: Session) -> None:
+    """Merge the full-text index into one segment after a full pass: entries written again
+    leave their old ones behind until a merge (the index doubles after a pass over changed
+    items; SQLite reuses the pages freed)."""
+    if _full_text(session) == "fts5":
+        session.execute(text("INSERT INTO catalog_fts(catalog_fts) VALUES ('optimize')"))
+
+
 def write_artists(session: Session, artists: Iterable[Artist], seen: int) -> None:
     rows = {a.identifier: a for a in artists}
     known = set(

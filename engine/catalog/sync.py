@@ -306,6 +306,7 @@ class Catalog:
         now = time.time()
         if work.kind == "full":
             removed = store.drop_unseen(session, work.number)
+            store.compact(session)
             row.last_full = now
             row.high_water = max(row.high_water, row.since)
         row.pass_kind, row.cursor, row.last_identifier, row.since = "", "", "", ""

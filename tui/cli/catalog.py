@@ -58,7 +58,11 @@ def status_lines(status: CatalogStatus, now: float) -> list[str]:
     ]
     if status.size is not None:
         lines.append(f"size       {size_text(status.size)}")
-    refresh = f"every {status.refresh_hours:g} h in the app" if status.refresh_hours else "off"
+    refresh = (
+        f"every {status.refresh_hours:g} h (by the app or the daemon)"
+        if status.refresh_hours
+        else "off"
+    )
     lines.append(f"refresh    {refresh}")
     if status.syncing:
         of = f" of {status.total:,}" if status.total is not None else ""
@@ -97,6 +101,15 @@ async def cmd_catalog(engine: Engine, args: argparse.Namespace) -> int:
             print(file=sys.stderr)
         print(f"liveset: catalog sync stopped: {error}", file=sys.stderr)
         return 1
+    except asyncio.CancelledError:  # Ctrl-C
+        status = await asyncio.shield(engine.catalog_status())
+        print(
+            ("\n" if shown else "")
+            + f"liveset: catalog sync stopped at {status.done:,} recordings; "
+            "`liveset catalog sync` goes on from there",
+            file=sys.stderr,
+        )
+        raise
     finally:
         watching.cancel()
     if shown:
