@@ -4,6 +4,7 @@ clients that come and go (SIGKILL included) while playback and downloads go on."
 from __future__ import annotations
 
 import asyncio
+import json
 import contextlib
 import os
 import signal
@@ -302,6 +303,24 @@ async def test_the_app_attaches_shows_what_plays_and_leaves_it_playing(
             await asyncio.sleep(0.05)
     assert not daemon_running(daemon.path)
     assert app.daemon_stopped
+
+
+async def test_an_attached_app_offers_syncs_and_dates_the_daemons_catalog(
+    daemon: Daemon,
+) -> None:
+    from tests.test_tui import wait_until
+    from tui.app import LivesetApp
+
+    app = LivesetApp(_settings(daemon.env), attach=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(
+            pilot, lambda: any("Press U" in str(n.message) for n in app._notifications), "offer"
+        )
+        await pilot.press("U")
+        await wait_until(pilot, lambda: app.catalog_note == "catalog now", "the daemon's sync")
+        await pilot.press("q")
+    status = json.loads(daemon.run("catalog", "status", "--json").stdout)
+    assert status["ready"] and status["items"] > 0  # the daemon's own database holds it
 
 
 def test_detach_starts_a_daemon_in_its_own_session_and_quit_daemon_stops_it(

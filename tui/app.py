@@ -187,6 +187,7 @@ class LivesetApp(App[None]):
             self.started.set()
             self.refresh_player()
             self.notify("Attached to the daemon: quitting leaves it playing", timeout=4)
+            self.check_catalog()  # the daemon's catalog: its age, and the first sync offered
             return
         # The queue belongs to the engine, not to a screen; one liveset runs it at a time.
         if not await self.engine.run_downloads():
