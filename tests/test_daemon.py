@@ -4,8 +4,8 @@ clients that come and go (SIGKILL included) while playback and downloads go on."
 from __future__ import annotations
 
 import asyncio
-import json
 import contextlib
+import json
 import os
 import signal
 import stat
