@@ -519,3 +519,22 @@ async def test_a_full_pass_over_changed_items_leaves_the_index_its_size(
         assert result.updated >= len(etree)
         # Every entry was written again: merged, the index is the size it was.
         assert index_bytes() < 1.1 * first
+
+
+async def test_a_catalog_synced_by_another_liveset_is_used_without_a_restart(
+    tmp_path: Path,
+    fake_archive: FakeArchive,
+    etree: SyntheticEtree,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import engine.catalog.sync
+
+    monkeypatch.setattr(engine.catalog.sync, "READY_AGAIN", 0.0)
+    settings = make_settings(tmp_path, fake_archive.url)
+    doc = etree.doc(321)
+    async with Engine(settings, backoff_base=0.01) as app_engine:
+        assert not (await app_engine.search_concerts(doc["identifier"])).concerts  # live
+        async with Engine(settings, backoff_base=0.01) as script:
+            await script.sync_catalog()
+        found = await app_engine.search_concerts(doc["identifier"])
+        assert [r.identifier for c in found.concerts for r in c.recordings] == [doc["identifier"]]

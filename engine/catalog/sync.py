@@ -41,6 +41,7 @@ ITEMS_QUERY = "collection:etree AND mediatype:etree"
 PAGE = 9_999  # the most the scrape endpoint gives in one page
 FULL_EVERY = 7 * 86_400.0  # an update becomes a full pass when the last one is this old
 PROGRESS_EVERY = 0.25
+READY_AGAIN = 30.0  # seconds between looks for a catalog another liveset synced
 #: Rows written in one transaction: the database answers the app's own questions between
 #: two, so a page of 9,999 never holds them back for long.
 WRITE_CHUNK = 1_000
@@ -81,13 +82,18 @@ class Catalog:
         self.page = page
         self._lock = asyncio.Lock()
         self._ready: bool | None = None
+        self._ready_asked = 0.0
 
     # --- status ---------------------------------------------------------------------------
 
     async def ready(self) -> bool:
         """A full pass has finished once: the catalog can answer for the archive."""
-        if self._ready is None:
+        # Once ready, ready for good; not yet, asked again now and then: another liveset (a
+        # script, while the app runs) may sync it.
+        now = time.monotonic()
+        if self._ready is None or (not self._ready and now - self._ready_asked >= READY_AGAIN):
             self._ready = await self._database.run(store.ready)
+            self._ready_asked = now
         return self._ready
 
     async def status(self) -> CatalogStatus:
