@@ -77,11 +77,11 @@ def fill(where: Path) -> Path:
     """Write a file until the disk says it is full, as another program might."""
     ballast = where / "ballast"
     block = b"\0" * (1 << 16)
-    with open(ballast, "wb") as handle:
+    # Unbuffered: a buffered file keeps what did not fit and fails again when it is closed.
+    with open(ballast, "wb", buffering=0) as handle:
         try:
             while True:
                 handle.write(block)
-                handle.flush()
         except OSError:
             pass
     return ballast
