@@ -730,11 +730,14 @@ class DownloadManager:
         """Whether a held queue may go on: enough is free and the database takes writes."""
         free = await asyncio.to_thread(free_space, self.music_dir)
         remaining = await self._database.run(store.remaining_bytes)
-        if free - self._keep_free < max(ROOM_TO_TAG * 4, min(ROOM_TO_GO_ON, remaining)):
+        needed = max(ROOM_TO_TAG * 4, min(ROOM_TO_GO_ON, remaining))
+        if free - self._keep_free < needed:
+            log.debug("downloads: held: %d free, %d needed", free, needed)
             return False
         try:
             await self._write_requeued()
-        except DiskFullError:
+        except DiskFullError as error:
+            log.debug("downloads: held: %d free, but %s", free, error.__cause__ or error)
             return False
         log.info("downloads: %s free again; going on", size_text(free))
         self._held = None
