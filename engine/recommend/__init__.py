@@ -1,0 +1,1 @@
+"""Recommendations scored on this machine: models over the user-item matrix (``models``)."""

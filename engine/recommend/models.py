@@ -1,0 +1,220 @@
+"""Recommendation models over a sparse user-item matrix, behind one interface.
+
+``fit(X)`` learns from a users x items matrix of implicit feedback (weights > 0); ``score(R)``
+scores every item for the users whose rows are ``R`` by fold-in: a user the model never saw
+(the person at the keyboard, a held-out user) needs no refit. Scores of items already in a row
+are left to the caller to mask.
+
+Models: the most popular items; item-kNN (cosine, top-k neighbours); RP3beta (random walks of
+three steps, popularity-penalised); EASE (a closed-form linear item-item model); iALS
+(implicit alternating least squares, with conjugate-gradient-free exact solves batched in numpy).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
+
+import numpy as np
+from scipy import sparse
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+
+class Model(Protocol):
+    name: str
+
+    def fit(self, interactions: sparse.csr_matrix) -> None: ...
+
+    def score(self, rows: sparse.csr_matrix) -> np.ndarray: ...
+
+
+def binary(matrix: sparse.spmatrix) -> sparse.csr_matrix:
+    out = sparse.csr_matrix(matrix, dtype=np.float32, copy=True)
+    out.data[:] = 1.0
+    out.eliminate_zeros()
+    return out
+
+
+def top_k_rows(matrix: sparse.csr_matrix | np.ndarray, k: int) -> sparse.csr_matrix:
+    """Keep the ``k`` largest values of each row."""
+    dense: np.ndarray = (
+        matrix.toarray() if isinstance(matrix, sparse.spmatrix) else np.asarray(matrix)
+    )
+    n = dense.shape[1]
+    if k >= n:
+        return sparse.csr_matrix(dense)
+    idx = np.argpartition(-dense, k - 1, axis=1)[:, :k]
+    rows = np.repeat(np.arange(dense.shape[0]), k)
+    vals = np.take_along_axis(dense, idx, axis=1).ravel()
+    out = sparse.csr_matrix((vals, (rows, idx.ravel())), shape=dense.shape, dtype=np.float32)
+    out.eliminate_zeros()
+    return out
+
+
+def _item_item_top_k(
+    compute: Callable[[int, int], np.ndarray], n_items: int, k: int, block: int = 2048
+) -> sparse.csr_matrix:
+    """An item-item matrix built ``block`` rows at a time (``compute(start, stop)`` gives
+    those rows, dense) and pruned to ``k`` per row, so it never lives whole and dense."""
+    parts = []
+    for start in range(0, n_items, block):
+        stop = min(n_items, start + block)
+        rows = compute(start, stop)
+        rows[np.arange(stop - start), np.arange(start, stop)] = 0.0  # no item is its own
+        parts.append(top_k_rows(rows, k))
+    return sparse.vstack(parts).tocsr()
+
+
+@dataclass
+class MostPopular:
+    name: str = "most popular"
+    popularity: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
+
+    def fit(self, interactions: sparse.csr_matrix) -> None:
+        self.popularity = np.asarray(binary(interactions).sum(axis=0)).ravel().astype(np.float32)
+
+    def score(self, rows: sparse.csr_matrix) -> np.ndarray:
+        return np.tile(self.popularity, (rows.shape[0], 1))
+
+
+@dataclass
+class ItemKNN:
+    """Cosine similarity between items over their users, each item's ``k`` nearest kept,
+    with ``shrink`` damping similarities resting on few users."""
+
+    k: int = 100
+    shrink: float = 10.0
+    name: str = "item-kNN"
+    weights: sparse.csr_matrix | None = None
+
+    def fit(self, interactions: sparse.csr_matrix) -> None:
+        x = binary(interactions).tocsc()
+        norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=0)).ravel())
+        xt = x.T.tocsr()
+        n = x.shape[1]
+
+        def rows(start: int, stop: int) -> np.ndarray:
+            dots: np.ndarray = (xt[start:stop] @ x).toarray()
+            denominator = np.outer(norms[start:stop], norms) + self.shrink + 1e-9
+            return (dots / denominator).astype(np.float32)
+
+        self.weights = _item_item_top_k(rows, n, self.k)
+
+    def score(self, rows: sparse.csr_matrix) -> np.ndarray:
+        assert self.weights is not None
+        return np.asarray((binary(rows) @ self.weights).todense(), dtype=np.float32)
+
+
+@dataclass
+class RP3beta:
+    """Item-to-item transition probabilities of a user-item-user... walk (P_iu P_ui), raised to
+    ``alpha`` and divided by the target's popularity to the ``beta``; top ``k`` per item."""
+
+    alpha: float = 1.0
+    beta: float = 0.5
+    k: int = 200
+    name: str = "RP3beta"
+    weights: sparse.csr_matrix | None = None
+
+    def fit(self, interactions: sparse.csr_matrix) -> None:
+        x = binary(interactions)
+        user_degree = np.asarray(x.sum(axis=1)).ravel()
+        item_degree = np.asarray(x.sum(axis=0)).ravel()
+        p_ui = sparse.diags(1.0 / np.maximum(user_degree, 1)) @ x  # user -> item
+        p_iu = (sparse.diags(1.0 / np.maximum(item_degree, 1)) @ x.T).tocsr()  # item -> user
+        p_ui = p_ui.tocsc()
+        penalty = np.power(np.maximum(item_degree, 1), -self.beta).astype(np.float32)
+        n = x.shape[1]
+
+        def rows(start: int, stop: int) -> np.ndarray:
+            walk: np.ndarray = (p_iu[start:stop] @ p_ui).toarray().astype(np.float32)
+            if self.alpha != 1.0:
+                walk = np.power(walk, self.alpha)
+            weighted: np.ndarray = walk * penalty
+            return weighted
+
+        self.weights = _item_item_top_k(rows, n, self.k)
+
+    def score(self, rows: sparse.csr_matrix) -> np.ndarray:
+        assert self.weights is not None
+        return np.asarray((binary(rows) @ self.weights).todense(), dtype=np.float32)
+
+
+@dataclass
+class EASE:
+    """Embarrassingly shallow autoencoder (Steck, 2019): B = I - P diagMat(1 / diag(P)),
+    P = (X^T X + lambda I)^-1, diag(B) = 0. Dense in the items: for catalogues of tens of
+    thousands at most (items nobody has are left out of the inverse)."""
+
+    regularization: float = 500.0
+    name: str = "EASE"
+    weights: np.ndarray | None = None
+    kept: np.ndarray | None = None
+
+    def fit(self, interactions: sparse.csr_matrix) -> None:
+        x = binary(interactions)
+        kept = np.flatnonzero(np.asarray(x.sum(axis=0)).ravel() > 0)
+        xk = x[:, kept]
+        gram = (xk.T @ xk).toarray().astype(np.float64)
+        gram[np.diag_indices_from(gram)] += self.regularization
+        inverse = np.linalg.inv(gram)
+        weights = -inverse / np.diag(inverse)
+        weights[np.diag_indices_from(weights)] = 0.0
+        self.weights, self.kept = weights.astype(np.float32), kept
+
+    def score(self, rows: sparse.csr_matrix) -> np.ndarray:
+        assert self.weights is not None and self.kept is not None
+        out = np.zeros(rows.shape, dtype=np.float32)
+        out[:, self.kept] = binary(rows)[:, self.kept] @ self.weights
+        return out
+
+
+@dataclass
+class IALS:
+    """Implicit ALS (Hu, Koren and Volinsky, 2008) with confidence 1 + ``alpha`` x weight on
+    observed entries; user factors are solved by fold-in at scoring time."""
+
+    factors: int = 64
+    regularization: float = 0.05
+    alpha: float = 10.0
+    iterations: int = 15
+    seed: int = 0
+    name: str = "iALS"
+    item_factors: np.ndarray | None = None
+
+    def _solve(self, fixed: np.ndarray, observed: sparse.csr_matrix) -> np.ndarray:
+        """For each row of ``observed``, the factors minimising the weighted squared error
+        against ``fixed`` (one factor row per column of ``observed``)."""
+        k = fixed.shape[1]
+        gram = fixed.T @ fixed + self.regularization * np.eye(k, dtype=np.float64)
+        out = np.zeros((observed.shape[0], k), dtype=np.float64)
+        indptr, indices, data = observed.indptr, observed.indices, observed.data
+        for row in range(observed.shape[0]):
+            cols = indices[indptr[row] : indptr[row + 1]]
+            if cols.size == 0:
+                continue
+            confidence = self.alpha * data[indptr[row] : indptr[row + 1]]
+            y = fixed[cols]
+            a = gram + (y.T * confidence) @ y
+            b = (y.T * (1.0 + confidence)).sum(axis=1)
+            out[row] = np.linalg.solve(a, b)
+        return out
+
+    def fit(self, interactions: sparse.csr_matrix) -> None:
+        x = binary(interactions).astype(np.float64)
+        rng = np.random.default_rng(self.seed)
+        items = rng.normal(0, 0.01, (x.shape[1], self.factors))
+        xt = x.T.tocsr()
+        users = np.zeros((x.shape[0], self.factors))
+        for _ in range(self.iterations):
+            users = self._solve(items, x)
+            items = self._solve(users, xt)
+        self.item_factors = items
+
+    def score(self, rows: sparse.csr_matrix) -> np.ndarray:
+        assert self.item_factors is not None
+        users = self._solve(self.item_factors, binary(rows).astype(np.float64))
+        scores: np.ndarray = (users @ self.item_factors.T).astype(np.float32)
+        return scores
