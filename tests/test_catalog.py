@@ -538,3 +538,16 @@ async def test_a_catalog_synced_by_another_liveset_is_used_without_a_restart(
             await script.sync_catalog()
         found = await app_engine.search_concerts(doc["identifier"])
         assert [r.identifier for c in found.concerts for r in c.recordings] == [doc["identifier"]]
+
+
+def test_the_catalogs_age_reads_short_on_the_first_line_and_long_in_status() -> None:
+    from tui.formatting import age_text
+
+    assert [age_text(s, short=True) for s in (5, 125, 7_300, 200_000)] == ["now", "2m", "2h", "2d"]
+    assert [age_text(s) for s in (None, 5, 125, 7_300, 200_000)] == [
+        "never",
+        "just now",
+        "2 min ago",
+        "2 h ago",
+        "2 days ago",
+    ]

@@ -36,7 +36,7 @@ from engine import (
     Settings,
 )
 from tui.commands import LivesetCommands
-from tui.formatting import bar, size_text
+from tui.formatting import age_text, bar, size_text
 from tui.screens.browse import BrowseScreen
 from tui.terminal import native_stderr_to
 from tui.widgets import FittedTable, as_work
@@ -633,10 +633,4 @@ def catalog_words(status: engine_package.CatalogStatus, now: float) -> str:
     age = status.age(now)
     if not status.ready or age is None:
         return ""
-    if age < 60:
-        return "catalog now"
-    if age < 3600:
-        return f"catalog {age // 60:.0f}m"
-    if age < 2 * 86_400:
-        return f"catalog {age // 3600:.0f}h"
-    return f"catalog {age // 86_400:.0f}d"
+    return "catalog " + age_text(age, short=True)

@@ -65,14 +65,15 @@ def speed_text(bytes_per_second: float) -> str:
     return f"{size_text(int(bytes_per_second))}/s" if bytes_per_second >= 1 else "-"
 
 
-def age_text(seconds: float | None) -> str:
-    """How long ago: ``just now``, ``12 min ago``, ``5 h ago``, ``3 days ago``; ``never``."""
+def age_text(seconds: float | None, *, short: bool = False) -> str:
+    """How long ago: ``just now``, ``12 min ago``, ``5 h ago``, ``3 days ago``; ``never``.
+    ``short`` for a status line: ``now``, ``12m``, ``5h``, ``3d``."""
     if seconds is None:
         return "never"
     if seconds < 60:
-        return "just now"
-    if seconds < 3600:
-        return f"{seconds // 60:.0f} min ago"
-    if seconds < 2 * 86_400:
-        return f"{seconds // 3600:.0f} h ago"
-    return f"{seconds // 86_400:.0f} days ago"
+        return "now" if short else "just now"
+    for limit, unit, word in ((3600, 60, "min"), (2 * 86_400, 3600, "h"), (None, 86_400, "days")):
+        if limit is None or seconds < limit:
+            count = f"{seconds // unit:.0f}"
+            return count + word[0] if short else f"{count} {word} ago"
+    raise AssertionError("unreachable")

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import column, delete, func, insert, select, table, text, update
 
-from engine.archive.concerts import artist_key, recording_from_search_doc
+from engine.archive.concerts import SEARCH_FIELDS, artist_key, recording_from_search_doc
 from engine.archive.parse import as_int, as_list, as_str, as_text, parse_date
 from engine.models import Artist, PartialDate, Recording, SourceKind
 from engine.storage.schema import CatalogArtistRow, CatalogItemRow, CatalogStateRow
@@ -31,23 +31,7 @@ if TYPE_CHECKING:
 #: What a sync asks the archive for: every field a recording summary is built from, and what
 #: the recommender reads (collections with their ``fav-<user>`` lists, subjects, dates).
 ITEM_FIELDS = (
-    "identifier",
-    "title",
-    "creator",
-    "date",
-    "year",
-    "venue",
-    "coverage",
-    "source",
-    "lineage",
-    "taper",
-    "transferer",
-    "avg_rating",
-    "num_reviews",
-    "downloads",
-    "format",
-    "item_size",
-    "mediatype",
+    *SEARCH_FIELDS,
     "collection",
     "subject",
     "addeddate",
