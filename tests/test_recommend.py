@@ -8,7 +8,18 @@ import pytest
 from scipy import sparse
 
 from bench.recommend import evaluate, split
-from engine.recommend.models import EASE, IALS, ItemKNN, MostPopular, RP3beta, top_k_rows
+from engine.recommend.models import (
+    EASE,
+    IALS,
+    Blend,
+    Content,
+    ItemKNN,
+    MostPopular,
+    RP3beta,
+    combine,
+    standardised,
+    top_k_rows,
+)
 
 
 def clusters(users: int = 60, items: int = 40, seed: int = 1) -> sparse.csr_matrix:
@@ -99,3 +110,48 @@ def test_metrics_by_hand() -> None:
     ideal = 1 + 1 / np.log2(3)
     assert found["NDCG@10"] == pytest.approx((1 / np.log2(4)) / ideal)
     assert found["coverage@10"] == pytest.approx(10 / 12)
+
+
+def test_content_ranks_items_sharing_the_users_features_first() -> None:
+    # Items 0-2 are tagged "a", 3-5 "b"; the user has item 0.
+    features = sparse.csr_matrix(
+        (np.ones(6, dtype=np.float32), ([0, 1, 2, 3, 4, 5], [0, 0, 0, 1, 1, 1])), shape=(6, 2)
+    )
+    model = Content(features)
+    scores = model.score(sparse.csr_matrix(([1.0], ([0], [0])), shape=(1, 6)))[0]
+    assert set(np.argsort(-scores)[:3].tolist()) == {0, 1, 2}
+    assert scores[1] > scores[3]
+
+
+def test_a_blend_tunes_its_weights_toward_the_part_that_predicts() -> None:
+    rng = np.random.default_rng(0)
+    truth = sparse.csr_matrix(
+        (np.ones(20, dtype=np.float32), (np.arange(20), rng.integers(0, 30, 20))), shape=(20, 30)
+    )
+    empty = sparse.csr_matrix((20, 30), dtype=np.float32)
+    good = truth.toarray() * 5 + rng.normal(0, 1, (20, 30))  # knows the answer, noisily
+    noise = rng.normal(0, 1, (20, 30))
+    blend = Blend({})
+    parts = {"good": standardised(good), "noise": standardised(noise)}
+
+    def quality(scores: np.ndarray) -> float:
+        return float(evaluate(scores, empty, truth)["NDCG@10"])
+
+    best = blend.tune(parts, quality)
+    assert blend.weights["good"] > blend.weights["noise"]
+    assert best >= quality(parts["good"]) and best > quality(parts["noise"])
+    assert best == pytest.approx(quality(combine(parts, blend.weights)))
+
+
+def test_tags_of_an_artist_held_out_from_its_tagger_are_left_out() -> None:
+    from bench.recommend import Data, tag_features
+
+    # User 0 tagged artist 1 (tag 7), and artist 1 is held out from user 0; user 1 tagged
+    # artist 1 with tag 8 and artist 0 with tag 7.
+    tagged = np.array([[0, 1, 7], [1, 1, 8], [1, 0, 7]])
+    empty = sparse.csr_matrix((2, 5), dtype=np.float32)
+    data = Data(empty, np.array([10, 11]), np.arange(20, 25), empty, tagged)
+    held = sparse.csr_matrix(([1.0], ([0], [1])), shape=(2, 5))
+    features = tag_features(data, held).toarray()
+    # Columns are tags 7 and 8: artist 1 keeps only user 1's tag 8.
+    assert features[1, 0] == 0.0 and features[1, 1] > 0.0 and features[0, 0] > 0.0

@@ -157,7 +157,9 @@ class EASE:
         x = binary(interactions)
         kept = np.flatnonzero(np.asarray(x.sum(axis=0)).ravel() > 0)
         xk = x[:, kept]
-        gram = (xk.T @ xk).toarray().astype(np.float64)
+        # Single precision: half the memory and time of double, and the weights come out the
+        # same to the ranking (B's entries are ratios of the inverse's).
+        gram = (xk.T @ xk).toarray().astype(np.float32)
         gram[np.diag_indices_from(gram)] += self.regularization
         inverse = np.linalg.inv(gram)
         weights = -inverse / np.diag(inverse)
@@ -218,3 +220,99 @@ class IALS:
         users = self._solve(self.item_factors, binary(rows).astype(np.float64))
         scores: np.ndarray = (users @ self.item_factors.T).astype(np.float32)
         return scores
+
+
+def standardised(scores: np.ndarray) -> np.ndarray:
+    """Each row's scores as z-scores, so models on different scales can be added."""
+    scores = scores.astype(np.float64)
+    mean = scores.mean(axis=1, keepdims=True)
+    spread = scores.std(axis=1, keepdims=True) + 1e-9
+    out: np.ndarray = (scores - mean) / spread
+    return out
+
+
+@dataclass
+class Content:
+    """Items alike in their features (tags, subjects, venue...): a user's profile is the sum
+    of the feature rows of their items, scored against every item (cosine: the rows of
+    ``features`` are L2-normalised here)."""
+
+    features: sparse.csr_matrix
+    name: str = "content"
+
+    def __post_init__(self) -> None:
+        features = sparse.csr_matrix(self.features, dtype=np.float32)
+        norms = np.sqrt(np.asarray(features.multiply(features).sum(axis=1)).ravel()) + 1e-9
+        self.features = (sparse.diags(1.0 / norms) @ features).tocsr()
+
+    def fit(self, interactions: sparse.csr_matrix) -> None:
+        """Nothing to learn from the interactions: the features are the model."""
+
+    def score(self, rows: sparse.csr_matrix) -> np.ndarray:
+        profile = binary(rows) @ self.features
+        return np.asarray((profile @ self.features.T).todense(), dtype=np.float32)
+
+
+WEIGHT_STEPS = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5)
+
+
+@dataclass
+class Blend:
+    """A weighted sum of standardised scores: models fitted on the interactions, and signals
+    the caller scores itself (a friend graph, say) passed to ``score`` by name. ``tune``
+    chooses the weights on held-out interactions."""
+
+    models: dict[str, Model]
+    weights: dict[str, float] = field(default_factory=dict)
+    name: str = "hybrid"
+
+    def fit(self, interactions: sparse.csr_matrix) -> None:
+        for model in self.models.values():
+            model.fit(interactions)
+
+    def parts(
+        self, rows: sparse.csr_matrix, signals: dict[str, np.ndarray] | None = None
+    ) -> dict[str, np.ndarray]:
+        found = {name: standardised(m.score(rows)) for name, m in self.models.items()}
+        found.update({name: standardised(s) for name, s in (signals or {}).items()})
+        return found
+
+    def score(
+        self, rows: sparse.csr_matrix, signals: dict[str, np.ndarray] | None = None
+    ) -> np.ndarray:
+        return combine(self.parts(rows, signals), self.weights)
+
+    def tune(
+        self,
+        parts: dict[str, np.ndarray],
+        quality: Callable[[np.ndarray], float],
+        rounds: int = 3,
+    ) -> float:
+        """Coordinate ascent on the weights, one part at a time over ``WEIGHT_STEPS``, for the
+        best ``quality`` of the combined scores (NDCG on validation, say); its best value."""
+        weights = {name: 0.0 for name in parts}
+        best_part = max(parts, key=lambda n: quality(parts[n]))
+        weights[best_part] = 1.0
+        best = quality(combine(parts, weights))
+        for _ in range(rounds):
+            moved = False
+            for name in parts:
+                for step in WEIGHT_STEPS:
+                    trial = {**weights, name: step}
+                    if not any(trial.values()):
+                        continue
+                    found = quality(combine(parts, trial))
+                    if found > best + 1e-6:
+                        best, weights, moved = found, trial, True
+            if not moved:
+                break
+        self.weights = weights
+        return best
+
+
+def combine(parts: dict[str, np.ndarray], weights: dict[str, float]) -> np.ndarray:
+    chosen = [(weights[n], s) for n, s in parts.items() if weights.get(n)]
+    total = np.zeros_like(next(iter(parts.values())))
+    for weight, scores in chosen:
+        total += weight * scores
+    return total
