@@ -176,7 +176,7 @@ GRIDS: dict[str, list[dict[str, Any]]] = {
         {"alpha": a, "beta": b, "k": 200}
         for a, b in itertools.product((0.6, 0.8, 1.0), (0.2, 0.3, 0.4, 0.5))
     ],
-    "EASE": [{"regularization": r} for r in (200.0, 500.0, 1000.0)],
+    "EASE": [{"regularization": r} for r in (25.0, 50.0, 100.0, 200.0, 500.0)],
     "iALS": [
         {"factors": f, "regularization": r, "alpha": a, "iterations": 10}
         for f, r, a in itertools.product((64, 128), (0.1, 1.0), (5.0, 20.0))
