@@ -21,7 +21,7 @@ from sqlalchemy import column, delete, func, insert, select, table, text, update
 from engine.archive.concerts import SEARCH_FIELDS, artist_key, recording_from_search_doc
 from engine.archive.parse import as_int, as_list, as_str, as_text, parse_date
 from engine.models import Artist, PartialDate, Recording, SourceKind
-from engine.storage.schema import CatalogArtistRow, CatalogItemRow, CatalogStateRow
+from engine.storage.schema import CatalogArtistRow, CatalogItemRow, CatalogStateRow, has_fts5
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
@@ -142,13 +142,6 @@ def artist_from_doc(doc: Mapping[str, Any]) -> Artist | None:
     return Artist(identifier, name, as_int(doc.get("item_count")), as_int(doc.get("downloads")))
 
 
-def has_fts5(session: Session) -> bool:
-    found = session.execute(
-        text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'catalog_fts'")
-    ).first()
-    return found is not None
-
-
 _ITEM = CatalogItemRow.__table__
 #: What a recording is made from (``recording``): lists read these columns, not whole rows.
 _SUMMARY = [
@@ -194,7 +187,7 @@ _TS_UPDATE = text(
 def _full_text(session: Session) -> str:
     dialect = session.get_bind().dialect.name
     if dialect == "sqlite":
-        return "fts5" if has_fts5(session) else ""
+        return "fts5" if has_fts5(session, "catalog_fts") else ""
     return "tsvector" if dialect == "postgresql" else ""
 
 
@@ -454,10 +447,6 @@ class Query:
     sbd_only: bool = False
     whole: str = ""  # the free text folded, for "exactly this artist" first
     date: str = ""  # a date typed in the text, for "exactly this date" first
-
-    @property
-    def empty(self) -> bool:
-        return not (self.any_words or self.venue_words or self.city_words or self.artist)
 
 
 def read_query(text_: str, *, artist: str | None, year: int | None, sbd_only: bool) -> Query:

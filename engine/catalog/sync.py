@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from engine.archive.parse import as_str
+from engine.archive.parse import as_int, as_str
 from engine.archive.query import ARTISTS_QUERY
 from engine.catalog import store
 from engine.errors import ArchiveResponseError
@@ -198,7 +198,7 @@ class Catalog:
             await self._sync_artists(client, work.number)
         known = await self._database.run(store.artist_collections)
         total_body = await client.scrape_page(work.query, ("identifier",), total_only=True)
-        whole = _count(total_body.get("total"))  # of the whole query, resumed or not
+        whole = as_int(total_body.get("total"))  # of the whole query, resumed or not
 
         def set_total(session: Session) -> None:
             store.state(session).total = whole
@@ -338,10 +338,3 @@ class Catalog:
                 break
             seen.add(cursor)
         await self._database.run(lambda s: store.drop_unseen_artists(s, number))
-
-
-def _count(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None

@@ -11,7 +11,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from engine.library.tags import AUDIO_EXTENSIONS, UNTAGGABLE
 from engine.models import LibraryConcert, LibraryProblem, LibraryStats, LibraryTrack
-from engine.storage.schema import LibraryFileRow
+from engine.storage.schema import LibraryFileRow, has_fts5
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -273,13 +273,6 @@ def search_words(query: str) -> list[str]:
     return [w.casefold() for w in _WORD.findall(query)][:16]
 
 
-def has_fts5(session: Session) -> bool:
-    found = session.execute(
-        text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'library_fts'")
-    ).first()
-    return found is not None
-
-
 def search(session: Session, query: str, limit: int = 200) -> list[LibraryTrack]:
     """Tracks whose title, artist, album, venue, city or date hold every word of ``query``
     (as a prefix: ``scar beg`` finds Scarlet Begonias)."""
@@ -287,7 +280,7 @@ def search(session: Session, query: str, limit: int = 200) -> list[LibraryTrack]
     if not words:
         return []
     dialect = session.get_bind().dialect.name
-    if dialect == "sqlite" and has_fts5(session):
+    if dialect == "sqlite" and has_fts5(session, "library_fts"):
         match = " ".join('"' + w.replace('"', "") + '"*' for w in words)
         # No ORDER BY rank: ranking every match of a short prefix ("s") over 100,000 tracks
         # is what made searching slow; the first matches in index order are shown sorted.

@@ -14,8 +14,9 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
 
 class Base(DeclarativeBase):
@@ -30,6 +31,16 @@ FULL_TEXT_OBJECTS = (
     "catalog_fts",
     "ix_catalog_items_search",
 )
+
+
+def has_fts5(session: Session, table: str) -> bool:
+    """Whether SQLite made the FTS5 table ``table`` (a build without FTS5 makes none, and
+    search falls back to LIKE)."""
+    found = session.execute(
+        text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :name"),
+        {"name": table},
+    ).first()
+    return found is not None
 
 
 def is_modelled(name: str | None, type_: str, _parent: object = None) -> bool:
