@@ -367,16 +367,21 @@ def artists(session: Session) -> list[Artist]:
     return found
 
 
-def _span(date: PartialDate) -> tuple[str, str]:
-    """The stored dates of a year, a month or a day, as a half-open text range (unknown parts
-    are stored as ``??``, which sorts after digits)."""
-    if date.month is None:
-        return f"{date.year:04d}", f"{date.year + 1:04d}"
-    if date.day is None:
-        first = f"{date.year:04d}-{date.month:02d}"
-        return first, first + "~"
-    day = f"{date.year:04d}-{date.month:02d}-{date.day:02d}"
-    return day, day + "~"
+def _dated(prefix: str) -> list[Any]:
+    """Stored dates that start with ``prefix`` (``1977``, ``1977-05``, ``1977-05-08``), as a
+    range on the date index: dates are stored whole, unknown parts as ``??``, and ``~`` sorts
+    after digits, ``-`` and ``?`` alike."""
+    return [_ITEM.c.date >= prefix, _ITEM.c.date < prefix + "~"]
+
+
+def _prefix(date: PartialDate) -> str:
+    """``1977``, ``1977-05`` or ``1977-05-08``: as much of ``date`` as is known."""
+    parts = [f"{date.year:04d}"]
+    if date.month is not None:
+        parts.append(f"{date.month:02d}")
+        if date.day is not None:
+            parts.append(f"{date.day:02d}")
+    return "-".join(parts)
 
 
 def artist_years(session: Session, artist: str) -> list[tuple[int, int]]:
@@ -392,11 +397,10 @@ def artist_years(session: Session, artist: str) -> list[tuple[int, int]]:
 def artist_span(
     session: Session, artist: str, date: PartialDate, limit: int = 2000
 ) -> list[Recording]:
-    first, last = _span(date)
     return _recordings(
         session,
         select(*_SUMMARY)
-        .where(_ITEM.c.artist_key == artist_key(artist), _ITEM.c.date >= first, _ITEM.c.date < last)
+        .where(_ITEM.c.artist_key == artist_key(artist), *_dated(_prefix(date)))
         .order_by(_ITEM.c.date)
         .limit(limit),
     )
@@ -505,7 +509,7 @@ def _filters(query: Query) -> list[Any]:
     if query.artist:
         found.append(_ITEM.c.artist_key == artist_key(query.artist))
     if query.year is not None:
-        found += [_ITEM.c.date >= f"{query.year:04d}", _ITEM.c.date < f"{query.year + 1:04d}"]
+        found += _dated(f"{query.year:04d}")
     if query.sbd_only:
         found.append(_ITEM.c.source_kind == SourceKind.SBD.value)
     return found
@@ -528,7 +532,7 @@ def search(session: Session, query: Query, limit: int) -> list[Recording]:
             first = _recordings(
                 session,
                 select(*_SUMMARY)
-                .where(*exact, _ITEM.c.date >= query.date, _ITEM.c.date < query.date + "~")
+                .where(*exact, *_dated(query.date))
                 .order_by(_ITEM.c.id.desc())
                 .limit(limit),
             )
