@@ -35,12 +35,7 @@ from engine.archive.query import (
 )
 from engine.archive.setlist import in_set
 from engine.catalog import store as catalog
-from engine.catalog.sync import (
-    BYTES_EACH as CATALOG_BYTES_EACH,
-    ITEMS_QUERY,
-    PAGE as CATALOG_PAGE,
-    Catalog,
-)
+from engine.catalog.sync import PAGE as CATALOG_PAGE, Catalog
 from engine.config import FORMAT_HELP, format_name
 from engine.downloads.manager import DownloadManager, album_name, choose_file, free_space
 from engine.downloads.repair import repair_downloads
@@ -361,14 +356,11 @@ class Engine(StartClose):
         downloaded_only: bool = False,
         keep: Callable[[Concert], bool] | None = None,
     ) -> ConcertList:
-        """Concerts of recordings from the catalog, grouped as the live path groups them;
-        ``ranked`` keeps the order of their best recordings (a search's), else newest first."""
-        if sbd_only:
-            recordings = [r for r in recordings if r.source_kind is SourceKind.SBD]
-        if downloaded_only:
-            on_disk = await self.downloaded_identifiers()
-            recordings = [r for r in recordings if r.identifier in on_disk]
-        concerts = group_concerts(recordings)
+        """Concerts of recordings from the catalog; ``ranked`` keeps the order of their best
+        recordings (a search's), else newest first."""
+        concerts, count = await self._grouped(
+            recordings, sbd_only=sbd_only, downloaded_only=downloaded_only, stale=False
+        )
         if ranked:
             place: dict[str, int] = {}
             for n, r in enumerate(recordings):
@@ -376,7 +368,19 @@ class Engine(StartClose):
             concerts.sort(key=lambda c: min(place[r.identifier] for r in c.recordings))
         if keep is not None:
             concerts = [c for c in concerts if keep(c)]
-        return ConcertList(tuple(concerts), total_items=len(recordings))
+        return ConcertList(tuple(concerts), total_items=count)
+
+    async def _grouped(
+        self, recordings: list[Recording], *, sbd_only: bool, downloaded_only: bool, stale: bool
+    ) -> tuple[list[Concert], int]:
+        """Recordings filtered as asked and grouped into concerts, newest first (the one rule
+        for the catalog and the archive alike); and how many recordings were kept."""
+        if sbd_only:
+            recordings = [r for r in recordings if r.source_kind is SourceKind.SBD]
+        if downloaded_only:
+            on_disk = await self.downloaded_identifiers()
+            recordings = [r for r in recordings if r.identifier in on_disk]
+        return group_concerts(recordings, stale=stale), len(recordings)
 
     async def _concert_list(
         self,
@@ -392,12 +396,9 @@ class Engine(StartClose):
         docs, found = fetched.data
         recordings = [r for d in docs if (r := recording_from_search_doc(d)) is not None]
         await self._database.run(lambda s: repo.save_recordings(s, recordings))
-        if sbd_only:
-            recordings = [r for r in recordings if r.source_kind is SourceKind.SBD]
-        if downloaded_only:
-            on_disk = await self.downloaded_identifiers()
-            recordings = [r for r in recordings if r.identifier in on_disk]
-        concerts = group_concerts(recordings, stale=fetched.stale)
+        concerts, _kept = await self._grouped(
+            recordings, sbd_only=sbd_only, downloaded_only=downloaded_only, stale=fetched.stale
+        )
         if keep is not None:
             concerts = [c for c in concerts if keep(c)]
         return ConcertList(tuple(concerts), total_items=found, stale=fetched.stale)
@@ -440,9 +441,7 @@ class Engine(StartClose):
     async def catalog_estimate(self) -> tuple[int, int]:
         """How many recordings a first sync would fetch (one small request), and about how
         many bytes they take in the database."""
-        body = await self._client.scrape_page(ITEMS_QUERY, ("identifier",), total_only=True)
-        count = as_int(body.get("total")) or 0
-        return count, count * CATALOG_BYTES_EACH
+        return await self._catalog.estimate()
 
     # --- favourites ----------------------------------------------------------------------
 

@@ -168,8 +168,11 @@ async def test_offline_with_a_catalog_browse_and_search_still_answer(tmp_path: P
         assert concert.stale  # their tracks could not be asked for: the screen says so
         surprise = await engine.surprise_concert(min_stars=2.5)
         assert surprise.recordings
+        events = engine.events()
         with pytest.raises(EngineError):
             await engine.sync_catalog()  # a sync needs the archive: a clear error, no damage
+        ended = [e async for e in _until_synced(events)][-1]
+        assert isinstance(ended, CatalogSynced) and ended.kind == "update" and ended.error
         assert (await engine.catalog_status()).items == len(etree) + len(
             [d for d in archive.docs() if d.get("mediatype") == "etree"]
         )

@@ -119,16 +119,25 @@ class Catalog:
 
     async def due(self, now: float | None = None) -> bool:
         """An automatic refresh is due: on, a catalog exists, and the last sync is older than
-        ``refresh_hours`` (or one was left unfinished)."""
+        ``refresh_hours`` (or one was left unfinished). Reads the sync's state alone."""
         if self.refresh_hours <= 0 or self.running():
             return False
-        found = await self.status()
-        if found.last_full is None and not found.syncing:
-            return False  # the first sync is the user's to start: it is offered
-        if found.syncing:
+        row = await self._database.run(store.state)
+        if row.pass_kind:
             return True
-        age = found.age(time.time() if now is None else now)
+        if row.last_full is None:
+            return False  # the first sync is the user's to start: it is offered
+        age = (
+            None if row.last_sync is None else (time.time() if now is None else now) - row.last_sync
+        )
         return age is None or age >= self.refresh_hours * 3600
+
+    async def estimate(self) -> tuple[int, int]:
+        """The recordings a full pass would fetch (one ``total_only`` request), and about the
+        bytes they take in the database."""
+        body = await self._client().scrape_page(ITEMS_QUERY, ("identifier",), total_only=True)
+        count = as_int(body.get("total")) or 0
+        return count, count * BYTES_EACH
 
     # --- sync -----------------------------------------------------------------------------
 
@@ -138,18 +147,20 @@ class Catalog:
         error has been published; what was written stays."""
         async with self._lock:
             started = time.monotonic()
-            result: CatalogSynced | None = None
+            kind = "full"  # until the pass under way is known
             try:
                 work = await self._begin(full)
+                kind = work.kind
                 result = await self._run(work, started)
                 if full and work.kind != "full":
+                    kind = "full"
                     result = await self._run(await self._begin(True), started)
             except Exception as error:
                 items, _ = await self._database.run(store.counts)
                 message = str(error) or type(error).__name__
                 self._publish(
                     CatalogSynced(
-                        result.kind if result else "full",
+                        kind,
                         0,
                         0,
                         0,
