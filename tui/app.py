@@ -142,7 +142,6 @@ class LivesetApp(App[None]):
         self._notices: dict[str, str] = {}  # topic -> what is being said
         self._notices_said: dict[tuple[str, str], float] = {}  # and when it was last shown
         self.known_concerts: dict[tuple[str, str], str] = {}
-        self._catalog_syncing = False
         self._catalog_offered = False
         self._catalog_timer: Any = None
 
@@ -208,6 +207,14 @@ class LivesetApp(App[None]):
 
     CATALOG_CHECK_EVERY = 3600.0
 
+    @property
+    def _catalog_syncing(self) -> bool:
+        """A sync this app started is under way (its worker has not ended)."""
+        return any(
+            w.group == "catalog" and w.state in (WorkerState.PENDING, WorkerState.RUNNING)
+            for w in self.workers
+        )
+
     def check_catalog(self) -> None:
         self.run_worker(as_work(self.look_at_catalog), group="catalog-check", exit_on_error=False)
         if self._catalog_timer is None:
@@ -244,7 +251,6 @@ class LivesetApp(App[None]):
         self.start_catalog_sync(said=True)
 
     def start_catalog_sync(self, *, said: bool = False) -> None:
-        self._catalog_syncing = True
         if said:
             self.notify("Syncing the catalog in the background.", title="Catalog", timeout=4)
         self.run_worker(as_work(self.sync_catalog), group="catalog", exit_on_error=False)
@@ -265,7 +271,6 @@ class LivesetApp(App[None]):
                     timeout=10,
                 )
         finally:
-            self._catalog_syncing = False
             status = await self.engine.catalog_status()
             self.catalog_note = catalog_words(status, time.time())
 
