@@ -351,15 +351,7 @@ class FakeArchive:
                 if i not in etree.changed and (d := etree.current(i)) is not None
             ]
         docs = sorted((d for d in candidates if real(d)), key=lambda d: str(d["identifier"]))
-        body: dict[str, Any] = {"total": len(docs)}
-        if total_only:
-            return body
-        offset = int(base64.urlsafe_b64decode(cursor.encode()).decode()) if cursor else 0
-        chosen = [_project(d, fields) for d in docs[offset : offset + count]]
-        body.update(items=chosen, count=len(chosen))
-        if offset + count < len(docs):
-            body["cursor"] = base64.urlsafe_b64encode(str(offset + count).encode()).decode()
-        return body
+        return _offset_page(docs, fields, count, cursor, total_only)
 
     def scrape(self, params: dict[str, list[str]]) -> tuple[int, str, bytes]:
         query = _first(params, "q")
@@ -383,12 +375,24 @@ class FakeArchive:
         if (page := self._scrape_etree(query, fields, count, cursor, total_only)) is not None:
             return 200, "application/json", json.dumps(page).encode()
         docs = _sorted([d for d in self.docs() if predicate(d)], sorts or ["identifier asc"])
-        offset = int(base64.urlsafe_b64decode(cursor.encode()).decode()) if cursor else 0
-        chosen = [_project(d, fields) for d in docs[offset : offset + count]]
-        body: dict[str, Any] = {"items": chosen, "count": len(chosen), "total": len(docs)}
-        if offset + count < len(docs):
-            body["cursor"] = base64.urlsafe_b64encode(str(offset + count).encode()).decode()
+        body = _offset_page(docs, fields, count, cursor, total_only)
         return 200, "application/json", json.dumps(body).encode()
+
+
+def _offset_page(
+    docs: list[dict[str, Any]], fields: list[str], count: int, cursor: str, total_only: bool
+) -> dict[str, Any]:
+    """A scrape page of ``docs`` from the offset the cursor carries: the total, then (but for
+    ``total_only``, as the archive answers it) the items and, before the last page, a cursor."""
+    body: dict[str, Any] = {"total": len(docs)}
+    if total_only:
+        return body
+    offset = int(base64.urlsafe_b64decode(cursor.encode()).decode()) if cursor else 0
+    chosen = [_project(d, fields) for d in docs[offset : offset + count]]
+    body.update(items=chosen, count=len(chosen))
+    if offset + count < len(docs):
+        body["cursor"] = base64.urlsafe_b64encode(str(offset + count).encode()).decode()
+    return body
 
 
 def checksums(data: bytes) -> dict[str, str]:
