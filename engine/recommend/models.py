@@ -53,6 +53,11 @@ def top_k_rows(matrix: sparse.csr_matrix | np.ndarray, k: int) -> sparse.csr_mat
     return out
 
 
+def item_item_scores(rows: sparse.csr_matrix, weights: sparse.csr_matrix) -> np.ndarray:
+    """Scores of an item-item model: each user's items' rows of ``weights`` summed."""
+    return np.asarray((binary(rows) @ weights).todense(), dtype=np.float32)
+
+
 def _item_item_top_k(
     compute: Callable[[int, int], np.ndarray], n_items: int, k: int, block: int = 2048
 ) -> sparse.csr_matrix:
@@ -104,7 +109,7 @@ class ItemKNN:
 
     def score(self, rows: sparse.csr_matrix) -> np.ndarray:
         assert self.weights is not None
-        return np.asarray((binary(rows) @ self.weights).todense(), dtype=np.float32)
+        return item_item_scores(rows, self.weights)
 
 
 @dataclass
@@ -139,7 +144,7 @@ class RP3beta:
 
     def score(self, rows: sparse.csr_matrix) -> np.ndarray:
         assert self.weights is not None
-        return np.asarray((binary(rows) @ self.weights).todense(), dtype=np.float32)
+        return item_item_scores(rows, self.weights)
 
 
 @dataclass
