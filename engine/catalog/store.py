@@ -70,10 +70,11 @@ def timestamp(value: Any) -> str:
 KEY_SPAN = 10_000_000
 
 
-def date_key(date: PartialDate | None) -> int:
-    if date is None:
-        return 0
-    return date.year * 10_000 + (date.month or 0) * 100 + (date.day or 0)
+def date_key(row: Mapping[str, Any]) -> int:
+    """``yyyymmdd`` of a row's concert date (its parts as ``item_from_doc`` split them)."""
+    if row["date"] is None:
+        return 0  # its year may still be known from the doc; the date is not
+    return int(row["year"]) * 10_000 + int(row["month"] or 0) * 100 + int(row["day"] or 0)
 
 
 def item_from_doc(
@@ -208,8 +209,7 @@ def write_items(
     for row in rows:
         before = known.get(row["identifier"])
         if before is None:
-            date = parse_date(row["date"]) if row["date"] else None
-            fresh.append({**row, "seen": seen, "id": date_key(date) * KEY_SPAN + next_number})
+            fresh.append({**row, "seen": seen, "id": date_key(row) * KEY_SPAN + next_number})
             next_number = (next_number + 1) % KEY_SPAN
         else:
             old.append({**row, "seen": seen, "id": before["id"]})
