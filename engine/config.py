@@ -87,6 +87,8 @@ class Settings:
     library_folders: tuple[Path, ...] = ()
     mpv_options: tuple[tuple[str, str], ...] = ()
     replaygain: str = "album"
+    radio: bool = False
+    """When the queue runs out, go on with the best recommended concert."""
     keys: tuple[tuple[str, str], ...] = ()  # binding id -> keys, e.g. ("play-pause", "space,k")
     catalog_refresh_hours: float = 24.0
     """How often the app refreshes the local catalog in the background; 0 is never."""
@@ -267,6 +269,7 @@ _OPTIONS = (
     _Option(
         "replaygain", "player.replaygain", "LIVESET_REPLAYGAIN", _choice("album", "track", "off")
     ),
+    _Option("radio", "player.radio", "LIVESET_RADIO", _switch),
     _Option("keys", "keys", "LIVESET_KEYS", _table('play-pause = "space,k"', ";")),
     _Option("detach", "daemon.detach", "LIVESET_DETACH", _switch),
     _Option(

@@ -11,6 +11,7 @@ import asyncio
 import datetime
 import logging
 import random
+import zipfile
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
@@ -56,6 +57,7 @@ from engine.events import (
     Event,
     EventBus,
     Notice,
+    PlayerStateChanged,
 )
 from engine.library import files
 from engine.library.scanner import layout_tags, scan, walk
@@ -67,13 +69,17 @@ from engine.models import (
     CatalogStatus,
     Concert,
     ConcertList,
+    Description,
+    Discover,
     Download,
     DownloadState,
+    ImportResult,
     LibraryConcert,
     LibraryProblem,
     LibraryStats,
     LibraryTrack,
     PartialDate,
+    Pick,
     PlayerState,
     PlayQueue,
     QueueItem,
@@ -85,6 +91,8 @@ from engine.models import (
 from engine.playback import resume
 from engine.playback.backend import MpvBackend
 from engine.playback.player import Player
+from engine.recommend.imports import ImportFormatError
+from engine.recommend.service import Recommender
 from engine.snapshot import write_library_snapshot
 from engine.storage import feedback, repository as repo
 from engine.storage.cache import DatabaseCache
@@ -130,6 +138,9 @@ class Engine(StartClose):
             refresh_hours=settings.catalog_refresh_hours,
             page=catalog_page or CATALOG_PAGE,
         )
+        self._recommender = Recommender(self._database, settings.data_dir)
+        self._radio = settings.radio
+        self._radio_task: asyncio.Task[None] | None = None
         self._started = False
 
     # --- lifecycle -----------------------------------------------------------------------
@@ -196,6 +207,9 @@ class Engine(StartClose):
         self._bus.publish(ArchiveStatusChanged(online, message))
 
     async def close(self) -> None:
+        await self._recommender.close()
+        if self._radio_task is not None and not self._radio_task.done():
+            self._radio_task.cancel()
         if self._player is not None:
             await self._player.close()
             self._player = None
@@ -431,7 +445,12 @@ class Engine(StartClose):
         changed since the last sync (a full pass the first time, when ``full``, or once a
         week, dropping recordings that left the archive). ``CatalogProgress`` events tell how
         it goes; one sync at a time (a second call waits for the first)."""
-        return await self._catalog.sync(full=full)
+        synced = await self._catalog.sync(full=full)
+        changed = synced.added or synced.updated or synced.removed
+        if changed and self._recommender.path.exists():
+            # The recommender's index holds the catalog: fit it again, in the background.
+            self._recommender.refit()
+        return synced
 
     async def catalog_due(self) -> bool:
         """A background refresh is due (``catalog.refresh_hours``; never before a first sync,
@@ -447,13 +466,81 @@ class Engine(StartClose):
 
     async def set_favourite(self, kind: str, target: str, favourite: bool = True) -> None:
         """Mark a ``track``, ``recording`` or ``artist`` as a favourite, or unmark it."""
-        if kind not in feedback.KINDS:
-            raise ValueError(f"kind must be one of {', '.join(feedback.KINDS)}")
+        _check_kind(kind)
         await self._database.run(lambda s: feedback.set_favourite(s, kind, target, favourite))
 
     async def favourites(self, kind: str | None = None) -> tuple[tuple[str, str], ...]:
         """``(kind, target)`` of every favourite, or of one kind."""
         return tuple(await self._database.run(lambda s: feedback.favourites(s, kind)))
+
+    async def set_rating(self, kind: str, target: str, rating: int) -> None:
+        """Like (1) or dislike (-1) a ``track``, ``recording`` or ``artist``; 0 clears it.
+        Recommendations take it at once."""
+        _check_kind(kind)
+        await self._database.run(lambda s: feedback.set_rating(s, kind, target, rating))
+
+    async def set_not_interested(self, kind: str, target: str, value: bool = True) -> None:
+        """Never recommend this recording or artist again (or again, with ``value`` False)."""
+        _check_kind(kind)
+        await self._database.run(lambda s: feedback.set_not_interested(s, kind, target, value))
+
+    # --- recommendations -----------------------------------------------------------------
+
+    async def recommend(self, limit: int = 20) -> tuple[Pick, ...]:
+        """The best recordings for the person at the keyboard, one a concert, varied, each
+        with its reasons; scored here on the local catalog (empty without one). The first
+        call after a catalog sync may fit the model (seconds); later ones take milliseconds."""
+        return await self._recommender.recommend(limit)
+
+    async def discover(self, per_row: int = 10) -> Discover:
+        """The discover screen's rows: the person's own (favourites, recent, most played),
+        then for you, because you played..., on this day, hidden gems, new in the archive."""
+        return await self._recommender.discover(per_row)
+
+    async def describe(self, text: str, limit: int = 20) -> Description:
+        """Concerts ranked by a phrase ("mellow acoustic soundboard 1972 northeast"), with how
+        it was read."""
+        return await self._recommender.describe(text, limit)
+
+    async def import_history(self, path: str) -> ImportResult:
+        """Read a ListenBrainz export or a Last.fm scrobble file; its artists, matched to the
+        archive's, count in recommendations from now on (a second import of the same service
+        replaces the first)."""
+        file = await asyncio.to_thread(lambda: Path(path).expanduser())
+        if not await asyncio.to_thread(file.is_file):
+            raise NotFoundError(f"no such file: {path}")
+        try:
+            return await self._recommender.import_history(file)
+        except (ImportFormatError, UnicodeError, zipfile.BadZipFile) as error:
+            raise EngineError(f"cannot read {path}: {error}") from error
+
+    async def set_radio(self, on: bool) -> None:
+        """Radio: when the queue runs out, go on with the best recommended concert."""
+        self._radio = on
+        if self._player is not None:
+            self._player.radio = on
+        self._bus.publish(PlayerStateChanged(self.player_state()))
+
+    def _ran_out(self) -> None:
+        if self._radio_task is None or self._radio_task.done():
+            self._radio_task = asyncio.get_running_loop().create_task(self._radio_next())
+
+    async def _radio_next(self) -> None:
+        queued = {item.identifier for item in self._play.queue if item.identifier}
+        try:
+            pick = await self._recommender.next_for_radio(queued)
+            if pick is None:
+                self._bus.publish(
+                    Notice("radio", "radio has nothing to play: sync the catalog (U) first")
+                )
+                return
+            await self.queue_add(pick.recording.identifier, play=True)
+        except (EngineError, OSError) as error:
+            self._bus.publish(Notice("radio", f"radio could not go on: {error}"))
+            return
+        recording = pick.recording
+        why = f" ({pick.reasons[0]})" if pick.reasons else ""
+        self._bus.publish(Notice("radio", f"radio: {recording.artist} {recording.date or ''}{why}"))
 
     async def concert(self, artist: str, date: str) -> Concert:
         """One artist on one date, every recording with its tracks, best first.
@@ -762,6 +849,8 @@ class Engine(StartClose):
             options = {"replaygain": "no" if gain == "off" else gain}
             options.update(self.settings.mpv_options)  # the config's [player.mpv] has the last word
             self._player = Player(self._database, self._bus.publish, MpvBackend, options)
+            self._player.radio = self._radio
+            self._player.on_ran_out = self._ran_out
         return self._player
 
     async def audio_devices(self) -> tuple[tuple[str, str], ...]:
@@ -935,6 +1024,11 @@ class Engine(StartClose):
         if not items:
             raise NotFoundError(f"nothing of {target} can be played")
         return items
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in feedback.KINDS:
+        raise ValueError(f"kind must be one of {', '.join(feedback.KINDS)}")
 
 
 def _run_of(queue: tuple[QueueItem, ...], items: tuple[QueueItem, ...]) -> int | None:

@@ -438,6 +438,8 @@ class PlayerState:
     volume: float
     muted: bool
     repeat: RepeatMode = RepeatMode.OFF
+    radio: bool = False
+    """When the queue runs out, liveset goes on with the best recommended concert."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -451,6 +453,58 @@ class PlayQueue:
     def current(self) -> int | None:
         """The entry playing or paused; None when stopped."""
         return None if self.player.state is PlaybackStatus.STOPPED else self.player.index
+
+
+@dataclass(frozen=True, slots=True)
+class Pick:
+    """A recommended recording, with its score and why, in words, best reason first."""
+
+    recording: Recording
+    score: float
+    reasons: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class DiscoverRow:
+    """One row of the discover screen: ``key`` names its kind (``favourites``, ``recent``,
+    ``most-played``, ``for-you``, ``because``, ``on-this-day``, ``hidden-gems``, ``new``)."""
+
+    key: str
+    title: str
+    why: str
+    picks: tuple[Pick, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Discover:
+    """The discover screen's rows. ``cold_start``: no listening to go on yet, so the picks are
+    well-rated and on-this-day ones; ``note`` says what is missing, if anything."""
+
+    rows: tuple[DiscoverRow, ...]
+    cold_start: bool = False
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Description:
+    """A phrase read as a search (``reading``: what each kind of word was taken as, e.g.
+    ``("years", ("1972",))``) and the concerts it ranks first."""
+
+    text: str
+    reading: tuple[tuple[str, tuple[str, ...]], ...]
+    picks: tuple[Pick, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    """What ``liveset import`` read: the service, listens and artists, how many of those were
+    found among the archive's artists (the rest kept, unmatched), the top matches."""
+
+    source: str
+    listens: int
+    artists: int
+    matched: int
+    top: tuple[tuple[str, str, int], ...] = ()  # (name in the file, archive artist, plays)
 
 
 def to_data(value: Any) -> Any:
@@ -480,13 +534,18 @@ __all__ = [
     "ArtistList",
     "Concert",
     "ConcertList",
+    "Description",
+    "Discover",
+    "DiscoverRow",
     "Download",
     "DownloadState",
+    "ImportResult",
     "LibraryConcert",
     "LibraryProblem",
     "LibraryStats",
     "LibraryTrack",
     "PartialDate",
+    "Pick",
     "PlayQueue",
     "PlaybackStatus",
     "PlayerState",

@@ -93,6 +93,10 @@ class Player:
         self._pending: set[asyncio.Task[None]] = set()
         self._audio_failed = False  # stopped because no audio output opens, until play()
         self._telling = False  # saying why playback stopped: the end waits for it
+        self.radio = False
+        #: Called when the queue ran out by playing to its end (not stopped, not failed).
+        self.on_ran_out: Callable[[], None] | None = None
+        self._last_end = ""  # why the last file ended (mpv's reason)
 
     # --- lifecycle -----------------------------------------------------------------------
 
@@ -135,6 +139,7 @@ class Player:
             duration=self._duration,
             volume=self._volume,
             muted=self._muted,
+            radio=self.radio,
         )
 
     async def add(self, items: Sequence[QueueItem], *, after_current: bool = False) -> int:
@@ -408,6 +413,7 @@ class Player:
             # short file through ao=pcm): ask it shortly after each file ends.
             asyncio.get_running_loop().call_later(0.05, self._check_idle)
             reason = str(event.get("reason", ""))
+            self._last_end = reason
             current = self._current
             if current is not None and current.entry == entry:
                 self._current = None
@@ -459,6 +465,10 @@ class Player:
         # Those waiting for the end (``liveset play``) hear why it stopped before it ends.
         if not self._telling:
             self._idle_event.set()
+        ran_out = self._last_end == "eof" and not self._audio_failed
+        self._last_end = ""  # told once, whichever of the two idle signals comes first
+        if ran_out and self.radio and self.on_ran_out is not None:
+            self.on_ran_out()
 
     def _record_play(self, current: _Current, reason: str) -> None:
         duration = current.item.duration or self._duration

@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
@@ -269,7 +270,26 @@ class FeedbackRow(Base):
     target: Mapped[str] = mapped_column(Text)
     favourite: Mapped[bool] = mapped_column(Boolean, default=False)
     rating: Mapped[int] = mapped_column(Integer, default=0)  # -1 dislike, 0, 1 like
+    not_interested: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )  # never recommend it
     updated_at: Mapped[float] = mapped_column(Float)
+
+
+class ImportedArtistRow(Base):
+    """An artist of a listening history imported from another service, with its plays there
+    and the catalog artist it was matched to (``matched``: an artist key; "" if none)."""
+
+    __tablename__ = "imported_artists"
+    __table_args__ = (UniqueConstraint("source", "name", name="uq_imported_artists_source_name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(32))  # listenbrainz | lastfm
+    name: Mapped[str] = mapped_column(String(500))
+    artist_key: Mapped[str] = mapped_column(String(500))
+    matched: Mapped[str] = mapped_column(String(500))
+    plays: Mapped[int] = mapped_column(Integer)
+    last_played: Mapped[float | None] = mapped_column(Float)
 
 
 class PlaylistRow(Base):
