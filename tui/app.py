@@ -80,12 +80,14 @@ class LivesetApp(App[None]):
         "downloads": lambda: _screens().DownloadsScreen(),
         "library": lambda: _screens().LibraryScreen(),
         "queue": lambda: _screens().QueueScreen(),
+        "discover": lambda: _screens().DiscoverScreen(),
     }
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("1", "switch_mode('browse')", "Browse", id="browse", show=False),
         Binding("2", "switch_mode('downloads')", "Downloads", id="downloads", show=False),
         Binding("3", "switch_mode('library')", "Library", id="library", show=False),
         Binding("4", "switch_mode('queue')", "Queue", id="queue", show=False),
+        Binding("5", "switch_mode('discover')", "Discover", id="discover", show=False),
         Binding("space", "play_pause", "Play/pause", id="play-pause", priority=True, show=False),
         Binding("n", "next_track", "Next", id="next", priority=True, show=False),
         Binding("p", "previous_track", "Previous", id="previous", priority=True, show=False),
@@ -97,6 +99,7 @@ class LivesetApp(App[None]):
         Binding("minus", "volume(-1)", "Volume down", id="volume-down", priority=True, show=False),
         Binding("m", "mute", "Mute", id="mute", priority=True, show=False),
         Binding("r", "repeat", "Repeat", id="repeat", show=False),
+        Binding("ctrl+r", "radio", "Radio", id="radio", show=False),
         Binding("question_mark", "help", "Keys", id="help"),
         Binding("ctrl+p", "command_palette", "Commands", id="commands", show=False, priority=True),
         Binding("q", "quit", "Quit", id="quit"),
@@ -335,6 +338,8 @@ class LivesetApp(App[None]):
             self.playback_note = "the daemon stopped: quit and start liveset again"
             self.daemon_stopped = True  # nothing goes on after this app quits
             self.notify(event.text, severity="error", title="Daemon", timeout=30)
+        elif isinstance(event, Notice) and event.topic == "radio":
+            self.notify(event.text, title="Radio", timeout=8)
         elif isinstance(event, Notice):
             said_at = self._notices_said.get((event.topic, event.text), -60.0)
             # Once a matter, and not again for requests failing the same way one after another.
@@ -461,6 +466,15 @@ class LivesetApp(App[None]):
         muted = not (self.player_state and self.player_state.muted)
         self.transport(lambda engine: engine.set_muted(muted))
 
+    def action_radio(self) -> None:
+        on = not (self.player_state.radio if self.player_state else self.settings.radio)
+        self.transport(lambda engine: engine.set_radio(on))
+        self.notify(
+            "Radio on: when the queue runs out, the best pick for you plays next"
+            if on
+            else "Radio off"
+        )
+
     def action_repeat(self) -> None:
         modes = engine_package.RepeatMode  # loaded with the engine, not with the first screen
         current = self.player_state.repeat if self.player_state else modes.OFF
@@ -488,6 +502,7 @@ class LivesetApp(App[None]):
             ("downloads", of(screens.DownloadsScreen)),
             ("library", of(screens.LibraryScreen)),
             ("queue", of(screens.QueueScreen)),
+            ("discover", of(screens.DiscoverScreen)),
             ("lists", of(FittedTable)),
             ("dialogs", of(FormatPicker) + of(Confirm) + of(Help)),
         ]

@@ -15,6 +15,8 @@ ACTIONS = (
     ("Downloads", "switch_mode('downloads')", "The download queue"),
     ("Library", "switch_mode('library')", "What is on disk"),
     ("Play queue", "switch_mode('queue')", "What plays next"),
+    ("Discover", "switch_mode('discover')", "Picks for you, scored here, each with why"),
+    ("Radio on / off", "radio", "When the queue runs out, play the best pick next"),
     ("Play / pause", "play_pause", "Toggle playback"),
     ("Next track", "next_track", "Skip to the next track"),
     ("Previous track", "previous_track", "Back to the previous track"),

@@ -137,6 +137,7 @@ MODES = (
     ("downloads", "2", "Downloads"),
     ("library", "3", "Library"),
     ("queue", "4", "Queue"),
+    ("discover", "5", "Discover"),
 )
 
 
@@ -159,7 +160,7 @@ class TopBar(Static):
             tab = Content.from_markup(
                 f"[@click=app.switch_mode('{mode}')] $key $name [/]", key=key, name=name
             )
-            parts += [tab.stylize("reverse") if mode == self.mode else tab, " "]
+            parts.append(tab.stylize("reverse") if mode == self.mode else tab)
         if self.offline:
             parts += ["  ", ("offline", "bold")]
         if self.note:
@@ -204,6 +205,8 @@ class NowPlayingBar(Static):
             volume = "muted" if state.muted else f"vol {state.volume:.0f}"
             if state.repeat != "off":
                 volume = f"repeat {state.repeat}  {volume}"
+            if state.radio:
+                volume = f"radio  {volume}"
         first = fit_text(first, width - len(volume) - 1) + " " + volume
         position = self.position if name != "stopped" else None
         duration = self.duration or (item.duration if item else None)

@@ -70,7 +70,7 @@ FEATURE_WEIGHTS = {
 PRIOR_REVIEWS = 5.0  # the weighted rating pulls toward the mean as if by this many reviews
 MIN_FAVOURITE_LISTS = 20  # fewer lists than this: no collaborative part
 POOL = 400  # candidates the diversity re-rank looks through
-MMR_LAMBDA = 0.7
+MMR_LAMBDA = 0.6
 FORMAT = 1
 _STOP_SUBJECTS = {"live concert", "live", "concert", "etree", ""}
 
@@ -567,7 +567,7 @@ class Scorer:
             for at in remaining:
                 i = pool[at]
                 a, d = int(index.artist[i]), int(index.days[i])
-                similarity = min(1.0, 0.25 * artist_count.get(a, 0))
+                similarity = min(1.0, 0.3 * artist_count.get(a, 0))
                 if d and any(a == ta and abs(d - td) <= 14 for ta, td in tours):
                     similarity = 1.0  # the same tour's week
                 value = MMR_LAMBDA * relevance[at] - (1 - MMR_LAMBDA) * similarity

@@ -476,15 +476,15 @@ class Recommender:
             match = describing.match_scores(
                 reading, index, with_songs, describing.mood_columns(reading, index)
             )
-            best = float(match.max()) if match.size else 0.0
-            mask = match >= best - 1e-6 if best > 0 else None
-            # What matches most decides; the person's own score and the rating order those.
+            # What matches most comes first (a point a kind of word matched outweighs any
+            # score); the person's own score and the rating order those that match as much.
             # Their own recordings may come back here: a description asks for what fits.
             scored.excluded[:] = False
             for identifier in taste.hidden:
                 if identifier in index.position:
                     scored.excluded[index.position[identifier]] = True
-            chosen = scorer.top(scored, limit, mask=mask, extra=3.0 * match)
+            mask = match > 0 if match.any() else None
+            chosen = scorer.top(scored, limit, mask=mask, extra=5.0 * match)
             lead = {i: _match_words(scorer, reading, i, with_songs) for i in chosen}
             return scored, chosen, lead
 

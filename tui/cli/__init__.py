@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import engine as engine_package
 from engine import ConfigError, EngineError, StorageError, __version__, load_settings
-from tui.cli import browse, catalog, control, downloads, library, playback
+from tui.cli import browse, catalog, control, downloads, library, playback, recommend
 from tui.cli.output import table
 
 if TYPE_CHECKING:
@@ -162,7 +162,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 141  # 128 + SIGPIPE, as a program killed by the broken pipe would end
 
 
-GROUPS = (browse, downloads, playback, control, library, catalog)
+GROUPS = (browse, downloads, playback, control, library, catalog, recommend)
 COMMANDS: dict[str, Callable[[Engine, argparse.Namespace], Coroutine[Any, Any, int]]] = {
     name: command for group in GROUPS for name, command in group.COMMANDS.items()
 }
