@@ -105,6 +105,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+RADIO_TRIES = 5  # picks radio tries before it says it cannot go on
 USER_AGENT = f"liveset/{__version__} (terminal player for the Live Music Archive)"
 
 
@@ -526,21 +527,37 @@ class Engine(StartClose):
             self._radio_task = asyncio.get_running_loop().create_task(self._radio_next())
 
     async def _radio_next(self) -> None:
-        queued = {item.identifier for item in self._play.queue if item.identifier}
-        try:
-            pick = await self._recommender.next_for_radio(queued)
+        avoid = {item.identifier for item in self._play.queue if item.identifier}
+        error: Exception | None = None
+        for _ in range(RADIO_TRIES):  # a pick may be gone from the archive: the next one
+            try:
+                pick = await self._recommender.next_for_radio(avoid)
+            except EngineError as failed:
+                error = failed
+                break
             if pick is None:
-                self._bus.publish(
-                    Notice("radio", "radio has nothing to play: sync the catalog (U) first")
-                )
-                return
-            await self.queue_add(pick.recording.identifier, play=True)
-        except (EngineError, OSError) as error:
-            self._bus.publish(Notice("radio", f"radio could not go on: {error}"))
+                break
+            try:
+                await self.queue_add(pick.recording.identifier, play=True)
+            except NotFoundError as missing:
+                error = missing
+                avoid.add(pick.recording.identifier)
+                continue
+            except (EngineError, OSError) as failed:
+                error = failed
+                break
+            recording = pick.recording
+            why = f" ({pick.reasons[0]})" if pick.reasons else ""
+            self._bus.publish(
+                Notice("radio", f"radio: {recording.artist} {recording.date or ''}{why}")
+            )
             return
-        recording = pick.recording
-        why = f" ({pick.reasons[0]})" if pick.reasons else ""
-        self._bus.publish(Notice("radio", f"radio: {recording.artist} {recording.date or ''}{why}"))
+        if error is not None:
+            self._bus.publish(Notice("radio", f"radio could not go on: {error}"))
+        else:
+            self._bus.publish(
+                Notice("radio", "radio has nothing to play: sync the catalog (U) first")
+            )
 
     async def concert(self, artist: str, date: str) -> Concert:
         """One artist on one date, every recording with its tracks, best first.

@@ -191,6 +191,7 @@ class IALS:
     seed: int = 0
     name: str = "iALS"
     item_factors: np.ndarray | None = None
+    user_factors: np.ndarray | None = None  # of the users fitted on (scoring folds in)
 
     def _solve(self, fixed: np.ndarray, observed: sparse.csr_matrix) -> np.ndarray:
         """For each row of ``observed``, the factors minimising the weighted squared error
@@ -231,6 +232,7 @@ class IALS:
             )
             model.fit(confidence, show_progress=False)
         self.item_factors = np.asarray(model.item_factors, dtype=np.float64)
+        self.user_factors = np.asarray(model.user_factors, dtype=np.float64)
 
     def score(self, rows: sparse.csr_matrix) -> np.ndarray:
         assert self.item_factors is not None

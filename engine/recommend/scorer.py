@@ -50,7 +50,7 @@ KIND_WORDS = {
 WEIGHTS = {
     "collaborative": 1.0,
     "content": 0.7,
-    "artist": 1.0,
+    "artist": 1.5,
     "quality": 0.35,
     "popularity": 0.15,
     "on this day": 0.5,
@@ -59,7 +59,7 @@ WEIGHTS = {
 CLIP = 3.0
 #: Feature groups and their weights in the content vectors.
 FEATURE_WEIGHTS = {
-    "artist": 1.0,
+    "artist": 1.5,
     "venue": 0.5,
     "city": 0.3,
     "era": 0.4,

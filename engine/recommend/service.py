@@ -476,15 +476,20 @@ class Recommender:
             match = describing.match_scores(
                 reading, index, with_songs, describing.mood_columns(reading, index)
             )
-            # What matches most comes first (a point a kind of word matched outweighs any
-            # score); the person's own score and the rating order those that match as much.
-            # Their own recordings may come back here: a description asks for what fits.
+            # What matches more of the description comes first; among those that match as
+            # much, the person's own score and the rating decide (varied as ever). Their own
+            # recordings may come back here: a description asks for what fits it.
             scored.excluded[:] = False
             for identifier in taste.hidden:
                 if identifier in index.position:
                     scored.excluded[index.position[identifier]] = True
-            mask = match > 0 if match.any() else None
-            chosen = scorer.top(scored, limit, mask=mask, extra=5.0 * match)
+            chosen: list[int] = []
+            levels = np.unique(match[match > 0])[::-1] if match.any() else [None]
+            for level in levels:
+                mask = None if level is None else np.isclose(match, level)
+                chosen += scorer.top(scored, limit - len(chosen), mask=mask)
+                if len(chosen) >= limit:
+                    break
             lead = {i: _match_words(scorer, reading, i, with_songs) for i in chosen}
             return scored, chosen, lead
 
