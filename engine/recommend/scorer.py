@@ -16,7 +16,6 @@ on real listening data, and EASE's dense item-item matrix cannot hold 250,000 re
 from __future__ import annotations
 
 import json
-import math
 import re
 import time
 from dataclasses import dataclass, field
@@ -555,30 +554,26 @@ class Scorer:
                 pool.append(int(i))
         if not diverse:
             return pool[:limit]
-        scores = total[pool]
+        at = np.asarray(pool)
+        scores = total[at]
         low, high = float(scores.min()), float(scores.max())
         relevance = (scores - low) / (high - low + 1e-9)
+        artists, days = index.artist[at], index.days[at].astype(np.int64)
+        # How alike each candidate is to those chosen so far: 0.3 for each of its artist's
+        # picks already in, 1 when it falls in the same artist's week of a pick (a tour).
+        similarity = np.zeros(len(at), dtype=np.float32)
+        open_ = np.ones(len(at), dtype=bool)
         chosen: list[int] = []
-        artist_count: dict[int, int] = {}
-        tours: list[tuple[int, int]] = []
-        remaining = list(range(len(pool)))
-        while remaining and len(chosen) < limit:
-            best_at, best_value = remaining[0], -math.inf
-            for at in remaining:
-                i = pool[at]
-                a, d = int(index.artist[i]), int(index.days[i])
-                similarity = min(1.0, 0.3 * artist_count.get(a, 0))
-                if d and any(a == ta and abs(d - td) <= 14 for ta, td in tours):
-                    similarity = 1.0  # the same tour's week
-                value = MMR_LAMBDA * relevance[at] - (1 - MMR_LAMBDA) * similarity
-                if value > best_value:
-                    best_at, best_value = at, value
-            remaining.remove(best_at)
-            i = pool[best_at]
-            chosen.append(i)
-            a = int(index.artist[i])
-            artist_count[a] = artist_count.get(a, 0) + 1
-            tours.append((a, int(index.days[i])))
+        while open_.any() and len(chosen) < limit:
+            value = MMR_LAMBDA * relevance - (1 - MMR_LAMBDA) * similarity
+            value[~open_] = -np.inf
+            best = int(np.argmax(value))
+            open_[best] = False
+            chosen.append(int(at[best]))
+            same = artists == artists[best]
+            similarity[same] = np.minimum(1.0, similarity[same] + 0.3)
+            if days[best]:
+                similarity[same & (days > 0) & (np.abs(days - days[best]) <= 14)] = 1.0
         return chosen
 
     def label(self, i: int) -> str:
