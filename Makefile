@@ -51,6 +51,7 @@ bench: $(TEST_STAMP)
 	$(BIN)/python -m bench.faults
 	$(BIN)/python -m bench.catalog
 	$(BIN)/python -m bench.recommend --data ../shared/datasets/hetrec2011-lastfm-2k --seeds 0,1,2
+	$(BIN)/python -m bench.recommend_scale
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
