@@ -27,7 +27,15 @@ from engine import (
     socket_path,
 )
 from engine.archive.concerts import recording_from_metadata
-from engine.models import PlayQueue, Recording, to_data
+from engine.models import (
+    Description,
+    Discover,
+    DiscoverRow,
+    Pick,
+    PlayQueue,
+    Recording,
+    to_data,
+)
 from engine.remote.codec import decode, decode_error, encode_error
 from tests.conftest import cli_env
 from tests.fake_archive.corpus import fixtures_dir, load_body
@@ -245,6 +253,12 @@ def test_values_cross_the_socket_unchanged() -> None:
     recording = recording_from_metadata(body, "http://archive.test")
     assert recording is not None
     assert decode(Recording, to_data(recording)) == recording
+    # Recommendations cross too: the discover screen of an app attached to a daemon.
+    pick = Pick(recording, 1.25, ("because you played Grateful Dead 1977-05-08",))
+    found = Discover((DiscoverRow("for-you", "For you", "scored", (pick,)),), note="n")
+    assert decode(Discover, to_data(found)) == found
+    described = Description("sbd 1972", (("years", ("1972",)),), (pick,))
+    assert decode(Description, to_data(described)) == described
     error = decode_error(encode_error(NotFoundError("no such thing")))
     assert isinstance(error, NotFoundError) and str(error) == "no such thing"
 

@@ -120,6 +120,19 @@ def test_fold_in_scores_as_a_refit_with_the_user_would() -> None:
     assert all(40 <= i < 80 for i in top)  # the person's side
 
 
+def test_the_archives_listeners_are_its_fav_lists_and_its_reviewers() -> None:
+    from engine.recommend.scorer import favourite_matrix
+
+    rows = [
+        {"identifier": "a", "collections": "DeadCollection etree fav-jo fav-sam"},
+        {"identifier": "b", "collections": "etree fav-jo"},
+        {"identifier": "c", "collections": "etree"},
+    ]
+    matrix, lists = favourite_matrix(rows, {"Jo Reviewer": ["c", "gone-from-catalog"]})
+    assert lists == 3 and matrix.shape == (3, 3)
+    assert sorted(map(tuple, np.argwhere(matrix.toarray()))) == [(0, 0), (0, 1), (1, 0), (2, 2)]
+
+
 # --- picks from signals ---------------------------------------------------------------------
 
 

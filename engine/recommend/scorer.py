@@ -254,8 +254,10 @@ def build_index(
     factors: int = 64,
     iterations: int = 10,
     threads: int = 2,
+    reviewed: Mapping[str, Iterable[str]] | None = None,
 ) -> Index:
-    """Fit on the catalog's rows (each as ``engine/catalog/store.py`` keeps it)."""
+    """Fit on the catalog's rows (each as ``engine/catalog/store.py`` keeps it) and the
+    cached reviews' reviewers (``reviewed``)."""
     started = time.perf_counter()
     n = len(rows)
     identifiers = [r["identifier"] for r in rows]
@@ -348,7 +350,7 @@ def build_index(
     quality = zscore(weighted.astype(np.float32) + sbd)
     popularity = zscore(np.log1p(np.maximum(downloads, 0)).astype(np.float32))
 
-    matrix, lists = favourite_matrix(rows)
+    matrix, lists = favourite_matrix(rows, reviewed)
     item_factors = None
     model = IALS(factors=factors, regularization=1.0, alpha=20.0, iterations=iterations)
     if lists >= MIN_FAVOURITE_LISTS:
@@ -389,8 +391,12 @@ def build_index(
     )
 
 
-def favourite_matrix(rows: Sequence[Mapping[str, Any]]) -> tuple[sparse.csr_matrix, int]:
-    """The archive's users x recordings: a row per ``fav-<user>`` list; and how many lists."""
+def favourite_matrix(
+    rows: Sequence[Mapping[str, Any]], reviewed: Mapping[str, Iterable[str]] | None = None
+) -> tuple[sparse.csr_matrix, int]:
+    """The archive's users x recordings: a row per ``fav-<user>`` list, and one per reviewer
+    of the cached reviews (``reviewed``: reviewer -> the recordings they rated well); and how
+    many rows."""
     users: dict[str, int] = {}
     user_of: list[int] = []
     item_of: list[int] = []
@@ -399,6 +405,12 @@ def favourite_matrix(rows: Sequence[Mapping[str, Any]]) -> tuple[sparse.csr_matr
             if name.startswith("fav-"):
                 user_of.append(users.setdefault(name, len(users)))
                 item_of.append(i)
+    position = {r["identifier"]: i for i, r in enumerate(rows)} if reviewed else {}
+    for reviewer, identifiers in (reviewed or {}).items():
+        for identifier in identifiers:
+            if (at := position.get(identifier)) is not None:
+                user_of.append(users.setdefault(f"review:{reviewer}", len(users)))
+                item_of.append(at)
     matrix = sparse.csr_matrix(
         (np.ones(len(user_of), dtype=np.float32), (user_of, item_of)),
         shape=(len(users), len(rows)),
@@ -567,13 +579,13 @@ class Scorer:
         while open_.any() and len(chosen) < limit:
             value = MMR_LAMBDA * relevance - (1 - MMR_LAMBDA) * similarity
             value[~open_] = -np.inf
-            best = int(np.argmax(value))
-            open_[best] = False
-            chosen.append(int(at[best]))
-            same = artists == artists[best]
+            pick = int(np.argmax(value))
+            open_[pick] = False
+            chosen.append(int(at[pick]))
+            same = artists == artists[pick]
             similarity[same] = np.minimum(1.0, similarity[same] + 0.3)
-            if days[best]:
-                similarity[same & (days > 0) & (np.abs(days - days[best]) <= 14)] = 1.0
+            if days[pick]:
+                similarity[same & (days > 0) & (np.abs(days - days[pick]) <= 14)] = 1.0
         return chosen
 
     def label(self, i: int) -> str:

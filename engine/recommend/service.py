@@ -36,6 +36,7 @@ from engine.storage.schema import (
     CatalogStateRow,
     ImportedArtistRow,
     RecordingRow,
+    ReviewRow,
     TrackRow,
 )
 
@@ -87,6 +88,23 @@ def catalog_rows(session: Session) -> list[dict[str, Any]]:
     ]
 
 
+WELL_REVIEWED = 4  # stars: a reviewer who gave this many or more is a listener who liked it
+
+
+def well_reviewed(session: Session) -> dict[str, list[str]]:
+    """Reviewers of the reviews cached with recordings' metadata, and what they rated well:
+    more listeners for the collaborative model, beside the ``fav-`` lists."""
+    query = (
+        select(ReviewRow.reviewer, RecordingRow.identifier)
+        .join(RecordingRow, ReviewRow.recording_id == RecordingRow.id)
+        .where(ReviewRow.stars >= WELL_REVIEWED, ReviewRow.reviewer != "")
+    )
+    found: dict[str, list[str]] = {}
+    for reviewer, identifier in session.execute(query):
+        found.setdefault(reviewer, []).append(identifier)
+    return found
+
+
 def fit_to_file(db_url: str, path: str, threads: int) -> str:
     """Read the catalog, fit, save (in a process of its own, so the app's loop and its
     screen never wait on the fit). Returns the fingerprint fitted."""
@@ -97,9 +115,10 @@ def fit_to_file(db_url: str, path: str, threads: int) -> str:
         with SyncSession(engine) as session:
             found = fingerprint(session)
             rows = catalog_rows(session)
+            reviewed = well_reviewed(session)
     finally:
         engine.dispose()
-    index = build_index(rows, fingerprint=found, threads=threads)
+    index = build_index(rows, fingerprint=found, threads=threads, reviewed=reviewed)
     index.save(Path(path))
     return found
 
