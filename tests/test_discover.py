@@ -236,13 +236,13 @@ async def test_every_reason_names_a_real_signal(synced: Engine, etree: Synthetic
                 because += 1
             elif m := re.fullmatch(r"at (.+), like (.+)", reason):
                 assert m[1] == r.venue and m[2] in labels, reason
-            elif m := re.search(r"(\w+), (\d\.\d) stars from (\d+) reviews?", reason):
+            elif m := re.search(r"(?:(\w+), )?(\d\.\d) stars from (\d+) reviews?", reason):
                 assert m[1] == {
                     "SBD": "soundboard",
                     "AUD": "audience",
                     "MTX": "matrix",
                     "FM": "broadcast",
-                }.get(r.source_kind.value, "recording")
+                }.get(r.source_kind.value)
                 assert float(m[2]) == pytest.approx(r.avg_rating, abs=0.051)
                 assert int(m[3]) == r.num_reviews
                 if m := re.search(r"downloaded only ([\d,]+) times", reason):

@@ -673,5 +673,7 @@ class Scorer:
         reviews = int(index.reviews[i])
         if reviews and not np.isnan(index.rating[i]):
             noun = "review" if reviews == 1 else "reviews"
-            return f"{kind}, {float(index.rating[i]):.1f} stars from {reviews} {noun}"
+            stars = f"{float(index.rating[i]):.1f} stars from {reviews} {noun}"
+            # A source the archive does not name says nothing: the stars alone.
+            return stars if kind == KIND_WORDS["unknown"] else f"{kind}, {stars}"
         return kind
