@@ -29,7 +29,6 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 
-
 @pytest.fixture
 def etree(fake_archive: FakeArchive) -> Iterator[SyntheticEtree]:
     made = SyntheticEtree(count=3_000, artists=60, seed=5)
@@ -50,7 +49,9 @@ async def synced(
         yield engine
 
 
-async def add_plays(engine: Engine, identifiers: list[str], *, completed: bool = True) -> None:
+async def add_plays(
+    engine: Engine, identifiers: list[str], *, completed: bool = True, seconds: float = 300.0
+) -> None:
     now = time.time()
 
     def write(session) -> None:  # type: ignore[no-untyped-def]
@@ -61,8 +62,8 @@ async def add_plays(engine: Engine, identifiers: list[str], *, completed: bool =
                     file_name="t01.flac",
                     path="",
                     started_at=now - 3_600 + n,
-                    seconds_played=300.0,
-                    position=300.0,
+                    seconds_played=seconds,
+                    position=seconds,
                     completed=completed,
                     skipped=not completed,
                 )
@@ -264,7 +265,11 @@ async def test_every_reason_names_a_real_signal(synced: Engine, etree: Synthetic
     assert because >= 5, "picks say which of the person's recordings they follow"
     rows = {row.key: row for row in found.rows}
     assert [p.recording.identifier for p in rows["favourites"].picks] == [favourite]
+    # A play of a split second (a queue restored paused, then replaced) counts for nothing.
+    await add_plays(synced, identifiers(etree, 40, 1), completed=False, seconds=0.0004)
+    again = {row.key: row for row in (await synced.discover(per_row=10)).rows}
     assert {p.recording.identifier for p in rows["recent"].picks} == set(played)
+    assert {p.recording.identifier for p in again["recent"].picks} == set(played)
     assert rows["because"].title.startswith("Because you played")
 
 

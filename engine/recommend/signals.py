@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
 HALF_LIFE_DAYS = 120.0  # a play this old counts half
+HEARD = 1.0  # seconds: a play shorter than this was neither heard nor skipped (a queue restored
+# paused and replaced, say), and counts for nothing
 COMPLETED = 1.0
 PARTIAL = 0.4  # heard in part, neither skipped nor finished
 SKIPPED = -0.5
@@ -129,7 +131,9 @@ def _plays(session: Session, taste: Taste, now: float) -> None:
             PlayRow.started_at,
             PlayRow.completed,
             PlayRow.skipped,
-        ).order_by(PlayRow.started_at)
+        )
+        .where(PlayRow.completed | (PlayRow.seconds_played >= HEARD))
+        .order_by(PlayRow.started_at)
     )
     by_path: dict[str, str] = {}
     for identifier, path, started, completed, skipped in rows:
@@ -200,7 +204,7 @@ def recently_played(session: Session, limit: int) -> list[tuple[str, float]]:
     last = func.max(PlayRow.started_at)
     query = (
         select(PlayRow.identifier, last)
-        .where(PlayRow.identifier != "")
+        .where(PlayRow.identifier != "", PlayRow.completed | (PlayRow.seconds_played >= HEARD))
         .group_by(PlayRow.identifier)
         .order_by(last.desc())
         .limit(limit)

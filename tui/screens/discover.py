@@ -91,23 +91,23 @@ class DiscoverScreen(LivesetScreen):
         table.clear()
         self.picks = {}
         for number, (title, why, picks) in enumerate(rows):
+            fresh = [p for p in picks if p.recording.identifier not in self.picks]
+            if not fresh:
+                continue  # a row key is unique: a pick is shown once, in its first row
             table.add_row(
                 Text(f"── {title}", style="bold"), Text(why, style="dim"), key=f"{HEADER}{number}"
             )
-            for pick in picks:
-                identifier = pick.recording.identifier
-                if identifier in self.picks:
-                    continue  # a row key is unique: shown once, in its first row
-                self.picks[identifier] = pick
+            for pick in fresh:
                 recording = pick.recording
+                self.picks[recording.identifier] = pick
                 where = ", ".join(p for p in (recording.venue, recording.city) if p)
                 concert = f"{recording.date or '????-??-??'}  {recording.artist}"
                 table.add_row(
                     concert + (f" · {where}" if where else ""),
                     " · ".join(pick.reasons),
-                    key=identifier,
+                    key=recording.identifier,
                 )
-        if not rows:
+        if not self.picks:
             table.add_row("nothing to show yet", "", key=f"{HEADER}empty")
         if cursor in self.picks:
             table.move_cursor(row=table.get_row_index(cursor))
