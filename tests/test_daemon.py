@@ -408,3 +408,31 @@ def test_garbage_on_the_socket_is_answered_and_the_daemon_goes_on(daemon: Daemon
         stream.flush()
         assert json.loads(stream.readline())["result"]["state"] == "stopped"
     assert daemon.run("status").returncode == 0
+
+
+def test_a_daemon_whose_last_queue_cannot_be_brought_back_serves_on(
+    daemon_env: dict[str, str],
+) -> None:
+    """No audio output opens (this machine has no sound card; an output that is missing
+    fails the same way): the last queue's place cannot be sought, and the daemon says so in
+    its log and serves on, rather than ending with the app attached to nothing."""
+    import sqlite3
+
+    env = {**daemon_env, "LIVESET_MPV_OPTIONS": "ao=no-such-output"}
+    first = Daemon(env).start()
+    try:
+        assert first.run("play", SCI).returncode == 0
+    finally:
+        first.stop()
+    database = Path(env["LIVESET_DATA_DIR"]) / "liveset.db"
+    with sqlite3.connect(database) as db:  # stopped 30 s into the third track
+        db.execute("UPDATE player_resume SET queue_index = 2, seconds = 30.0")
+    again = Daemon(env).start()
+    try:
+        time.sleep(7)  # the restore waits up to 5 s for the track to load, then seeks
+        assert again.process is not None and again.process.poll() is None
+        status = again.run("status", "--json")
+        assert status.returncode == 0, status.stderr
+        assert json.loads(status.stdout)["queue_length"] > 0
+    finally:
+        again.stop()

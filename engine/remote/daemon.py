@@ -14,7 +14,7 @@ import sys
 import time
 from typing import TYPE_CHECKING
 
-from engine.errors import EngineError, PlaybackUnavailable
+from engine.errors import EngineError, PlaybackError, PlaybackUnavailable
 from engine.facade import Engine
 from engine.remote.server import Server, socket_answers
 
@@ -43,7 +43,9 @@ async def run_daemon(
             await engine.run_downloads()
             try:
                 await engine.restore_playback()
-            except PlaybackUnavailable as error:
+            except (PlaybackUnavailable, PlaybackError) as error:
+                # No libmpv, or the last queue could not be brought back (no audio output
+                # to seek in): the daemon serves on without it.
                 log.warning("daemon: %s", error)
             if ready is not None:
                 ready(server)
