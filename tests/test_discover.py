@@ -134,6 +134,21 @@ def test_the_archives_listeners_are_its_fav_lists_and_its_reviewers() -> None:
     assert sorted(map(tuple, np.argwhere(matrix.toarray()))) == [(0, 0), (0, 1), (1, 0), (2, 2)]
 
 
+def test_cached_notes_setlists_and_reviews_are_content_too() -> None:
+    from engine.recommend.scorer import text_features
+
+    texts = {
+        "a": "Acoustic set: Friend of the Devil, Ripple. A gorgeous acoustic opener.",
+        "b": "Second acoustic set with Ripple and Bird Song.",
+        "c": "Electric Dark Star into a long space jam.",
+    }
+    rows, terms = text_features(["a", "b", "c", "d"], texts)
+    assert rows.shape[0] == 4 and rows[3].nnz == 0  # no text cached for d
+    assert "acoustic" in terms and "ripple" in terms and "dark" not in terms  # in two at least
+    similar = (rows @ rows.T).toarray()
+    assert similar[0, 1] > 0 and similar[0, 2] == 0
+
+
 # --- picks from signals ---------------------------------------------------------------------
 
 
@@ -389,6 +404,17 @@ async def test_describe_reads_years_sources_places_artists_and_moods(
     found = await synced.describe("gratefull dead 77 sbd", 5)
     assert dict(found.reading)["artists"] == ("Grateful Dead",)
     assert found.picks[0].recording.identifier == "gd77-05-08.sbd.hicks.4982.sbeok.shnf"
+
+    # Songs are read from the setlists cached so far.
+    for identifier in (
+        "gd77-05-08.sbd.hicks.4982.sbeok.shnf",
+        "gd73-06-10.sbd.hollister.174.sbeok.shnf",
+    ):
+        await synced.recording(identifier)
+    found = await synced.describe("minglewood loser", 5)
+    assert dict(found.reading)["songs"] == ("Minglewood Blues", "Loser")
+    assert found.picks[0].recording.identifier == "gd77-05-08.sbd.hicks.4982.sbeok.shnf"
+    assert "2 of the songs" in found.picks[0].reasons[0]
 
     found = await synced.describe("zzqx", 5)
     assert dict(found.reading)["not understood"] == ("zzqx",)

@@ -291,5 +291,6 @@ def mood_columns(reading: Reading, index: Index) -> list[int]:
     return [
         c
         for c, name in enumerate(index.feature_names)
-        if name.startswith("subject:") and set(re.findall(r"\w+", name[8:])) & wanted
+        if name.startswith(("subject:", "word:"))
+        and set(re.findall(r"\w+", name.split(":", 1)[1])) & wanted
     ]

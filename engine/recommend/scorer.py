@@ -255,9 +255,11 @@ def build_index(
     iterations: int = 10,
     threads: int = 2,
     reviewed: Mapping[str, Iterable[str]] | None = None,
+    texts: Mapping[str, str] | None = None,
 ) -> Index:
-    """Fit on the catalog's rows (each as ``engine/catalog/store.py`` keeps it) and the
-    cached reviews' reviewers (``reviewed``)."""
+    """Fit on the catalog's rows (each as ``engine/catalog/store.py`` keeps it), the cached
+    reviews' reviewers (``reviewed``) and the cached text of recordings (``texts``: notes,
+    setlists and reviews, by identifier)."""
     started = time.perf_counter()
     n = len(rows)
     identifiers = [r["identifier"] for r in rows]
@@ -334,6 +336,10 @@ def build_index(
         (np.asarray(vals, dtype=np.float32), np.asarray(cols, dtype=np.int32), np.asarray(indptr)),
         shape=(n, max(len(names), 1)),
     )
+    if texts:
+        words, vocabulary = text_features(identifiers, texts)
+        features = sparse.hstack([features, words]).tocsr()
+        names.update({f"word:{w}": len(names) + k for k, w in enumerate(vocabulary)})
     norms = np.sqrt(np.asarray(features.multiply(features).sum(axis=1)).ravel()) + 1e-9
     features = (sparse.diags((1.0 / norms).astype(np.float32)) @ features).tocsr()
 
@@ -389,6 +395,35 @@ def build_index(
         fitted_at=time.time(),
         fit_seconds=time.perf_counter() - started,
     )
+
+
+TEXT_TERMS = 20_000
+
+
+def text_features(
+    identifiers: Sequence[str], texts: Mapping[str, str]
+) -> tuple[sparse.csr_matrix, list[str]]:
+    """TF-IDF of the cached notes, setlists and reviews (weighted as a subject), one row a
+    recording (empty for those with no text cached), and its terms."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    at = [i for i, identifier in enumerate(identifiers) if texts.get(identifier)]
+    empty = sparse.csr_matrix((len(identifiers), 0), dtype=np.float32)
+    if len(at) < 2:
+        return empty, []
+    vectorizer = TfidfVectorizer(
+        max_features=TEXT_TERMS, stop_words="english", min_df=2, sublinear_tf=True, dtype=np.float32
+    )
+    try:
+        found = vectorizer.fit_transform([texts[identifiers[i]] for i in at])
+    except ValueError:  # no term in two texts
+        return empty, []
+    rows = sparse.csr_matrix(
+        (np.ones(len(at), dtype=np.float32), (at, np.arange(len(at)))),
+        shape=(len(identifiers), len(at)),
+    )
+    weighted: sparse.csr_matrix = (rows @ found).tocsr() * FEATURE_WEIGHTS["subject"]
+    return weighted, [str(t) for t in vectorizer.get_feature_names_out()]
 
 
 def favourite_matrix(

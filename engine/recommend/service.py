@@ -105,6 +105,26 @@ def well_reviewed(session: Session) -> dict[str, list[str]]:
     return found
 
 
+def cached_texts(session: Session) -> dict[str, str]:
+    """The text cached with recordings' metadata: description (often the setlist), notes,
+    track titles and reviews, by identifier."""
+    texts: dict[str, list[str]] = {}
+    for identifier, description, notes in session.execute(
+        select(RecordingRow.identifier, RecordingRow.description, RecordingRow.notes)
+    ):
+        texts[identifier] = [description or "", notes or ""]
+    tracks = select(RecordingRow.identifier, TrackRow.title).join(
+        TrackRow, TrackRow.recording_id == RecordingRow.id
+    )
+    reviews = select(RecordingRow.identifier, ReviewRow.body).join(
+        ReviewRow, ReviewRow.recording_id == RecordingRow.id
+    )
+    for query in (tracks, reviews):
+        for identifier, text in session.execute(query):
+            texts.setdefault(identifier, []).append(text or "")
+    return {i: " ".join(parts) for i, parts in texts.items() if any(parts)}
+
+
 def fit_to_file(db_url: str, path: str, threads: int) -> str:
     """Read the catalog, fit, save (in a process of its own, so the app's loop and its
     screen never wait on the fit). Returns the fingerprint fitted."""
@@ -116,9 +136,10 @@ def fit_to_file(db_url: str, path: str, threads: int) -> str:
             found = fingerprint(session)
             rows = catalog_rows(session)
             reviewed = well_reviewed(session)
+            texts = cached_texts(session)
     finally:
         engine.dispose()
-    index = build_index(rows, fingerprint=found, threads=threads, reviewed=reviewed)
+    index = build_index(rows, fingerprint=found, threads=threads, reviewed=reviewed, texts=texts)
     index.save(Path(path))
     return found
 
