@@ -423,59 +423,62 @@ async def test_describe_reads_years_sources_places_artists_and_moods(
 # --- radio ----------------------------------------------------------------------------------
 
 
-async def test_radio_goes_on_with_a_pick_when_the_queue_runs_out(
-    tmp_path: Path, fake_archive: FakeArchive
-) -> None:
+@pytest.fixture
+async def radio_engine(tmp_path: Path, fake_archive: FakeArchive) -> AsyncIterator[Engine]:
+    """An engine on libmpv without sound, its catalog the real recordings only (each has its
+    tracks), and a folder of three short tones at ``tmp_path / "tones"``."""
     from tests.test_tui import tones
 
     settings = replace(make_settings(tmp_path, fake_archive.url), mpv_options=(("ao", "null"),))
-    folder = tones(tmp_path, 0.3)
+    tones(tmp_path, 0.3)
     async with Engine(settings, backoff_base=0.01) as engine:
-        await engine.sync_catalog()  # the real recordings only: each has its tracks
-        assert not engine.player_state().radio
-        await engine.set_radio(True)
-        assert engine.player_state().radio
-        events = engine.events()
-        await engine.queue_add(str(folder), play=True)
-        said = None
-        deadline = time.monotonic() + 30
-        while said is None and time.monotonic() < deadline:
-            event = await asyncio.wait_for(anext(events), 30)
-            if isinstance(event, Notice) and event.topic == "radio":
-                said = event.text
-        assert said is not None and said.startswith("radio: ")
-        for _ in range(100):
-            if engine.player_state().state is PlaybackStatus.PLAYING:
-                break
-            await asyncio.sleep(0.05)
-        assert engine.player_state().state is PlaybackStatus.PLAYING
-        queue = engine.play_queue()
-        picked = {item.identifier for item in queue.items[3:]}
-        assert len(picked) == 1 and "" not in picked
-        assert queue.current is not None and queue.current >= 3
-        assert said.startswith(f"radio: {queue.items[3].artist}")
-        await engine.stop()
+        await engine.sync_catalog()
+        yield engine
+
+
+async def test_radio_goes_on_with_a_pick_when_the_queue_runs_out(
+    radio_engine: Engine, tmp_path: Path
+) -> None:
+    engine, folder = radio_engine, tmp_path / "tones"
+    assert not engine.player_state().radio
+    await engine.set_radio(True)
+    assert engine.player_state().radio
+    events = engine.events()
+    await engine.queue_add(str(folder), play=True)
+    said = None
+    deadline = time.monotonic() + 30
+    while said is None and time.monotonic() < deadline:
+        event = await asyncio.wait_for(anext(events), 30)
+        if isinstance(event, Notice) and event.topic == "radio":
+            said = event.text
+    assert said is not None and said.startswith("radio: ")
+    for _ in range(100):
+        if engine.player_state().state is PlaybackStatus.PLAYING:
+            break
+        await asyncio.sleep(0.05)
+    assert engine.player_state().state is PlaybackStatus.PLAYING
+    queue = engine.play_queue()
+    picked = {item.identifier for item in queue.items[3:]}
+    assert len(picked) == 1 and "" not in picked
+    assert queue.current is not None and queue.current >= 3
+    assert said.startswith(f"radio: {queue.items[3].artist}")
+    await engine.stop()
 
 
 async def test_radio_stays_quiet_when_off_or_when_stopped(
-    tmp_path: Path, fake_archive: FakeArchive
+    radio_engine: Engine, tmp_path: Path
 ) -> None:
-    from tests.test_tui import tones
-
-    settings = replace(make_settings(tmp_path, fake_archive.url), mpv_options=(("ao", "null"),))
-    folder = tones(tmp_path, 0.3)
-    async with Engine(settings, backoff_base=0.01) as engine:
-        await engine.sync_catalog()
-        await engine.queue_add(str(folder), play=True)
-        await asyncio.wait_for(engine.wait_until_idle(), 30)
-        await asyncio.sleep(0.5)
-        assert len(engine.play_queue().items) == 3, "radio is off by default"
-        await engine.set_radio(True)
-        await engine.play(0)
-        await asyncio.sleep(0.2)
-        await engine.stop()  # stopped by the person: not "ran out"
-        await asyncio.sleep(1.0)
-        assert len(engine.play_queue().items) == 3
+    engine, folder = radio_engine, tmp_path / "tones"
+    await engine.queue_add(str(folder), play=True)
+    await asyncio.wait_for(engine.wait_until_idle(), 30)
+    await asyncio.sleep(0.5)
+    assert len(engine.play_queue().items) == 3, "radio is off by default"
+    await engine.set_radio(True)
+    await engine.play(0)
+    await asyncio.sleep(0.2)
+    await engine.stop()  # stopped by the person: not "ran out"
+    await asyncio.sleep(1.0)
+    assert len(engine.play_queue().items) == 3
 
 
 # --- the command line -----------------------------------------------------------------------

@@ -26,11 +26,11 @@ from engine.models import (
     ImportResult,
     Pick,
     Recording,
-    SourceKind,
 )
 from engine.recommend import describe as describing, imports
 from engine.recommend.scorer import KINDS, Index, Scored, Scorer, build_index
 from engine.recommend.signals import Taste, most_played, read_taste, recently_played
+from engine.storage.repository import recording_summary
 from engine.storage.schema import (
     CatalogItemRow,
     CatalogStateRow,
@@ -257,18 +257,7 @@ class Recommender:
                     select(RecordingRow).where(RecordingRow.identifier.in_(missing))
                 ).scalars()
                 for r in rows:
-                    found[r.identifier] = Recording(
-                        identifier=r.identifier,
-                        title=r.title,
-                        artist=r.artist,
-                        date=store._date(r.date) if r.date else None,
-                        venue=r.venue,
-                        city=r.city,
-                        source_kind=SourceKind(r.source_kind),
-                        avg_rating=r.avg_rating,
-                        num_reviews=r.num_reviews,
-                        downloads=r.downloads,
-                    )
+                    found[r.identifier] = recording_summary(r)
             return found
 
         return await self._database.run(read)

@@ -196,6 +196,11 @@ def _date(text: str | None) -> PartialDate | None:
     return parse_date(text.replace("??", "00")) if text else None
 
 
+def recording_summary(row: RecordingRow) -> Recording:
+    """A stored recording without its tracks and reviews."""
+    return _recording(row, "", details=False)
+
+
 def _recording(row: RecordingRow, base_url: str, *, details: bool) -> Recording:
     tracks: tuple[Track, ...] = ()
     reviews: tuple[Review, ...] = ()
