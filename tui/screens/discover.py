@@ -72,7 +72,7 @@ class DiscoverScreen(LivesetScreen):
 
     async def load(self) -> None:
         if self.discover is None:
-            self.say("Scoring the catalog for you…")
+            self.say("Scoring the catalog for you… (the first time after a sync, up to a minute)")
         found = await self.engine.discover()
         self.discover = found
         if self.description is None:
