@@ -185,13 +185,13 @@ GRIDS: dict[str, list[dict[str, Any]]] = {
     ],
     "RP3beta": [
         {"alpha": a, "beta": b, "k": 200}
-        for a, b in itertools.product((0.2, 0.3, 0.4, 0.6, 0.8, 1.0), (0.0, 0.1, 0.2, 0.3, 0.4))
+        for a, b in itertools.product((0.1, 0.2, 0.3, 0.4, 0.6, 1.0), (0.0, 0.1, 0.2, 0.3, 0.4))
     ],
     "EASE": [{"regularization": r} for r in (25.0, 50.0, 100.0, 200.0, 500.0)],
     "iALS": [
         {"factors": f, "regularization": r, "alpha": a, "iterations": 15}
         for f, r, a in itertools.product(
-            (16, 32, 64, 128), (1.0, 10.0, 50.0), (2.0, 5.0, 10.0, 20.0)
+            (64, 128, 256), (10.0, 50.0, 100.0, 200.0), (5.0, 10.0, 20.0)
         )
     ],
 }
