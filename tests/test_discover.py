@@ -375,6 +375,26 @@ async def test_both_import_formats_match_artists_and_lean_the_picks(
     assert (result.listens, result.matched, result.top[0][1]) == (5, 1, c)
     assert c in artist_of(await synced.recommend(20))
 
+    # The zip ListenBrainz gives now: JSON lines a month.
+    import zipfile
+
+    packed = tmp_path / "listenbrainz_export.zip"
+    with zipfile.ZipFile(packed, "w") as archive:
+        archive.writestr("user.json", json.dumps({"user_name": "someone"}))
+        for month in ("01", "02"):
+            lines = [
+                json.dumps({"listened_at": 1_700_000_000, "track_metadata": {"artist_name": b}})
+                for _ in range(4)
+            ]
+            archive.writestr(f"listens/2024/{month}.jsonl", "\n".join(lines))
+    result = await synced.import_history(str(packed))
+    assert (result.source, result.listens, result.matched, result.top[0][1]) == (
+        "listenbrainz",
+        8,
+        1,
+        b,
+    )
+
     bad = tmp_path / "notes.txt"
     bad.write_text("{not json")
     with pytest.raises(EngineError, match="cannot read"):
