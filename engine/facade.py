@@ -91,8 +91,6 @@ from engine.models import (
 from engine.playback import resume
 from engine.playback.backend import MpvBackend
 from engine.playback.player import Player
-from engine.recommend.imports import ImportFormatError
-from engine.recommend.service import Recommender
 from engine.snapshot import write_library_snapshot
 from engine.storage import feedback, repository as repo
 from engine.storage.cache import DatabaseCache
@@ -102,9 +100,11 @@ if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 
     from engine.config import Settings
+    from engine.recommend.service import Recommender
 
 log = logging.getLogger(__name__)
 
+INDEX_FILE = "recommend/index.npz"  # the recommender's saved index, in the data dir
 RADIO_TRIES = 5  # picks radio tries before it says it cannot go on
 USER_AGENT = f"liveset/{__version__} (terminal player for the Live Music Archive)"
 
@@ -139,7 +139,7 @@ class Engine(StartClose):
             refresh_hours=settings.catalog_refresh_hours,
             page=catalog_page or CATALOG_PAGE,
         )
-        self._recommender = Recommender(self._database, settings.data_dir)
+        self._recommender_made: Recommender | None = None
         self._radio = settings.radio
         self._radio_task: asyncio.Task[None] | None = None
         self._started = False
@@ -208,7 +208,8 @@ class Engine(StartClose):
         self._bus.publish(ArchiveStatusChanged(online, message))
 
     async def close(self) -> None:
-        await self._recommender.close()
+        if self._recommender_made is not None:
+            await self._recommender_made.close()
         if self._radio_task is not None and not self._radio_task.done():
             self._radio_task.cancel()
         if self._player is not None:
@@ -448,7 +449,7 @@ class Engine(StartClose):
         it goes; one sync at a time (a second call waits for the first)."""
         synced = await self._catalog.sync(full=full)
         changed = synced.added or synced.updated or synced.removed
-        if changed and self._recommender.path.exists():
+        if changed and (self.settings.data_dir / INDEX_FILE).exists():
             # The recommender's index holds the catalog: fit it again, in the background.
             self._recommender.refit()
         return synced
@@ -487,6 +488,16 @@ class Engine(StartClose):
 
     # --- recommendations -----------------------------------------------------------------
 
+    @property
+    def _recommender(self) -> Recommender:
+        """The recommender, made (and numpy, scipy and the rest imported) on first use: a
+        command that never recommends starts without them."""
+        if self._recommender_made is None:
+            from engine.recommend.service import Recommender
+
+            self._recommender_made = Recommender(self._database, self.settings.data_dir)
+        return self._recommender_made
+
     async def recommend(self, limit: int = 20) -> tuple[Pick, ...]:
         """The best recordings for the person at the keyboard, one a concert, varied, each
         with its reasons; scored here on the local catalog (empty without one). The first
@@ -510,6 +521,8 @@ class Engine(StartClose):
         file = await asyncio.to_thread(lambda: Path(path).expanduser())
         if not await asyncio.to_thread(file.is_file):
             raise NotFoundError(f"no such file: {path}")
+        from engine.recommend.imports import ImportFormatError
+
         try:
             return await self._recommender.import_history(file)
         except (ImportFormatError, UnicodeError, zipfile.BadZipFile) as error:

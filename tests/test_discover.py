@@ -640,3 +640,15 @@ async def test_radio_toggle_shows_in_the_now_playing_bar(
         assert app.engine.player_state().radio
         await pilot.press("ctrl+r")
         await wait_until(pilot, lambda: "radio" not in str(bar.render()), "radio off")
+
+
+def test_commands_that_never_recommend_start_without_the_recommenders_libraries() -> None:
+    code = (
+        "import sys, engine.facade, tui.cli; "
+        "print(sorted(m for m in ('numpy', 'scipy', 'rapidfuzz', 'implicit', 'sklearn') "
+        "if m in sys.modules))"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert found.stdout.strip() == "[]"

@@ -151,7 +151,7 @@ class Recommender:
         """``in_process``: fit on a thread of this process instead of a process of its own
         (for tests and benchmarks that measure the fit itself)."""
         self._database = database
-        self.path = data_dir / "recommend" / "index.npz"
+        self.path = data_dir / "recommend" / "index.npz"  # the facade's INDEX_FILE
         self._threads = threads
         # A database in memory is this process's alone: the fit cannot read it from another.
         self._in_process = in_process or ":memory:" in database.url
