@@ -16,6 +16,7 @@ import pytest
 
 from engine import Engine, Settings, load_settings
 from tests.fake_archive import FakeArchive
+from tests.fake_archive.etree import SyntheticEtree
 
 
 @pytest.fixture(autouse=True)
@@ -47,6 +48,15 @@ def fake_archive(fake_archive_session: FakeArchive) -> Iterator[FakeArchive]:
     fake_archive_session.reset()
     yield fake_archive_session
     fake_archive_session.reset()
+
+
+@pytest.fixture
+def etree(fake_archive: FakeArchive) -> Iterator[SyntheticEtree]:
+    """A synthetic etree of 3,000 recordings over 60 artists, served by the fake archive."""
+    made = SyntheticEtree(count=3_000, artists=60, seed=5)
+    fake_archive.serve_etree(made)
+    yield made
+    fake_archive.serve_etree(None)
 
 
 def cli_env(root: Path, home: Path, archive_url: str, **more: str) -> dict[str, str]:

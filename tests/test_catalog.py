@@ -26,20 +26,11 @@ from tests.fake_archive import FakeArchive
 from tests.fake_archive.etree import SyntheticEtree
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
     from pathlib import Path
 
     from engine import Concert, ConcertList
 
 SCRAPE = "/services/search/v1/scrape"
-
-
-@pytest.fixture
-def etree(fake_archive: FakeArchive) -> Iterator[SyntheticEtree]:
-    made = SyntheticEtree(count=3_000, artists=60, seed=5)
-    fake_archive.serve_etree(made)
-    yield made
-    fake_archive.serve_etree(None)
 
 
 def _scrapes(archive: FakeArchive) -> list[dict[str, str]]:

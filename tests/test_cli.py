@@ -286,6 +286,9 @@ def test_ctrl_c_stops_playback_and_keeps_the_place(tmp_path: Path, isolated_home
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # Ctrl-C as at a terminal: a suite started in the background (no job control) has
+        # SIGINT ignored, and a child inherits that, as it should.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     time.sleep(3.0)
     process.send_signal(signal.SIGINT)

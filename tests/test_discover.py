@@ -25,16 +25,8 @@ from tests.fake_archive import FakeArchive
 from tests.fake_archive.etree import SyntheticEtree
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Iterator
+    from collections.abc import AsyncIterator
     from pathlib import Path
-
-
-@pytest.fixture
-def etree(fake_archive: FakeArchive) -> Iterator[SyntheticEtree]:
-    made = SyntheticEtree(count=3_000, artists=60, seed=5)
-    fake_archive.serve_etree(made)
-    yield made
-    fake_archive.serve_etree(None)
 
 
 @pytest.fixture
