@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 from textual.widgets import DataTable, Input
-from textual.worker import WorkerFailed
+from textual.worker import WorkerCancelled, WorkerFailed
 
 from engine import Engine, Settings
 from tui.app import LivesetApp
@@ -42,7 +42,9 @@ async def settle(pilot: Pilot[None]) -> None:
         await pilot.pause()
         busy = [w for w in app.workers if w.group != "engine-events"]
         if busy:  # an empty list would mean "every worker", the endless one included
-            with contextlib.suppress(WorkerFailed):  # failures become notifications: see tests
+            # Failures become notifications (see the tests); a worker cancelled by a newer one
+            # of its group (a cursor that moved on) is done too.
+            with contextlib.suppress(WorkerFailed, WorkerCancelled):
                 await app.workers.wait_for_complete(busy)
     await pilot.pause()
 
