@@ -139,9 +139,7 @@ def _year(text: str) -> int | None:
     return value if 1900 <= value <= 2100 else None
 
 
-def read(
-    text: str, index: Index, songs: Iterable[str] = (), *, artist_sizes: np.ndarray | None = None
-) -> Reading:
+def read(text: str, index: Index, songs: Iterable[str] = ()) -> Reading:
     """Read ``text`` against what the index holds (its artists and places) and the song
     titles known locally (``songs``)."""
     reading = Reading()
@@ -196,7 +194,7 @@ def read(
         elif word in STOP:
             take(at, 1)
     rest = [(at, w) for at, w in enumerate(words) if not used[at]]
-    _artists(reading, rest, index, used, artist_sizes)
+    _artists(reading, rest, index, used)
     rest = [(at, w) for at, w in enumerate(words) if not used[at]]
     _songs(reading, rest, songs, used)
     rest = [(at, w) for at, w in enumerate(words) if not used[at]]
@@ -215,7 +213,6 @@ def _artists(
     rest: list[tuple[int, str]],
     index: Index,
     used: list[bool],
-    sizes: np.ndarray | None,
 ) -> None:
     """A word (three letters or more) that is a word of artists' names names the one with the
     most recordings ("dead" is the Grateful Dead); a near miss ("gratefull") is matched
@@ -225,7 +222,7 @@ def _artists(
         for part in re.findall(r"[\w'&-]+", key):
             if len(part) >= 3 and part not in STOP:
                 by_word.setdefault(part, []).append(n)
-    counts = sizes if sizes is not None else np.bincount(index.artist, minlength=len(index.artists))
+    counts = np.bincount(index.artist, minlength=len(index.artists))
     for at, word in rest:
         if len(word) < 3:
             continue

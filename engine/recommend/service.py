@@ -41,7 +41,7 @@ from engine.storage.schema import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Sequence
+    from collections.abc import Callable, Iterable, Mapping, Sequence
 
     from sqlalchemy.orm import Session
 
@@ -263,7 +263,12 @@ class Recommender:
         return await self._database.run(read)
 
     async def _picks(
-        self, scorer: Scorer, chosen: Iterable[int], scored: Scored, taste: Taste, **extra: Any
+        self,
+        scorer: Scorer,
+        chosen: Iterable[int],
+        scored: Scored,
+        taste: Taste,
+        lead: Mapping[int, tuple[str, ...]] | None = None,
     ) -> tuple[Pick, ...]:
         chosen = list(chosen)
         index = scorer.index
@@ -273,9 +278,9 @@ class Recommender:
             recording = recordings.get(index.identifiers[i])
             if recording is None:
                 continue  # gone from the catalog since the fit
-            lead = list(extra.get("lead", {}).get(i, ()))
-            reasons = lead + [
-                r for r in scorer.reasons(i, scored, taste) if not any(r in said for said in lead)
+            first = list((lead or {}).get(i, ()))
+            reasons = first + [
+                r for r in scorer.reasons(i, scored, taste) if not any(r in said for said in first)
             ]
             picks.append(Pick(recording, float(scored.total[i]), tuple(reasons[:3])))
         return tuple(picks)
@@ -555,7 +560,10 @@ class Recommender:
 
     async def import_history(self, path: Path) -> ImportResult:
         history = await asyncio.to_thread(imports.read_history, path)
-        known = await self._database.run(_known_artists)
+        names = await self._database.run(_artist_names)
+        # Archive artists by normalised name -> the key recordings are grouped by.
+        known = {imports.normalised(name): key for key, name in names.items()}
+        known.pop("", None)
         matches = await asyncio.to_thread(imports.match_artists, list(history.plays), known)
 
         def write(session: Session) -> None:
@@ -575,7 +583,6 @@ class Recommender:
                 )
 
         await self._database.run(write)
-        names = await self._database.run(_artist_names)
         top = sorted(
             ((name, names.get(key, key), history.plays[name]) for name, key in matches.items()),
             key=lambda t: -t[2],
@@ -589,19 +596,9 @@ class Recommender:
         )
 
 
-def _known_artists(session: Session) -> dict[str, str]:
-    """Archive artists by normalised name -> the key recordings are grouped by: those of the
-    catalog and of the recordings seen so far."""
-    known: dict[str, str] = {}
-    for (name,) in session.execute(select(CatalogItemRow.artist).distinct()):
-        known.setdefault(imports.normalised(name), artist_key(name))
-    for (name,) in session.execute(select(RecordingRow.artist).distinct()):
-        known.setdefault(imports.normalised(name), artist_key(name))
-    known.pop("", None)
-    return known
-
-
 def _artist_names(session: Session) -> dict[str, str]:
+    """The archive's artists by the key recordings are grouped by: those of the catalog and
+    of the recordings seen so far."""
     names: dict[str, str] = {}
     for (name,) in session.execute(select(CatalogItemRow.artist).distinct()):
         names.setdefault(artist_key(name), name)
