@@ -204,11 +204,9 @@ class IALS:
             cols = indices[indptr[row] : indptr[row + 1]]
             if cols.size == 0:
                 continue
-            confidence = self.alpha * data[indptr[row] : indptr[row + 1]]
-            y = fixed[cols]
-            a = gram + (y.T * confidence) @ y
-            b = (y.T * (1.0 + confidence)).sum(axis=1)
-            out[row] = np.linalg.solve(a, b)
+            out[row] = solve_factors(
+                gram, fixed[cols], self.alpha * data[indptr[row] : indptr[row + 1]]
+            )
         return out
 
     def fit(self, interactions: sparse.csr_matrix, threads: int = 0) -> None:
@@ -239,6 +237,17 @@ class IALS:
         users = self._solve(self.item_factors, binary(rows).astype(np.float64))
         scores: np.ndarray = (users @ self.item_factors.T).astype(np.float32)
         return scores
+
+
+def solve_factors(gram: np.ndarray, y: np.ndarray, confidence: np.ndarray) -> np.ndarray:
+    """iALS's solve for one row: the factors minimising the confidence-weighted squared error
+    against the factor rows ``y`` of its observed entries (confidence 1 + ``confidence``
+    there, 1 elsewhere); ``gram`` is the Gram matrix of all factor rows plus the
+    regularization on its diagonal."""
+    a = gram + (y.T * confidence) @ y
+    b = (y.T * (1.0 + confidence)).sum(axis=1)
+    solved: np.ndarray = np.linalg.solve(a, b)
+    return solved
 
 
 def standardised(scores: np.ndarray) -> np.ndarray:

@@ -26,7 +26,7 @@ from scipy import sparse
 
 from engine.archive.concerts import artist_key
 from engine.models import SourceKind
-from engine.recommend.models import IALS, binary
+from engine.recommend.models import IALS, binary, solve_factors
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
@@ -479,7 +479,7 @@ class Scorer:
         self._gram: np.ndarray | None = None
         if index.factors is not None:
             f = index.factors.astype(np.float64)
-            self._gram = f.T @ f
+            self._gram = f.T @ f + index.regularization * np.eye(f.shape[1])
 
     def fold_in(self, own: Mapping[int, float]) -> np.ndarray | None:
         index = self.index
@@ -488,10 +488,7 @@ class Scorer:
         items = np.fromiter(own, dtype=np.int64)
         y = index.factors[items].astype(np.float64)
         confidence = index.alpha * np.asarray([own[i] for i in items], dtype=np.float64)
-        a = self._gram + (y.T * confidence) @ y + index.regularization * np.eye(y.shape[1])
-        b = (y.T * (1.0 + confidence)).sum(axis=1)
-        solved: np.ndarray = np.linalg.solve(a, b)
-        return solved
+        return solve_factors(self._gram, y, confidence)
 
     def score(
         self,
