@@ -3,14 +3,15 @@
 
 __version__: str
 
+from .api import (
+    EngineAPI as EngineAPI,
+)
 from .archive.query import (
     SearchTerms as SearchTerms,
     parse_search as parse_search,
 )
 from .config import (
-    KNOWN_FORMATS as KNOWN_FORMATS,
     Settings as Settings,
-    format_name as format_name,
     load_settings as load_settings,
 )
 from .errors import (
@@ -49,6 +50,10 @@ from .events import (
 )
 from .facade import (
     Engine as Engine,
+)
+from .formats import (
+    KNOWN_FORMATS as KNOWN_FORMATS,
+    format_name as format_name,
 )
 from .models import (
     SOURCE_KIND_ORDER as SOURCE_KIND_ORDER,
@@ -96,6 +101,9 @@ from .remote.daemon import (
     start_detached as start_detached,
 )
 from .remote.server import DaemonRunning as DaemonRunning
+from .remote.wire import (
+    DaemonLine as DaemonLine,
+)
 from .snapshot import (
     read_library_snapshot as read_library_snapshot,
 )

@@ -37,7 +37,6 @@ from engine.archive.query import (
 from engine.archive.setlist import in_set
 from engine.catalog import store as catalog
 from engine.catalog.sync import PAGE as CATALOG_PAGE, Catalog
-from engine.config import FORMAT_HELP, format_name
 from engine.downloads.manager import DownloadManager, album_name, choose_file, free_space
 from engine.downloads.repair import repair_downloads
 from engine.errors import (
@@ -59,6 +58,7 @@ from engine.events import (
     Notice,
     PlayerStateChanged,
 )
+from engine.formats import FORMAT_HELP, format_name
 from engine.library import files
 from engine.library.scanner import layout_tags, scan, walk
 from engine.library.tags import AUDIO_EXTENSIONS, TagError, read_tags

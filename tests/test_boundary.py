@@ -146,21 +146,39 @@ def _plain(kind: object, seen: set[object]) -> list[str]:
 
 
 def facade_members() -> dict[str, object]:
-    """Every public method and property of ``Engine`` with what it returns."""
-    import inspect
+    """Every call of ``EngineAPI`` (what the TUI, the CLI and the socket use) with what it
+    returns."""
     import typing
 
-    from engine import Engine
+    from engine import EngineAPI
+    from engine.api import api_calls
 
     names = namespace()
     members: dict[str, object] = {}
-    for name, member in inspect.getmembers(Engine):
-        if name.startswith("_"):
-            continue
+    for name in [*api_calls(), "events"]:
+        member = getattr(EngineAPI, name)
         function = member.fget if isinstance(member, property) else member
-        if callable(function):
-            members[name] = typing.get_type_hints(function, globalns=names).get("return")
+        members[name] = typing.get_type_hints(function, globalns=names).get("return")
     return members
+
+
+def test_the_engine_answers_every_call_of_the_protocol_as_the_protocol_says() -> None:
+    """``Engine`` has each call of ``EngineAPI`` with the same arguments, and no public
+    member the protocol leaves out (the daemon would not serve it)."""
+    import inspect
+
+    from engine import Engine, EngineAPI
+    from engine.api import api_calls
+
+    calls = api_calls()
+    assert "play" in calls and "downloads_held" in calls and "archive_online" in calls
+    for name, kind in calls.items():
+        ours, theirs = getattr(EngineAPI, name), getattr(Engine, name)
+        assert isinstance(theirs, property) == (kind == "property"), name
+        if kind == "method":
+            assert inspect.signature(theirs) == inspect.signature(ours), name
+    public = {n for n, _ in inspect.getmembers(Engine) if not n.startswith("_")}
+    assert public - set(calls) == {"start", "close", "events"}  # the connection's own
 
 
 def test_the_facade_returns_only_plain_frozen_values() -> None:

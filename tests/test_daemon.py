@@ -163,6 +163,50 @@ def test_commands_steer_the_daemon_and_it_plays_on_after_they_end(
     assert "Tone 3" in listed.stdout and ">" in listed.stdout
 
 
+#: What a command that steers the daemon must not load: storage, HTTP, numbers, an event loop.
+HEAVY = ("sqlalchemy", "httpx", "numpy", "asyncio", "mutagen", "alembic", "engine.facade")
+
+
+def test_commands_that_steer_the_daemon_load_neither_storage_nor_http(
+    daemon: Daemon, tmp_path: Path
+) -> None:
+    """A status bar runs ``liveset status`` every second: the commands that steer or ask the
+    daemon load its wire client, not the engine (and still do what they say)."""
+    script = (
+        "import sys\n"
+        "from tui.cli import main\n"
+        "code = main(sys.argv[1:])\n"
+        f"heavy = {HEAVY!r}\n"
+        "print('loaded:', sorted(m for m in heavy if m in sys.modules), file=sys.stderr)\n"
+        "sys.exit(code)\n"
+    )
+    folder = tones(tmp_path, 6.0)
+
+    def steer(*args: str) -> subprocess.CompletedProcess[str]:
+        done = subprocess.run(
+            [sys.executable, "-c", script, *args],
+            env=daemon.env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            stdin=subprocess.DEVNULL,
+        )
+        assert done.returncode == 0, (args, done.stderr)
+        assert "loaded: []" in done.stderr, (args, done.stderr)
+        return done
+
+    assert "queued 3 tracks in the daemon" in steer("play", str(folder)).stderr
+    for args in (("pause",), ("toggle",), ("seek", "+1"), ("next",), ("prev",), ("volume", "-5")):
+        steer(*args)
+    status = json.loads(steer("status", "--json").stdout)
+    assert status["daemon"] and status["volume"] == 95.0 and status["queue_length"] == 3
+    assert status["state"] == "playing" and status["track"]["title"] == "Tone 1"
+    assert "Tone 3" in steer("queue").stdout
+    assert "volume 95%" in steer("status").stdout
+    steer("quit-daemon")
+    assert daemon.process is not None and daemon.process.wait(30) == 0
+
+
 def test_without_a_daemon_steering_commands_say_so(liveset) -> None:  # type: ignore[no-untyped-def]
     result = liveset("pause")
     assert result.returncode == 2 and "liveset daemon --detach" in result.stderr

@@ -44,7 +44,7 @@ from tui.widgets import FittedTable, as_work
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Iterable
 
-    from engine import Artist, Concert, Engine, Event, PlayerState, PlayQueue, QueueItem
+    from engine import Artist, Concert, EngineAPI, Event, PlayerState, PlayQueue, QueueItem
 
 # Keys that act on playback from every screen; they give way to a focused text box.
 TRANSPORT = {"play_pause", "next_track", "previous_track", "seek", "volume", "mute"}
@@ -124,7 +124,7 @@ class LivesetApp(App[None]):
     def __init__(
         self,
         settings: Settings,
-        engine: Engine | None = None,
+        engine: EngineAPI | None = None,
         *,
         restore_playback: bool = True,
         attach: bool = False,
@@ -152,10 +152,10 @@ class LivesetApp(App[None]):
         return datetime.date.today()
 
     @property
-    def engine(self) -> Engine:
+    def engine(self) -> EngineAPI:
         """The engine; made on first use (normally by ``start_engine`` in a thread)."""
         if self._engine is None:
-            made: Engine = (
+            made: EngineAPI = (
                 engine_package.RemoteEngine(self.settings)
                 if self.attached
                 else engine_package.Engine(self.settings)
@@ -178,7 +178,7 @@ class LivesetApp(App[None]):
         """Load the engine's libraries off the event loop, then start it: the first screen is
         drawn and takes keys meanwhile."""
         if self._engine is None:
-            await asyncio.to_thread(lambda: engine_package.Engine)
+            await asyncio.to_thread(lambda: engine_package.EngineAPI)
         try:
             await self.engine.start()
         except Exception as error:
@@ -430,7 +430,7 @@ class LivesetApp(App[None]):
             return not (isinstance(self.screen, ModalScreen) or isinstance(self.focused, Input))
         return True
 
-    def transport(self, command: Callable[[Engine], Awaitable[None]]) -> None:
+    def transport(self, command: Callable[[EngineAPI], Awaitable[None]]) -> None:
         """Run a playback command once the engine has started (in a worker: a missing
         libmpv or a refused command becomes a notification)."""
 

@@ -4,7 +4,7 @@ the CLI talk to it through ``RemoteEngine``, which has the facade's methods.
 Protocol 1: UTF-8 JSON, one object a line, both ways.
 
 - On connecting, the daemon says who it is: ``{"liveset": "0.1.0", "protocol": 1, "pid": 4242}``.
-- A request names a public ``Engine`` method or property and its arguments as data:
+- A request names a method or property of ``EngineAPI`` and its arguments as data:
   ``{"id": 7, "call": "seek", "args": [30], "kwargs": {"relative": false}}``.
 - Its answer carries the same id: ``{"id": 7, "result": ...}`` (the value as
   ``engine.to_data`` gives it), or ``{"id": 7, "error": {"type": "NotFoundError", "message":
@@ -20,32 +20,11 @@ A client of another protocol number is refused by the client itself (it checks t
 
 from __future__ import annotations
 
-import functools
-import inspect
 import os
 from pathlib import Path
 
 PROTOCOL = 1
 SOCKET_NAME = "liveset.sock"
-
-#: Engine members not served: the daemon's own lifecycle, and the event stream (a subscription).
-NOT_SERVED = frozenset({"start", "close", "events"})
-
-
-@functools.cache
-def facade_calls() -> dict[str, str]:
-    """The public members of ``Engine`` a client may call: name -> "method" or "property"."""
-    from engine.facade import Engine
-
-    calls: dict[str, str] = {}
-    for name, member in inspect.getmembers(Engine):
-        if name.startswith("_") or name in NOT_SERVED:
-            continue
-        if isinstance(member, property):
-            calls[name] = "property"
-        elif callable(member):
-            calls[name] = "method"
-    return calls
 
 
 def socket_path(runtime_dir: Path | None = None) -> Path:

@@ -17,6 +17,7 @@ import logging
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from engine.api import Copy, EngineAPI, api_calls, refreshed_by
 from engine.errors import EngineError, PlaybackUnavailable
 from engine.events import (
     ArchiveStatusChanged,
@@ -28,7 +29,7 @@ from engine.events import (
     QueueChanged,
 )
 from engine.lifecycle import StartClose
-from engine.remote import PROTOCOL, facade_calls, socket_path
+from engine.remote import PROTOCOL, socket_path
 from engine.remote.codec import decode, decode_error, encode, hints
 from engine.remote.server import LIMIT
 
@@ -42,52 +43,16 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: Calls after which the copy of the player's state (and, for the second set, of the queue)
-#: is read again, so the caller sees what it did, as it would in-process.
-_PLAYER_CALLS = frozenset(
-    {
-        "play",
-        "pause",
-        "resume",
-        "toggle_pause",
-        "stop",
-        "next_track",
-        "previous_track",
-        "seek",
-        "set_volume",
-        "set_muted",
-        "set_repeat",
-    }
-)
-_QUEUE_CALLS = frozenset(
-    {
-        "shuffle",
-        "queue_insert",
-        "queue_remove",
-        "queue_move",
-        "queue_clear",
-        "queue_add",
-        "queue_concert",
-        "restore_playback",
-    }
-)
-
 
 class DaemonGone(EngineError):
     """The daemon closed the connection (it stopped, or was killed)."""
 
 
-if TYPE_CHECKING:
-    from engine.facade import Engine as _Facade
-else:
-    _Facade = StartClose
-
-
-class RemoteEngine(_Facade):
+class RemoteEngine(StartClose):
     """The engine of a running daemon. ``async with RemoteEngine(settings):`` connects.
 
-    To the type checker it is an ``Engine`` (it answers every member of the facade, through
-    ``__getattr__``); at run time it holds none of the engine's parts."""
+    It implements ``EngineAPI`` through ``__getattr__``: every call of the protocol goes over
+    the socket; it holds none of the engine's parts."""
 
     def __init__(self, settings: Settings, path: Path | None = None) -> None:
         self.settings = settings
@@ -105,7 +70,7 @@ class RemoteEngine(_Facade):
         self._held: str | None = None
         self._online: bool | None = None
         self._properties: dict[str, Any] = {}
-        self._calls = facade_calls()
+        self._calls = api_calls()
 
     # --- lifecycle -----------------------------------------------------------------------
 
@@ -167,11 +132,13 @@ class RemoteEngine(_Facade):
         return self._method(name)
 
     def _method(self, name: str) -> Callable[..., Any]:
+        copy = refreshed_by(name)
+
         async def call(*args: Any, **kwargs: Any) -> Any:
             result = await self._call(name, args, kwargs)
-            if name in _QUEUE_CALLS:
+            if copy is Copy.QUEUE:
                 await self._read_queue()
-            elif name in _PLAYER_CALLS:
+            elif copy is Copy.PLAYER:
                 await self._read_state()
             return result
 
@@ -191,12 +158,10 @@ class RemoteEngine(_Facade):
     # --- the wire ------------------------------------------------------------------------
 
     async def _call(self, name: str, args: Any, kwargs: dict[str, Any]) -> Any:
-        from engine.facade import Engine
-
         data = await self._request(
             name, [encode(a) for a in args], {k: encode(v) for k, v in kwargs.items()}
         )
-        member = getattr(Engine, name)
+        member = getattr(EngineAPI, name)
         function = member.fget if isinstance(member, property) else member
         return decode(hints(function).get("return", Any), data)
 

@@ -25,9 +25,9 @@ encode = to_data
 @functools.cache
 def namespace() -> dict[str, Any]:
     """The names the engine's annotations use, some imported only for the type checker."""
+    import engine.api
     import engine.config
     import engine.events
-    import engine.facade
     import engine.models
 
     return {
@@ -36,7 +36,7 @@ def namespace() -> dict[str, Any]:
         **vars(engine.config),
         **vars(engine.events),
         **vars(engine.models),
-        **vars(engine.facade),
+        **vars(engine.api),
     }
 
 

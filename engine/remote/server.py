@@ -18,14 +18,14 @@ import stat
 from typing import TYPE_CHECKING, Any
 
 from engine import __version__
+from engine.api import EngineAPI, api_calls
 from engine.errors import EngineError
-from engine.remote import PROTOCOL, facade_calls
+from engine.remote import PROTOCOL
 from engine.remote.codec import decode, encode, encode_error, hints
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from engine.facade import Engine
 
 log = logging.getLogger(__name__)
 
@@ -69,13 +69,13 @@ def _own_folder(folder: Path) -> None:
 class Server:
     """Serves ``engine`` on ``path`` until ``stop`` (or a client's ``quit_daemon``)."""
 
-    def __init__(self, engine: Engine, path: Path) -> None:
+    def __init__(self, engine: EngineAPI, path: Path) -> None:
         self.engine = engine
         self.path = path
         self.stopped = asyncio.Event()
         self._server: asyncio.AbstractServer | None = None
         self._clients: set[asyncio.Task[None]] = set()
-        self._calls = facade_calls()
+        self._calls = api_calls()
 
     async def start(self) -> None:
         _own_folder(self.path.parent)
@@ -187,7 +187,7 @@ class _Connection:
             return getattr(engine, name)
         method = getattr(engine, name)
         signature = inspect.signature(method)
-        types = hints(getattr(type(engine), name))
+        types = hints(getattr(EngineAPI, name))
         bound = signature.bind(*args, **kwargs)
         for key, value in bound.arguments.items():
             bound.arguments[key] = decode(types.get(key, Any), value)

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     import argparse
     from collections.abc import Sequence
 
-    from engine import Concert as ConcertModel, Engine, Recording
+    from engine import Concert as ConcertModel, EngineAPI, Recording
 
 
 def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -73,7 +73,7 @@ def _recording_rows(recordings: Sequence[Recording]) -> list[list[str]]:
     ]
 
 
-async def cmd_search(engine: Engine, args: argparse.Namespace) -> int:
+async def cmd_search(engine: EngineAPI, args: argparse.Namespace) -> int:
     text = " ".join(args.query)
     found = await engine.search_concerts(
         text, artist=args.artist, year=args.year, sbd_only=args.sbd, limit=args.limit
@@ -112,7 +112,7 @@ async def cmd_search(engine: Engine, args: argparse.Namespace) -> int:
     return 0
 
 
-async def cmd_concert(engine: Engine, args: argparse.Namespace) -> int:
+async def cmd_concert(engine: EngineAPI, args: argparse.Namespace) -> int:
     if len(args.date) < len("YYYY-MM-DD"):
         found = await engine.concerts_in(args.artist, args.date)
         stale_note(found.stale)
@@ -175,7 +175,7 @@ def _print_tracks(recording: Recording) -> None:
     print(table(["#", "set", "title", "length", "files"], rows, keep=(0, 1, 3)))
 
 
-async def cmd_recording(engine: Engine, args: argparse.Namespace) -> int:
+async def cmd_recording(engine: EngineAPI, args: argparse.Namespace) -> int:
     recording = await engine.recording(args.identifier)
     stale_note(recording.stale)
     if args.json:
@@ -205,7 +205,7 @@ async def cmd_recording(engine: Engine, args: argparse.Namespace) -> int:
     return 0
 
 
-async def cmd_artists(engine: Engine, args: argparse.Namespace) -> int:
+async def cmd_artists(engine: EngineAPI, args: argparse.Namespace) -> int:
     found = await engine.artists(limit=args.limit)
     stale_note(found.stale)
     if args.json:

@@ -14,7 +14,7 @@ from tui.formatting import age_text, eta_text, progress_bar, size_text
 if TYPE_CHECKING:
     import argparse
 
-    from engine import CatalogStatus, Engine
+    from engine import CatalogStatus, EngineAPI
 
 
 def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -73,7 +73,7 @@ def status_lines(status: CatalogStatus, now: float) -> list[str]:
     return lines
 
 
-async def cmd_catalog(engine: Engine, args: argparse.Namespace) -> int:
+async def cmd_catalog(engine: EngineAPI, args: argparse.Namespace) -> int:
     if args.catalog_command == "status":
         status = await engine.catalog_status()
         if args.json:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import engine as engine_package
 
 if TYPE_CHECKING:
-    from engine import Engine, Settings
+    from engine import EngineAPI, Settings
 
 #: Commands that only steer a running daemon.
 DAEMON_ONLY = frozenset({"pause", "toggle", "next", "prev", "seek", "volume", "quit-daemon"})
@@ -83,87 +83,39 @@ def run_daemon_command(settings: Settings, args: argparse.Namespace, argv: list[
     return asyncio.run(engine_package.run_daemon(settings, path))
 
 
-async def cmd_quit_daemon(engine: Engine, args: argparse.Namespace) -> int:
-    if isinstance(engine, engine_package.RemoteEngine):  # always: see DAEMON_ONLY
-        await engine.quit_daemon()
-    print("liveset daemon stopped", file=sys.stderr)
-    return 0
-
-
-async def cmd_pause(engine: Engine, args: argparse.Namespace) -> int:
-    await engine.pause()
-    return 0
-
-
-async def cmd_toggle(engine: Engine, args: argparse.Namespace) -> int:
-    state = engine.player_state()
-    if state.state == "stopped":
-        await engine.play()
-    else:
-        await engine.toggle_pause()
-    return 0
-
-
-async def cmd_next(engine: Engine, args: argparse.Namespace) -> int:
-    await engine.next_track()
-    return 0
-
-
-async def cmd_prev(engine: Engine, args: argparse.Namespace) -> int:
-    await engine.previous_track()
-    return 0
-
-
-async def cmd_seek(engine: Engine, args: argparse.Namespace) -> int:
-    seconds, relative = args.position
-    await engine.seek(seconds, relative=relative)
-    return 0
-
-
-async def cmd_volume(engine: Engine, args: argparse.Namespace) -> int:
-    level, relative = args.level
-    if relative:
-        level += engine.player_state().volume
-    await engine.set_volume(max(0.0, min(130.0, level)))
-    return 0
-
-
-def _daemon_status(engine: Engine) -> dict[str, Any]:
-    """The daemon's status as stable keys (documented in the README; ``_saved_status`` gives
-    the same keys without a daemon)."""
-    try:
-        queue = engine.play_queue()
-    except engine_package.PlaybackUnavailable:
-        queue = None
-    state = queue.player if queue else None
-    current = queue.items[state.index] if queue and state and state.index is not None else None
-    return {
-        "daemon": True,
-        "state": str(state.state) if state else "stopped",
-        "index": state.index if state else None,
-        "position": state.position if state else None,
-        "duration": state.duration if state else None,
-        "volume": state.volume if state else None,
-        "muted": state.muted if state else False,
-        "repeat": str(state.repeat) if state else "off",
-        "queue_length": len(queue.items) if queue else 0,
-        "track": _track(current),
+async def cmd_status(engine: EngineAPI, args: argparse.Namespace) -> int:
+    """The status with no daemon running: the queue as the last run left it (``steer`` asks
+    a running daemon)."""
+    items, index, seconds = await engine.saved_queue()
+    current = items[index] if index is not None and index < len(items) else None
+    data = {
+        "daemon": False,
+        "state": "stopped",
+        "index": index,
+        "position": seconds if current else None,
+        "duration": current.duration if current else None,
+        "volume": None,
+        "muted": False,
+        "repeat": "off",
+        "queue_length": len(items),
+        "track": track(engine_package.to_data(current) if current else None),
     }
-
-
-async def cmd_status(engine: Engine, args: argparse.Namespace) -> int:
-    remote = isinstance(engine, engine_package.RemoteEngine)
-    data = _daemon_status(engine) if remote else await _saved_status(engine)
     states = engine_package.DownloadState
     downloads = await engine.downloads(states=(states.RUNNING, states.QUEUED))
     data["downloads"] = {
         "running": sum(d.state is states.RUNNING for d in downloads),
         "queued": sum(d.state is states.QUEUED for d in downloads),
-        "held": engine.downloads_held() if remote else None,
+        "held": None,
     }
-    if args.json:
+    return print_status(data, json_out=args.json)
+
+
+def print_status(data: dict[str, Any], *, json_out: bool) -> int:
+    """Print a status as stable keys (documented in the README) or in words."""
+    if json_out:
         print(json.dumps(data, ensure_ascii=False))
         return 0
+    remote = data["daemon"]
     track = data["track"]
     where = ""
     if data["position"] is not None:
@@ -190,33 +142,11 @@ async def cmd_status(engine: Engine, args: argparse.Namespace) -> int:
     return 0
 
 
-async def _saved_status(engine: Engine) -> dict[str, Any]:
-    items, index, seconds = await engine.saved_queue()
-    current = items[index] if index is not None and index < len(items) else None
-    return {
-        "daemon": False,
-        "state": "stopped",
-        "index": index,
-        "position": seconds if current else None,
-        "duration": current.duration if current else None,
-        "volume": None,
-        "muted": False,
-        "repeat": "off",
-        "queue_length": len(items),
-        "track": _track(current),
-    }
-
-
-def _track(item: Any) -> dict[str, str] | None:
+def track(item: dict[str, Any] | None) -> dict[str, str] | None:
+    """The status's ``track``: a queue entry (as data) in its stable keys."""
     if item is None:
         return None
-    return {
-        "artist": item.artist,
-        "title": item.title,
-        "album": item.album,
-        "identifier": item.identifier,
-        "uri": item.uri,
-    }
+    return {key: item[key] for key in ("artist", "title", "album", "identifier", "uri")}
 
 
 def _clock(seconds: float) -> str:
@@ -224,13 +154,11 @@ def _clock(seconds: float) -> str:
     return f"{whole // 60}:{whole % 60:02d}"
 
 
+async def cmd_no_daemon(engine: EngineAPI, args: argparse.Namespace) -> int:
+    return no_daemon(args.command)
+
+
 COMMANDS = {
-    "quit-daemon": cmd_quit_daemon,
     "status": cmd_status,
-    "pause": cmd_pause,
-    "toggle": cmd_toggle,
-    "next": cmd_next,
-    "prev": cmd_prev,
-    "seek": cmd_seek,
-    "volume": cmd_volume,
+    **dict.fromkeys(DAEMON_ONLY, cmd_no_daemon),
 }

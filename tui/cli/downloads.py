@@ -15,7 +15,7 @@ from tui.formatting import clock, progress_bar, size_text
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from engine import Download, Engine
+    from engine import Download, EngineAPI
 
 
 def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -129,7 +129,7 @@ def _progress_line(downloads: Sequence[Download]) -> str:
     )
 
 
-async def cmd_download(engine: Engine, args: argparse.Namespace) -> int:
+async def cmd_download(engine: EngineAPI, args: argparse.Namespace) -> int:
     queued = await engine.download(
         args.identifier, format=args.format, tracks=args.tracks, sets=args.sets
     )
@@ -220,7 +220,7 @@ async def cmd_download(engine: Engine, args: argparse.Namespace) -> int:
     return 1 if failed or (held and left) else 0
 
 
-async def cmd_downloads(engine: Engine, args: argparse.Namespace) -> int:
+async def cmd_downloads(engine: EngineAPI, args: argparse.Namespace) -> int:
     states = args.state or None
     found = await engine.downloads(states=states)
     if args.json:

@@ -12,7 +12,7 @@ from tui.cli.output import positive, print_json, table
 from tui.formatting import clock, size_text
 
 if TYPE_CHECKING:
-    from engine import Engine
+    from engine import EngineAPI
 
 
 def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -38,7 +38,7 @@ def _folder(text: str) -> Path:
     return path
 
 
-async def cmd_library(engine: Engine, args: argparse.Namespace) -> int:
+async def cmd_library(engine: EngineAPI, args: argparse.Namespace) -> int:
     if args.library_command == "scan":
         folders = list(args.paths) or None
         result = await engine.scan_library(folders)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -14,7 +13,7 @@ from tui.terminal import native_stderr_to
 if TYPE_CHECKING:
     import argparse
 
-    from engine import Engine
+    from engine import EngineAPI
 
 
 def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -44,22 +43,17 @@ def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     queue.add_argument("--json", action="store_true")
 
 
-async def cmd_play(engine: Engine, args: argparse.Namespace) -> int:
+async def cmd_play(engine: EngineAPI, args: argparse.Namespace) -> int:
     """Play in the foreground until the queue ends or Ctrl-C; exit 1 when nothing could play.
     Libraries' own complaints (ALSA, JACK) go to the log, liveset's to the terminal. With a
-    daemon running, the daemon plays it and the command returns at once."""
-    if isinstance(engine, engine_package.RemoteEngine):
-        if args.target is None:
-            await engine.play()
-            return 0
-        added = await engine.queue_add(args.target, after_current=args.next, play=not args.next)
-        print(f"queued {plural(len(added), 'track')} in the daemon", file=sys.stderr)
-        return 0
+    daemon running, ``steer`` has the daemon play it."""
     with native_stderr_to(engine.settings.data_dir / "liveset.log"):
         return await _play_here(engine, args)
 
 
-async def _play_here(engine: Engine, args: argparse.Namespace) -> int:
+async def _play_here(engine: EngineAPI, args: argparse.Namespace) -> int:
+    import asyncio
+
     if args.target is None:
         print("liveset: name what to play (with no daemon running, play plays in the foreground)")
         return 2
@@ -99,7 +93,7 @@ async def _play_here(engine: Engine, args: argparse.Namespace) -> int:
     return 1 if stopped or (failed and len(failed) >= len(played)) else 0
 
 
-async def cmd_devices(engine: Engine, args: argparse.Namespace) -> int:
+async def cmd_devices(engine: EngineAPI, args: argparse.Namespace) -> int:
     with native_stderr_to(engine.settings.data_dir / "liveset.log"):
         devices = await engine.audio_devices()
     if args.json:
@@ -111,20 +105,18 @@ async def cmd_devices(engine: Engine, args: argparse.Namespace) -> int:
     return 0
 
 
-async def cmd_queue(engine: Engine, args: argparse.Namespace) -> int:
-    if isinstance(engine, engine_package.RemoteEngine):
-        live = engine.play_queue()
-        items, current, seconds = live.items, live.current, live.player.position or 0.0
-    else:
-        items, current, seconds = await engine.saved_queue()
-    if args.json:
-        print_json(
-            {
-                "current": current,
-                "seconds": seconds,
-                "queue": [engine_package.to_data(i) for i in items],
-            }
-        )
+async def cmd_queue(engine: EngineAPI, args: argparse.Namespace) -> int:
+    """The queue as the last run left it (``steer`` shows a running daemon's)."""
+    items, current, seconds = await engine.saved_queue()
+    return print_queue([engine_package.to_data(i) for i in items], current, seconds, args.json)
+
+
+def print_queue(
+    items: list[dict[str, Any]], current: int | None, seconds: float, json_out: bool
+) -> int:
+    """Print a play queue (its entries as data) as a table, or as JSON."""
+    if json_out:
+        print_json({"current": current, "seconds": seconds, "queue": items})
         return 0
     if not items:
         print("the queue is empty")
@@ -133,10 +125,10 @@ async def cmd_queue(engine: Engine, args: argparse.Namespace) -> int:
         [
             ">" if n == current else "",
             str(n + 1),
-            i.artist,
-            i.title,
-            clock(i.duration),
-            "stream" if i.uri.startswith(("http://", "https://")) else "disk",
+            i["artist"],
+            i["title"],
+            clock(i["duration"]),
+            "stream" if i["uri"].startswith(("http://", "https://")) else "disk",
         ]
         for n, i in enumerate(items)
     ]

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     import argparse
     from collections.abc import Sequence
 
-    from engine import Engine, Pick
+    from engine import EngineAPI, Pick
 
 FEEDBACK = {
     "favourite": "mark a favourite (a recording, or an artist with --artist)",
@@ -68,7 +68,7 @@ def pick_rows(picks: Sequence[Pick]) -> list[list[str]]:
 HEADERS = ("date", "artist", "venue", "why", "identifier")
 
 
-async def cmd_recommend(engine: Engine, args: argparse.Namespace) -> int:
+async def cmd_recommend(engine: EngineAPI, args: argparse.Namespace) -> int:
     if args.describe is not None:
         found = await engine.describe(args.describe, args.limit)
         if args.json:
@@ -96,7 +96,7 @@ async def cmd_recommend(engine: Engine, args: argparse.Namespace) -> int:
     return 0
 
 
-async def cmd_import(engine: Engine, args: argparse.Namespace) -> int:
+async def cmd_import(engine: EngineAPI, args: argparse.Namespace) -> int:
     result = await engine.import_history(args.file)
     if args.json:
         print_json(engine_package.to_data(result))
@@ -116,7 +116,7 @@ async def cmd_import(engine: Engine, args: argparse.Namespace) -> int:
     return 0
 
 
-async def cmd_feedback(engine: Engine, args: argparse.Namespace) -> int:
+async def cmd_feedback(engine: EngineAPI, args: argparse.Namespace) -> int:
     kind = "artist" if args.artist else "recording"
     on = not args.undo
     if kind == "recording" and on:

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
     from textual.app import ComposeResult
 
-    from engine import Engine, Event
+    from engine import EngineAPI, Event
     from tui.app import LivesetApp
 
 
@@ -42,7 +42,7 @@ class LivesetScreen(Screen[None]):
         return cast("LivesetApp", self.app)
 
     @property
-    def engine(self) -> Engine:
+    def engine(self) -> EngineAPI:
         return self.liveset.engine
 
     def on_mount(self) -> None:
