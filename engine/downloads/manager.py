@@ -15,7 +15,6 @@ import errno
 import json
 import logging
 import os
-import shutil
 import threading
 import time
 from collections import deque
@@ -26,18 +25,17 @@ from typing import IO, TYPE_CHECKING, Any
 import httpx
 
 from engine.archive.client import RETRY_STATUSES, backoff_delay, retry_after_seconds
-from engine.archive.concerts import download_url, fetchable, quote_path
-from engine.archive.parse import as_int, as_str
-from engine.archive.setlist import segue_suffix
+from engine.archive.concerts import download_url, quote_path
 from engine.downloads import store
 from engine.downloads.checksum import Checksum
+from engine.downloads.disk import DISK_FULL, free_space
 from engine.downloads.paths import (
     inside,
     part_of,
     plain_file_name,
     recording_dir,
-    track_file_name,
 )
+from engine.downloads.plan import FileSpec, plan
 from engine.errors import (
     ConfigError,
     DiskFullError,
@@ -64,7 +62,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from engine.events import Event
-    from engine.models import Recording, Track, TrackFile
+    from engine.models import Recording
     from engine.storage.database import Database
     from engine.storage.schema import DownloadRow
 
@@ -81,7 +79,6 @@ WAIT_SETTLE = 0.05
 ROOM_TO_GO_ON = 32 << 20
 #: Free bytes needed to tag a downloaded file (its tags may grow it).
 ROOM_TO_TAG = 1 << 20
-_DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
 #: Metadata fields that name servers: they change, so they are not kept beside the audio.
 _SERVER_FIELDS = ("server", "d1", "d2", "dir", "workable_servers", "alternate_locations")
 
@@ -134,60 +131,6 @@ class _Live:
         self.samples.append((now, self.bytes_done))
         while len(self.samples) > 2 and now - self.samples[0][0] > 3.0:
             self.samples.popleft()
-
-
-def choose_file(track: Track, preferred: Sequence[str]) -> tuple[TrackFile | None, str]:
-    """The file of ``track`` to download, and a note when it is not the first choice.
-
-    Private (stream-only) files cannot be downloaded: then the next preferred format is taken,
-    else any downloadable MP3 or Ogg derivative.
-    """
-    for fmt in preferred:
-        file = track.file_for(fmt)
-        if file is not None and not file.private:
-            break
-    else:
-        fallbacks = [f for f in track.files if not f.private]
-        fallbacks.sort(key=lambda f: (f.format != "VBR MP3", "MP3" not in f.format, f.format))
-        file = fallbacks[0] if fallbacks else None
-    if file is None:
-        return None, ""
-    wanted = preferred[0] if preferred else file.format
-    if file.format == wanted:
-        return file, ""
-    wanted_file = track.file_for(wanted)
-    why = (
-        "is stream-only on the archive" if wanted_file and wanted_file.private else "is not offered"
-    )
-    return file, f"{wanted} {why}; {file.format} instead"
-
-
-def album_name(recording: Recording) -> str:
-    """The album tag of a recording's tracks: ``1977-05-08 Barton Hall, Ithaca, NY``."""
-    place = ", ".join(p for p in (recording.venue, recording.city) if p)
-    return f"{recording.date} {place}".strip() if recording.date else place or recording.title
-
-
-def track_tags(recording: Recording, track: Track) -> dict[str, str]:
-    """The tags a downloaded track is given: the title as taggers of live music write it (a
-    segue ends in `` >``), the track number counted through the show."""
-    return {
-        "artist": recording.artist,
-        "album": album_name(recording),
-        "date": str(recording.date) if recording.date else "",
-        "tracknumber": f"{track.number}/{len(recording.tracks)}",
-        "title": segue_suffix(track.title, track.segue),
-        "venue": recording.venue,
-        "city": recording.city,
-        "archive_identifier": recording.identifier,
-    }
-
-
-def free_space(path: Path) -> int:
-    probe = path
-    while not probe.exists() and probe != probe.parent:
-        probe = probe.parent
-    return shutil.disk_usage(probe).free
 
 
 class DownloadManager:
@@ -329,61 +272,21 @@ class DownloadManager:
     ) -> tuple[Download, ...]:
         """Queue a recording's tracks (all, or the 1-based ``tracks``) with the info text, and
         write the metadata JSON into its folder. Refuses when the disk has no room."""
+        specs = plan(recording, metadata, preferred=preferred, tracks=tracks)
+        for spec in specs:
+            inside(self.music_dir, spec.dest_path)  # refuse before anything is queued
         folder = recording_dir(recording)
-        count = len(recording.tracks)
-        width = max(2, len(str(count)))
-        chosen = set(tracks) if tracks is not None else None
-        if chosen is not None and (bad := sorted(n for n in chosen if not 1 <= n <= count)):
-            raise NotFoundError(
-                f"{recording.identifier} has tracks 1 to {count}; no track {bad[0]}"
-            )
-        values: list[dict[str, Any]] = []
-        skipped: list[str] = []
-        for index, track in enumerate(recording.tracks, start=1):
-            if chosen is not None and index not in chosen:
-                continue
-            file, note = choose_file(track, preferred)
-            if file is None:
-                skipped.append(track.title)
-                continue
-            dest = folder / track_file_name(index, track, file.name, width)
-            values.append(
-                {
-                    "identifier": recording.identifier,
-                    "file_name": file.name,
-                    "format": file.format,
-                    "kind": "track",
-                    "title": track.title,
-                    "track_number": index,
-                    "disc": track.disc,
-                    "dest_path": dest.as_posix(),
-                    "size": file.size,
-                    "md5": file.md5,
-                    "sha1": file.sha1,
-                    "crc32": file.crc32,
-                    "note": note,
-                    "tags": track_tags(recording, track),
-                }
-            )
-        if not values:
-            raise DownloadError(
-                f"{recording.identifier} has no downloadable audio"
-                + (f" ({len(skipped)} stream-only tracks)" if skipped else "")
-            )
-        if chosen is None:
-            values += self._info_files(recording.identifier, metadata, folder)
-        # An item may list a file twice: it is one download.
-        values = list({v["file_name"]: v for v in reversed(values)}.values())[::-1]
-        for value in values:
-            inside(self.music_dir, value["dest_path"])  # refuse before anything is queued
         known = await self._database.run(lambda s: store.existing(s, recording.identifier))
-        fresh = [v for v in values if self._needs_download(known.get(v["file_name"]))]
+        needs = await asyncio.to_thread(
+            lambda: [self._needs_download(known.get(spec.file_name)) for spec in specs]
+        )
+        fresh = [spec for spec, needed in zip(specs, needs, strict=True) if needed]
         # Files already queued are counted in the queue's remaining bytes, not twice.
         await self._check_space(fresh)
         try:
             await asyncio.to_thread(self._write_metadata, recording.identifier, metadata, folder)
         except OSError as error:
-            if error.errno in _DISK_FULL:
+            if error.errno in DISK_FULL:
                 raise DownloadError(
                     f"the disk of {self.music_dir} is full: nothing was queued"
                 ) from error
@@ -393,10 +296,10 @@ class DownloadManager:
                 f"a folder liveset can make and write ({error.strerror or error})",
             ) from error
         if fresh:
-            await self._database.run(lambda s: store.add(s, fresh))
+            await self._database.run(lambda s: store.add(s, [spec.values() for spec in fresh]))
             self._maybe_more = True
         self._changed_now((recording.identifier,))
-        wanted = {v["file_name"] for v in values}
+        wanted = {spec.file_name for spec in specs}
         listed = await self.listing(identifier=recording.identifier)
         return tuple(d for d in listed if d.file_name in wanted)
 
@@ -406,40 +309,6 @@ class DownloadManager:
         if row.state == DownloadState.DONE.value:
             return not (self.music_dir / row.dest_path).exists()
         return row.state in (DownloadState.FAILED.value, DownloadState.CANCELLED.value)
-
-    def _info_files(
-        self, identifier: str, metadata: Mapping[str, Any], folder: Any
-    ) -> list[dict[str, Any]]:
-        raw = metadata.get("files")
-        entries = [e for e in raw if isinstance(e, dict)] if isinstance(raw, list) else []
-        infos = []
-        for entry in entries:
-            raw_name = entry.get("name")
-            if not fetchable(raw_name) or as_str(entry.get("format")) != "Text":
-                continue
-            name = str(raw_name)
-            if not name.lower().endswith(".txt") or as_str(entry.get("private")) == "true":
-                continue
-            size = as_int(entry.get("size"))
-            infos.append(
-                {
-                    "identifier": identifier,
-                    "file_name": name,
-                    "format": "Text",
-                    "kind": "info",
-                    "title": name,
-                    "track_number": None,
-                    "disc": None,
-                    "dest_path": (folder / plain_file_name(name)).as_posix(),
-                    "size": size if size is not None and size >= 0 else None,
-                    "md5": _hex(entry.get("md5"), 32),
-                    "sha1": _hex(entry.get("sha1"), 40),
-                    "crc32": _hex(entry.get("crc32"), 8),
-                    "note": "",
-                    "tags": {},
-                }
-            )
-        return infos
 
     def _write_metadata(self, identifier: str, metadata: Mapping[str, Any], folder: Any) -> None:
         kept = {k: v for k, v in metadata.items() if k not in _SERVER_FIELDS}
@@ -451,12 +320,15 @@ class DownloadManager:
         )  # escapes keep any odd text intact
         os.replace(temporary, target)
 
-    async def _check_space(self, values: Sequence[dict[str, Any]]) -> None:
-        needed = 0
-        for value in values:
-            part = part_of(self.music_dir / value["dest_path"])
-            have = part.stat().st_size if part.exists() else 0
-            needed += max(0, (value["size"] or 0) - have)
+    async def _check_space(self, specs: Sequence[FileSpec]) -> None:
+        def still_needed() -> int:
+            needed = 0
+            for spec in specs:
+                have = _file_size(part_of(self.music_dir / spec.dest_path))
+                needed += max(0, (spec.size or 0) - have)
+            return needed
+
+        needed = await asyncio.to_thread(still_needed)
         needed += await self._database.run(store.remaining_bytes)
         free = await asyncio.to_thread(free_space, self.music_dir)
         if needed > free - self._keep_free:
@@ -871,7 +743,7 @@ class DownloadManager:
                 self._requeue[row.id] = await asyncio.to_thread(_file_size, part)
                 return
             except OSError as error:
-                if error.errno in _DISK_FULL:
+                if error.errno in DISK_FULL:
                     await self._held_file(row, part, f"the disk of {self.music_dir} is full")
                     return
                 if not await self._still_running(row):
@@ -1097,7 +969,7 @@ class DownloadManager:
             try:
                 write_tags(part, row.tags, ext=dest.suffix)
             except OSError as error:
-                if error.errno in _DISK_FULL:
+                if error.errno in DISK_FULL:
                     part.unlink(missing_ok=True)  # it may be half rewritten: never lands
                     raise
                 log.warning("cannot tag %s: %s", dest, error)
@@ -1111,12 +983,6 @@ class DownloadManager:
         stat = dest.stat()
         root = str(self.music_dir.resolve())
         return read_file(str(dest), root, stat.st_size, stat.st_mtime_ns)
-
-
-def _hex(value: Any, length: int) -> str | None:
-    """A checksum as the archive lists it, when it is one (``length`` hex digits)."""
-    text = as_str(value).lower()
-    return text if len(text) == length and all(c in "0123456789abcdef" for c in text) else None
 
 
 def _retrieved(future: asyncio.Future[Any]) -> None:

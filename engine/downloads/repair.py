@@ -28,8 +28,8 @@ from engine.archive.client import cache_key
 from engine.archive.concerts import recording_from_metadata
 from engine.archive.parse import load_json
 from engine.downloads import store
-from engine.downloads.manager import track_tags
 from engine.downloads.paths import inside, part_of, plain_file_name, recording_dir, track_file_name
+from engine.downloads.plan import track_tags
 from engine.errors import ArchiveError, StorageError
 from engine.library import files
 from engine.library.scanner import read_file

@@ -74,11 +74,6 @@ FORMAT = 1
 _STOP_SUBJECTS = {"live concert", "live", "concert", "etree", ""}
 
 
-def day_number(year: int, month: int, day: int) -> int:
-    """A day count good enough for "within two weeks" (months as 31 days)."""
-    return year * 372 + max(month - 1, 0) * 31 + max(day, 1)
-
-
 def state_of(city: str) -> str:
     """The last part of "Ithaca, NY": a state, a province or a country."""
     part = city.rsplit(",", 1)[-1].strip() if "," in city else ""

@@ -27,7 +27,7 @@ from engine.models import (
     Pick,
     Recording,
 )
-from engine.recommend import describe as describing, imports
+from engine.recommend import describe as describing, imports, index_path
 from engine.recommend.scorer import KINDS, Index, Scored, Scorer, build_index
 from engine.recommend.signals import Taste, most_played, read_taste, recently_played
 from engine.storage.repository import recording_summary
@@ -151,7 +151,7 @@ class Recommender:
         """``in_process``: fit on a thread of this process instead of a process of its own
         (for tests and benchmarks that measure the fit itself)."""
         self._database = database
-        self.path = data_dir / "recommend" / "index.npz"  # the facade's INDEX_FILE
+        self.path = index_path(data_dir)
         self._threads = threads
         # A database in memory is this process's alone: the fit cannot read it from another.
         self._in_process = in_process or ":memory:" in database.url

@@ -15,6 +15,12 @@ if TYPE_CHECKING:
 KINDS = ("track", "recording", "artist")
 
 
+def check_kind(kind: str) -> None:
+    """Refuse, in words, a kind of target feedback has none of."""
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {', '.join(KINDS)}")
+
+
 def _row(session: Session, kind: str, target: str) -> FeedbackRow:
     row = session.scalar(
         select(FeedbackRow).where(FeedbackRow.target_kind == kind, FeedbackRow.target == target)
@@ -44,7 +50,3 @@ def favourites(session: Session, kind: str | None = None) -> list[tuple[str, str
     if kind is not None:
         query = query.where(FeedbackRow.target_kind == kind)
     return [(k, t) for k, t in session.execute(query.order_by(FeedbackRow.updated_at))]
-
-
-def all_feedback(session: Session) -> list[FeedbackRow]:
-    return list(session.scalars(select(FeedbackRow).order_by(FeedbackRow.updated_at)))

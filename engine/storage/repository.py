@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from engine.archive.concerts import download_url, rank_recordings
@@ -31,7 +31,7 @@ from engine.storage.schema import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Iterable
 
 
 def artist_key(name: str) -> str:
@@ -287,7 +287,3 @@ def get_concert(session: Session, artist: str, date: str, base_url: str) -> Conc
     parsed = _date(row.date)
     assert parsed is not None
     return Concert(row.artist, parsed, row.venue, row.city, ranked)
-
-
-def delete_recordings(session: Session, identifiers: Sequence[str]) -> None:
-    session.execute(delete(RecordingRow).where(RecordingRow.identifier.in_(identifiers)))
