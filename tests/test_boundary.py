@@ -213,3 +213,33 @@ def test_the_command_line_loads_no_textual() -> None:
     assert out.stdout.strip() == "[]", out.stdout + out.stderr
     groups = sorted(p.stem for p in (ROOT / "tui" / "cli").glob("*.py"))
     assert {"browse", "control", "downloads", "library", "playback"} <= set(groups)
+
+
+#: The module each runtime dependency is imported as, where the names differ.
+MODULE_OF = {
+    "python-mpv": "mpv",
+    "scikit-learn": "sklearn",
+    "lazy_loader": "lazy_loader",
+}
+
+
+def test_every_runtime_dependency_is_imported_by_the_product() -> None:
+    """A dependency earns its place: the product (engine/ or tui/) imports it, or it belongs
+    in the extra that uses it. sniffio is the one kept for another's sake (see pyproject)."""
+    import re
+    import tomllib
+
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    names = [re.split(r"[<>=!~\[ ;]", d, maxsplit=1)[0] for d in declared]
+    imported = {
+        m.split(".")[0]
+        for package in ("engine", "tui")
+        for _, _, m in imported_modules(ROOT / package)
+    }
+    unused = [
+        n
+        for n in names
+        if MODULE_OF.get(n, n.lower().replace("-", "_")) not in imported and n != "sniffio"
+    ]
+    assert not unused, unused
+    assert "internetarchive" not in names and "aiofiles" not in names
