@@ -28,6 +28,7 @@ from .errors import (
     PlaybackError as PlaybackError,
     PlaybackUnavailable as PlaybackUnavailable,
     StorageError as StorageError,
+    size_text as size_text,
 )
 from .events import (
     ArchiveStatusChanged as ArchiveStatusChanged,

@@ -23,6 +23,15 @@ class SourceKind(enum.StrEnum):
     UNKNOWN = "unknown"
 
 
+#: Each source kind in words, as reasons and "describe it" say it.
+SOURCE_KIND_WORDS: dict[str, str] = {
+    "SBD": "soundboard",
+    "MTX": "matrix",
+    "FM": "broadcast",
+    "AUD": "audience",
+    "unknown": "recording",
+}
+
 #: Lower is better. Soundboards first, then matrix mixes, broadcasts, audience tapes.
 SOURCE_KIND_ORDER: dict[SourceKind, int] = {
     SourceKind.SBD: 0,
@@ -530,6 +539,7 @@ def to_data(value: Any) -> Any:
 __all__ = [
     "ACTIVE_DOWNLOAD_STATES",
     "SOURCE_KIND_ORDER",
+    "SOURCE_KIND_WORDS",
     "Artist",
     "ArtistList",
     "Concert",

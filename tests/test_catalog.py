@@ -545,3 +545,27 @@ def test_the_catalogs_age_reads_short_on_the_first_line_and_long_in_status() -> 
         "2 h ago",
         "2 days ago",
     ]
+
+
+async def test_an_artist_typed_with_two_spaces_finds_the_same_concert_in_catalog_and_cache(
+    tmp_path: Path, db_url: str
+) -> None:
+    """One artist key for the catalog and the concert cache: "Grateful  Dead" (as a link or
+    a typed name may give it) is Grateful Dead in both, with the archive gone."""
+    archive = FakeArchive(seconds=1.0).start()
+    archive.keep_alive = False  # stopped means gone: no connection left open to it
+    cached_settings = make_settings(tmp_path / "cached", archive.url)
+    catalog_settings = make_settings(tmp_path / "catalog", archive.url, db_url)
+    async with (
+        Engine(cached_settings, backoff_base=0.01) as cached,
+        Engine(catalog_settings, backoff_base=0.01) as local,
+    ):
+        await local.sync_catalog()
+        asked = await cached.concert("Grateful Dead", "1977-05-08")  # now in its cache
+        archive.stop()
+        from_catalog = await local.concert("Grateful  Dead", "1977-05-08")
+        from_cache = await cached.concert(" grateful  dead", "1977-05-08")
+    assert from_cache.stale and from_catalog.artist == from_cache.artist == "Grateful Dead"
+    expected = {r.identifier for r in asked.recordings}
+    assert {r.identifier for r in from_catalog.recordings} == expected
+    assert {r.identifier for r in from_cache.recordings} == expected

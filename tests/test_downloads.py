@@ -430,7 +430,9 @@ async def test_a_data_node_that_moved_sends_the_file_back_through_the_archive(
         await engine.run_downloads()
         manager = engine._downloads
         assert manager is not None
-        manager.runner.transfer.nodes[SCI] = f"{settings.archive_url}/gone/items/{SCI}/"  # as if it moved
+        manager.runner.transfer.nodes[SCI] = (
+            f"{settings.archive_url}/gone/items/{SCI}/"  # as if it moved
+        )
         await engine.download(SCI, tracks=[1])
         (done,) = await finished(engine, SCI)
     assert done.state is DownloadState.DONE

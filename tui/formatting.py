@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from rich.cells import cell_len, set_cell_size
 
+import engine as engine_package
+
 
 def clock(seconds: float | None) -> str:
     """``4:33:30`` or ``11:15``; ``-`` when unknown; never below ``0:00``."""
@@ -19,15 +21,8 @@ def stars(value: float | None) -> str:
 
 
 def size_text(size: int | None) -> str:
-    """``1.2 GB``; ``-`` when unknown or nothing."""
-    if not size:
-        return "-"
-    value = float(size)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return "-"
+    """``1.2 GB`` as the engine's messages say it; ``-`` when unknown or nothing."""
+    return engine_package.size_text(size) if size else "-"
 
 
 def bar(fraction: float, width: int, full: str = "━", empty: str = "─") -> str:

@@ -25,6 +25,7 @@ from engine.archive.parse import (
 )
 from engine.archive.setlist import assign_sets, clean_title, strip_heading
 from engine.archive.text import clean_controls
+from engine.keys import artist_key
 from engine.models import (
     SOURCE_KIND_ORDER,
     Concert,
@@ -167,11 +168,6 @@ def rank_recordings(recordings: Iterable[Recording]) -> tuple[Recording, ...]:
         for r, w in zip(items, weighted, strict=True)
     ]
     return tuple(sorted(items, key=recording_rank_key))
-
-
-def artist_key(name: str) -> str:
-    """An artist's name as concerts are grouped by it (and the catalog looks it up)."""
-    return name.casefold().strip()
 
 
 def concert_key(recording: Recording) -> tuple[str, str] | None:

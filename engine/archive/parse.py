@@ -8,6 +8,7 @@ function here takes whatever came and returns a clean value or a clear ``Archive
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -126,6 +127,12 @@ def parse_date(value: Any) -> PartialDate | None:
     month = _part(match.group(2), 12)
     day = _part(match.group(3), 31) if month else None
     return PartialDate(year, month, day)
+
+
+@functools.lru_cache(maxsize=65_536)
+def stored_date(text: str) -> PartialDate | None:
+    """A date as liveset stores it (``str(PartialDate)``: ``1977-05-??``), read back."""
+    return parse_date(text.replace("??", "00"))
 
 
 def _part(text: str | None, high: int) -> int | None:

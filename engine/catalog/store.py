@@ -10,7 +10,6 @@ typed word matches as a prefix.
 
 from __future__ import annotations
 
-import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -18,8 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import column, delete, func, insert, select, table, text, update
 
-from engine.archive.concerts import SEARCH_FIELDS, artist_key, recording_from_search_doc
-from engine.archive.parse import as_int, as_list, as_str, as_text, parse_date
+from engine.archive.concerts import SEARCH_FIELDS, recording_from_search_doc
+from engine.archive.parse import as_int, as_list, as_str, as_text, stored_date
+from engine.keys import artist_key
 from engine.models import Artist, PartialDate, Recording, SourceKind
 from engine.storage.schema import CatalogArtistRow, CatalogItemRow, CatalogStateRow, has_fts5
 
@@ -319,17 +319,12 @@ def ready(session: Session) -> bool:
 # --- reading --------------------------------------------------------------------------------
 
 
-@functools.lru_cache(maxsize=65_536)
-def _date(text_: str) -> PartialDate | None:
-    return parse_date(text_)
-
-
 def recording(row: Mapping[Any, Any]) -> Recording:
     return Recording(
         identifier=row["identifier"],
         title=row["title"],
         artist=row["artist"],
-        date=_date(row["date"]) if row["date"] else None,
+        date=stored_date(row["date"]) if row["date"] else None,
         venue=row["venue"],
         city=row["city"],
         source_kind=SourceKind(row["source_kind"]),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
@@ -73,21 +74,65 @@ def part_of(dest: Path) -> Path:
     return dest.with_name(dest.name + ".part")
 
 
-def recording_dir_name(recording: Recording) -> str:
-    parts = [str(recording.date) if recording.date else "unknown date"]
-    place = ", ".join(p for p in (recording.venue, recording.city) if p)
-    if place:
-        parts.append(place)
-    if recording.source_kind is not SourceKind.UNKNOWN:
-        parts.append(f"[{recording.source_kind.value}]")
-    parts.append(f"({recording.identifier})")
-    return safe_name(" ".join(parts), fallback=recording.identifier or "recording")
+@dataclass(frozen=True, slots=True)
+class RecordingFolder:
+    """A recording's folder in the music dir's layout, made from a recording and read back
+    from a name: ``YYYY-MM-DD Venue, City [SBD] (identifier)`` (each part but the date may be
+    missing)."""
+
+    date: str
+    place: str = ""
+    kind: str = ""
+    identifier: str = ""
+
+    @classmethod
+    def of(cls, recording: Recording) -> RecordingFolder:
+        kind = recording.source_kind
+        return cls(
+            str(recording.date) if recording.date else "unknown date",
+            ", ".join(p for p in (recording.venue, recording.city) if p),
+            kind.value if kind is not SourceKind.UNKNOWN else "",
+            recording.identifier,
+        )
+
+    @classmethod
+    def read(cls, name: str) -> RecordingFolder | None:
+        """The parts of a folder name of this layout; None for another kind of name."""
+        match = _FOLDER.match(name)
+        if match is None:
+            return None
+        return cls(
+            match.group("date"),
+            match.group("place") or "",
+            match.group("kind") or "",
+            match.group("identifier") or "",
+        )
+
+    @property
+    def name(self) -> str:
+        parts = [self.date, self.place, f"[{self.kind}]" if self.kind else ""]
+        parts.append(f"({self.identifier})" if self.identifier else "")
+        return safe_name(" ".join(p for p in parts if p), fallback=self.identifier or "recording")
+
+    @property
+    def album(self) -> str:
+        """The album of its tracks: the date and the place (see ``plan.album_name``)."""
+        return f"{self.date} {self.place}".strip()
+
+
+#: The place is tried last, so a folder without one keeps its identifier.
+_FOLDER = re.compile(
+    r"^(?P<date>\d{4}-[\d?]{2}-[\d?]{2})(?: (?P<place>.*?))??(?: \[(?P<kind>[A-Za-z]+)\])?"
+    r"(?: \((?P<identifier>[^()]+)\))?$"
+)
+#: A track's file name: ``NN Title`` (also ``NN. Title``, ``NN-Title``).
+TRACK_NAME = re.compile(r"^(?P<number>\d{1,3})[ ._-]+(?P<title>.+)$")
 
 
 def recording_dir(recording: Recording) -> PurePosixPath:
     """The recording's folder relative to the music dir."""
     artist = safe_name(recording.artist, fallback="Unknown artist")
-    return PurePosixPath(artist, recording_dir_name(recording))
+    return PurePosixPath(artist, RecordingFolder.of(recording).name)
 
 
 def extension(file_name: str) -> str:

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
 import time
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from engine.downloads.paths import TRACK_NAME, RecordingFolder
 from engine.events import LibraryChanged, ScanProgress
 from engine.library import files
 from engine.library.tags import AUDIO_EXTENSIONS, FileTags, TagError, read_tags
@@ -27,11 +27,6 @@ if TYPE_CHECKING:
     from engine.storage.database import Database
 
 _BATCH = 200
-_FOLDER = re.compile(
-    r"^(?P<date>\d{4}-[\d?]{2}-[\d?]{2})(?: (?P<place>.*?))?(?: \[(?P<kind>[A-Za-z]+)\])?"
-    r"(?: \((?P<identifier>[^()]+)\))?$"
-)
-_TRACK_NAME = re.compile(r"^(?P<number>\d{1,3})[ ._-]+(?P<title>.+)$")
 
 
 def is_library_file(name: str) -> bool:
@@ -70,25 +65,24 @@ def layout_tags(path: str, root: str, tags: FileTags) -> FileTags:
     stem = Path(path).stem
     updates: dict[str, Any] = {}
     if not tags.title:
-        match = _TRACK_NAME.match(stem)
+        match = TRACK_NAME.match(stem)
         updates["title"] = match.group("title") if match else stem
         if match and tags.track_number is None:
             updates["track_number"] = int(match.group("number"))
     if len(relative) >= 3:
         if not tags.artist:
             updates["artist"] = relative[-3]
-        folder = _FOLDER.match(relative[-2])
+        folder = RecordingFolder.read(relative[-2])
         if folder:
-            place = folder.group("place") or ""
             if not tags.album:
-                updates["album"] = f"{folder.group('date')} {place}".strip()
+                updates["album"] = folder.album
             if not tags.date:
-                updates["date"] = folder.group("date")
+                updates["date"] = folder.date
             if not (tags.venue or tags.city):
-                venue, _, city = place.partition(", ")
+                venue, _, city = folder.place.partition(", ")
                 updates["venue"], updates["city"] = venue, city
-            if not tags.identifier and folder.group("identifier"):
-                updates["identifier"] = folder.group("identifier")
+            if not tags.identifier and folder.identifier:
+                updates["identifier"] = folder.identifier
         elif not tags.album:
             updates["album"] = relative[-2]
     return replace(tags, **updates) if updates else tags

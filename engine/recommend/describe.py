@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from rapidfuzz import fuzz, process
 
+from engine.models import SOURCE_KIND_WORDS
 from engine.recommend.scorer import KINDS
 
 if TYPE_CHECKING:
@@ -119,7 +120,7 @@ class Reading:
                 year_words = [str(y) for y in years]
         out = [
             ("years", tuple(year_words)),
-            ("source", tuple(KIND_LABELS.get(k, k) for k in sorted(self.kinds))),
+            ("source", tuple(SOURCE_KIND_WORDS.get(k, k) for k in sorted(self.kinds))),
             ("places", tuple(self.places)),
             ("artists", tuple(sorted(index.artists[a] for a in self.artists))),
             ("songs", tuple(self.songs)),
@@ -127,9 +128,6 @@ class Reading:
             ("not understood", tuple(self.unread)),
         ]
         return tuple((name, values) for name, values in out if values)
-
-
-KIND_LABELS = {"SBD": "soundboard", "AUD": "audience", "MTX": "matrix", "FM": "broadcast"}
 
 
 def _year(text: str) -> int | None:

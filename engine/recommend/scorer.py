@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from scipy import sparse
 
-from engine.archive.concerts import artist_key
-from engine.models import SourceKind
+from engine.keys import artist_key, venue_key
+from engine.models import SOURCE_KIND_WORDS, SourceKind
 from engine.recommend.models import IALS, binary, solve_factors
 
 if TYPE_CHECKING:
@@ -35,13 +35,6 @@ if TYPE_CHECKING:
     from engine.recommend.signals import Taste
 
 KINDS = [k.value for k in SourceKind]
-KIND_WORDS = {
-    "SBD": "soundboard",
-    "MTX": "matrix",
-    "FM": "broadcast",
-    "AUD": "audience",
-    "unknown": "recording",
-}
 #: How much each part counts. Scores (collaborative, content, quality, popularity) are
 #: z-scores over all candidates, clipped to three standard deviations; the rest are shares
 #: from 0 to 1 (an artist's weight over the strongest, on this day or not, the hour's plays),
@@ -262,12 +255,10 @@ def build_index(
     display: dict[str, str] = {}
     for r in rows:
         display.setdefault(artist_key(r["artist"]), r["artist"])
-    venue, venue_keys = _numbered(" ".join(r["venue"].casefold().split()) for r in rows)
+    venue, venue_keys = _numbered(venue_key(r["venue"]) for r in rows)
     venue_names: dict[str, str] = {}
     for r in rows:
-        venue_names.setdefault(
-            " ".join(r["venue"].casefold().split()), " ".join(r["venue"].split())
-        )
+        venue_names.setdefault(venue_key(r["venue"]), " ".join(r["venue"].split()))
     venues = [venue_names[k] for k in venue_keys]
     city, cities = _numbered(" ".join(r["city"].split()) for r in rows)
     state, states = _numbered(state_of(r["city"]) for r in rows)
@@ -699,11 +690,11 @@ class Scorer:
 
     def quality_words(self, i: int) -> str:
         index = self.index
-        kind = KIND_WORDS[KINDS[int(index.kind[i])]]
+        kind = SOURCE_KIND_WORDS[KINDS[int(index.kind[i])]]
         reviews = int(index.reviews[i])
         if reviews and not np.isnan(index.rating[i]):
             noun = "review" if reviews == 1 else "reviews"
             stars = f"{float(index.rating[i]):.1f} stars from {reviews} {noun}"
             # A source the archive does not name says nothing: the stars alone.
-            return stars if kind == KIND_WORDS["unknown"] else f"{kind}, {stars}"
+            return stars if kind == SOURCE_KIND_WORDS["unknown"] else f"{kind}, {stars}"
         return kind

@@ -17,9 +17,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from sqlalchemy import create_engine, delete, select
 
-from engine.archive.concerts import artist_key
 from engine.catalog import store
+from engine.keys import artist_key
 from engine.models import (
+    SOURCE_KIND_WORDS,
     Description,
     Discover,
     DiscoverRow,
@@ -636,7 +637,7 @@ def _match_words(
     parts = []
     if reading.years and int(index.year[i]) in reading.years:
         parts.append(str(int(index.year[i])))
-    kind = describing.KIND_LABELS.get(KINDS[int(index.kind[i])])
+    kind = SOURCE_KIND_WORDS.get(KINDS[int(index.kind[i])])
     if reading.kinds and KINDS[int(index.kind[i])] in reading.kinds and kind:
         parts.append(kind)
     if (reading.states and index.states[index.state[i]] in reading.states) or (

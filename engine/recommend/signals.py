@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
-from engine.archive.concerts import artist_key
+from engine.keys import artist_key
 from engine.models import DownloadState
 from engine.storage.schema import (
     DownloadRow,

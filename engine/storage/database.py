@@ -32,7 +32,7 @@ T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-HEAD = "0008"  # the newest migration; tests/test_storage.py checks it against alembic's head
+HEAD = "0009"  # the newest migration; tests/test_storage.py checks it against alembic's head
 
 
 #: How long one statement waits inside SQLite for another program's lock, in seconds ...

@@ -9,7 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from engine.archive.concerts import download_url, rank_recordings
-from engine.archive.parse import parse_date
+from engine.archive.parse import stored_date
+from engine.keys import artist_key
 from engine.models import (
     Artist,
     Concert,
@@ -32,10 +33,6 @@ from engine.storage.schema import (
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
-
-
-def artist_key(name: str) -> str:
-    return " ".join(name.casefold().split())
 
 
 # --- response cache -------------------------------------------------------------------------
@@ -193,7 +190,7 @@ def _track_row(position: int, track: Track) -> TrackRow:
 
 
 def _date(text: str | None) -> PartialDate | None:
-    return parse_date(text.replace("??", "00")) if text else None
+    return stored_date(text) if text else None
 
 
 def recording_summary(row: RecordingRow) -> Recording:
