@@ -143,11 +143,9 @@ def test_commands_steer_the_daemon_and_it_plays_on_after_they_end(
     played = daemon.run("play", str(folder))
     assert played.returncode == 0, played.stderr
     assert "in the daemon" in played.stderr
-    time.sleep(0.5)
-    status = daemon.run("status", "--json")
-    import json
-
-    data = json.loads(status.stdout)
+    deadline = time.monotonic() + 30
+    while (data := json.loads(daemon.run("status", "--json").stdout))["state"] != "playing":
+        assert time.monotonic() < deadline, data  # a wait on what it means, bounded
     assert data["daemon"] is True and data["state"] == "playing"
     assert data["track"]["title"] == "Tone 1" and data["queue_length"] == 3
     assert daemon.run("next").returncode == 0

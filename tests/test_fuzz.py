@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from engine.archive.concerts import group_concerts, recording_from_metadata
 from engine.downloads.paths import inside, recording_dir, track_file_name
 from engine.errors import EngineError
-from engine.models import to_data
+from engine.models import Recording, to_data
 from engine.storage import repository as repo
 from engine.storage.database import Database
 from tests.fake_archive.corpus import fixtures_dir, load_body
@@ -184,19 +184,36 @@ def test_mutated_recordings_store_and_read_back_cleanly(
         if parsed is not None:
             recordings.append(parsed)
 
-    async def store() -> None:
+    last = {r.identifier: r for r in recordings}  # saved twice: the later one stands
+
+    async def store() -> dict[str, Recording | None]:
         database = Database(f"sqlite:///{tmp_path_factory.mktemp('db') / 'liveset.db'}")
         await database.open()
         try:
             await database.run(lambda s: repo.save_recordings(s, recordings))
-            for recording in recordings:
-                await database.run(lambda s, r=recording: repo.get_recording(s, r.identifier, BASE))
+            return {
+                identifier: await database.run(
+                    lambda s, i=identifier: repo.get_recording(s, i, BASE)
+                )
+                for identifier in last
+            }
         finally:
             await database.close()
 
     # A clean error (a storage limit, say) is allowed; an exception of any other kind is not.
-    with contextlib.suppress(EngineError):
-        asyncio.run(store())
+    try:
+        read = asyncio.run(store())
+    except EngineError:
+        return
+    for identifier, saved in last.items():
+        back = read[identifier]
+        assert back is not None, identifier
+        assert (back.identifier, back.artist, back.date) == (
+            saved.identifier,
+            saved.artist,
+            saved.date,
+        )
+        assert [t.title for t in back.tracks] == [t.title for t in saved.tracks]
 
 
 # --- through the fake archive.org: `recording --json` and a real download -------------------
@@ -273,11 +290,31 @@ def run_cli(*args: str) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
-@given(served=served_item())
-@settings(max_examples=int(os.environ.get("FUZZ_SERVED_EXAMPLES", "30")))
+SERVED_EXAMPLES = int(os.environ.get("FUZZ_SERVED_EXAMPLES", "30"))
+
+
 def test_a_mutated_item_prints_as_json_and_downloads_inside_the_music_dir(
-    served: tuple[dict[str, Any], dict[str, bytes]], served_env: Any
+    served_env: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """Every example ends in a JSON answer or a clean error, and a download done or refused
+    in words; the summary says what they ended in (run with -s to see it)."""
+    OUTCOMES.clear()
+    served_example(served_env)
+    with capsys.disabled():
+        print(f"\nfuzz through the fake archive: {json.dumps(OUTCOMES, sort_keys=True)}")
+        for error in SERVER_ERRORS[-3:]:  # the fake's own failures, for whoever improves it
+            print(error.strip().splitlines()[-1])
+    examples = OUTCOMES["examples"]
+    assert examples > 0
+    assert OUTCOMES.get("recording ok", 0) + OUTCOMES.get("recording clean error", 0) == examples
+    downloads = ("download done", "download failed cleanly", "download refused")
+    assert sum(OUTCOMES.get(k, 0) for k in downloads) == examples
+    assert OUTCOMES.get("recording ok", 0) > 0  # the mutations leave some items whole
+
+
+@given(served=served_item())
+@settings(max_examples=SERVED_EXAMPLES)
+def served_example(served_env: Any, served: tuple[dict[str, Any], dict[str, bytes]]) -> None:
     root, archive, names = served_env
     SERVER_ERRORS[:] = archive.server_errors
     body, files = served
@@ -313,11 +350,3 @@ def test_a_mutated_item_prints_as_json_and_downloads_inside_the_music_dir(
                 or resolved.is_relative_to(data)
                 or (resolved.is_relative_to(root / "home"))
             ), path
-
-
-def test_zz_fuzz_summary(capsys: pytest.CaptureFixture[str]) -> None:
-    """Prints what the served examples ended in (run with -s to see it)."""
-    with capsys.disabled():
-        print(f"\nfuzz through the fake archive: {json.dumps(OUTCOMES, sort_keys=True)}")
-        for error in SERVER_ERRORS[-3:]:  # the fake's own failures, for whoever improves it
-            print(error.strip().splitlines()[-1])

@@ -457,15 +457,27 @@ async def test_the_open_app_runs_the_download_queue(settings: Settings) -> None:
 
 @pytest.mark.parametrize("size", [(80, 24), (160, 48)])
 async def test_no_screen_crashes_at_either_size(settings: Settings, size: tuple[int, int]) -> None:
+    """Every screen opens and draws, and nothing went wrong on the way: a failed load shows
+    as an error notification, which fails this as a crash would."""
+    from tui.screens.discover import DiscoverScreen
+
     app = make_app(settings)
     async with app.run_test(size=size) as pilot:
         await settle(pilot)
-        for key, screen in (("2", DownloadsScreen), ("3", LibraryScreen), ("4", QueueScreen)):
+        screens = (
+            ("2", DownloadsScreen),
+            ("3", LibraryScreen),
+            ("4", QueueScreen),
+            ("5", DiscoverScreen),
+            ("1", BrowseScreen),
+        )
+        for key, screen in screens:
             await pilot.press(key)
             await settle(pilot)
             assert isinstance(app.screen, screen)
-        await pilot.press("1")
-        assert isinstance(app.screen, BrowseScreen)
+            errors = [(n.title, n.message) for n in app._notifications if n.severity == "error"]
+            assert not errors, (key, errors)
+            assert app.screen.query("*"), key  # it drew something
 
 
 async def test_keys_typed_in_a_burst_land_in_the_search_box(settings: Settings) -> None:
