@@ -26,13 +26,13 @@ COMMANDS: tuple[tuple[str, ...], ...] = (
     ("status",),
     ("status", "--json"),
     ("queue",),
+    ("seek", "+1"),  # while a track plays (with the queue run out, a seek waits for a file)
+    ("volume", "+0"),
     ("pause",),
     ("toggle",),
+    ("play",),
     ("next",),
     ("prev",),
-    ("seek", "+1"),
-    ("volume", "+0"),
-    ("play",),
 )
 
 

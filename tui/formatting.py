@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from rich.cells import cell_len, set_cell_size
-
 import engine as engine_package
 
 
@@ -39,6 +37,8 @@ def progress_bar(fraction: float, width: int) -> str:
 def fit_text(text: str, width: int) -> str:
     """``text`` padded or cut to ``width`` terminal cells, with an ellipsis when cut; wide
     characters (CJK) count two cells, so a cut never breaks the column."""
+    from rich.cells import cell_len, set_cell_size  # here: a command that prints no table skips it
+
     if width <= 0:
         return ""
     if cell_len(text) > width:
@@ -48,6 +48,8 @@ def fit_text(text: str, width: int) -> str:
 
 def _pad(text: str, width: int) -> int:
     """Cells left over when a wide character cannot be split at the cut."""
+    from rich.cells import cell_len, set_cell_size
+
     return width - 1 - cell_len(set_cell_size(text, width - 1).rstrip())
 
 

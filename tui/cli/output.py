@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import sys
 from typing import TYPE_CHECKING, Any
-
-from rich.cells import cell_len
 
 from tui.formatting import fit_text
 
@@ -21,6 +18,10 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]], keep: Sequence[
 
     Columns in ``keep`` (short codes, numbers) are never cut.
     """
+    import shutil
+
+    from rich.cells import cell_len  # loaded by the commands that print a table
+
     widths = [max([cell_len(h)] + [cell_len(r[i]) for r in rows]) for i, h in enumerate(headers)]
     # On a terminal, fit its width; in a pipe or a file, whole values (an identifier must copy).
     columns = shutil.get_terminal_size((100, 24)).columns if sys.stdout.isatty() else 1 << 20
