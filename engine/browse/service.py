@@ -4,7 +4,6 @@ source's recordings into concerts."""
 
 from __future__ import annotations
 
-import datetime
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -39,9 +38,7 @@ class Browse:
         self._catalog = catalog
         self._downloaded = downloaded
         self.local = CatalogSource(database, recordings)
-        self.archive = ArchiveSource(
-            database, client, recordings, archive_url, lambda: datetime.date.today().year
-        )
+        self.archive = ArchiveSource(database, client, recordings, archive_url)
 
     async def source(self) -> ConcertSource:
         """The catalog once a full sync has made it ready; the archive until then."""

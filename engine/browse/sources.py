@@ -6,6 +6,7 @@ the one rule both share."""
 
 from __future__ import annotations
 
+import datetime
 import random
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol
@@ -133,13 +134,11 @@ class ArchiveSource:
         client: Callable[[], ArchiveClient],
         recordings: Recordings,
         archive_url: str,
-        this_year: Callable[[], int],
     ) -> None:
         self._database = database
         self._client = client
         self._recordings = recordings
         self._archive_url = archive_url
-        self._this_year = this_year
 
     async def artists(self, limit: int | None) -> ArtistList:
         artists: list[Artist] = []
@@ -188,7 +187,7 @@ class ArchiveSource:
         return await self._searched(query, sort="date desc", limit=limit, sbd_only=sbd_only)
 
     async def on_day(self, month: int, day: int, *, sbd_only: bool) -> Found:
-        years = range(FIRST_YEAR, self._this_year() + 1)
+        years = range(FIRST_YEAR, datetime.date.today().year + 1)
         query = concerts_query(day_query(month, day, years))
         return await self._searched(query, sort="date desc", limit=500, sbd_only=sbd_only)
 

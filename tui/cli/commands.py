@@ -52,7 +52,7 @@ async def _run(settings: Settings, command: str, args: argparse.Namespace) -> in
     # A command ``steer`` runs found no daemon a moment ago: it runs here.
     here = command == "devices" or command in steer.COMMANDS
     remote = not here and await asyncio.to_thread(daemon_running)
-    if not remote and command in control.DAEMON_ONLY:
+    if command in control.DAEMON_ONLY:  # steer found no daemon to steer
         return control.no_daemon(command)
     engine: EngineAPI
     if remote:

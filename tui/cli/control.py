@@ -154,11 +154,6 @@ def _clock(seconds: float) -> str:
     return f"{whole // 60}:{whole % 60:02d}"
 
 
-async def cmd_no_daemon(engine: EngineAPI, args: argparse.Namespace) -> int:
-    return no_daemon(args.command)
-
-
-COMMANDS = {
-    "status": cmd_status,
-    **dict.fromkeys(DAEMON_ONLY, cmd_no_daemon),
-}
+#: The commands of ``DAEMON_ONLY`` have none here: with a daemon, ``steer`` runs them; without,
+#: the command line says so before it starts an engine.
+COMMANDS = {"status": cmd_status}
