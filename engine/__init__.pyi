@@ -42,6 +42,7 @@ from .events import (
     FileProgress as FileProgress,
     LibraryChanged as LibraryChanged,
     Notice as Notice,
+    NoticeTopic as NoticeTopic,
     NowPlayingChanged as NowPlayingChanged,
     PlaybackFailed as PlaybackFailed,
     PlayerStateChanged as PlayerStateChanged,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import enum
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -106,14 +107,37 @@ class DownloadsHeld(Event):
     """One line for the user: what is full and what happens next; empty when going on."""
 
 
+class NoticeTopic(enum.StrEnum):
+    """What a notice is about. A newer notice of a topic replaces the one shown before it, and
+    an empty one says the matter is over; a front end keys what it tells the user by these."""
+
+    ARCHIVE = "archive"
+    """archive.org is being asked again."""
+    OFFLINE = "offline"
+    """archive.org cannot be reached (front ends only)."""
+    DATABASE = "database"
+    """The database is busy."""
+    DAEMON = "daemon"
+    """The daemon a front end is attached to went away."""
+    RADIO = "radio"
+    """What radio plays next, or why it cannot go on."""
+    DISK = "disk"
+    """The disk is full and the downloads wait (front ends only)."""
+    CATALOG = "catalog"
+    """The local catalog: its first sync offered, a sync started or done (front ends only)."""
+    SOUND = "sound"
+    """No audio output, or a track that cannot play (front ends only)."""
+    DOWNLOADS = "downloads"
+    """Which liveset runs the download queue (front ends only)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Notice(Event):
     """Something slow that the user should hear about while it lasts: archive.org is being
     asked again, the database is busy. ``topic`` groups notices (a newer one replaces an older
     one of the same topic); an empty ``text`` says the matter is over."""
 
-    topic: str
-    """``archive``, ``database``, or ``daemon`` (an attached daemon went away)."""
+    topic: NoticeTopic
     text: str
 
 

@@ -24,7 +24,7 @@ from engine.downloads.disk import free_space
 from engine.downloads.manager import DownloadManager
 from engine.downloads.repair import repair_downloads
 from engine.errors import ConfigError, EngineError, NotFoundError
-from engine.events import ArchiveStatusChanged, EventBus, Notice, PlayerStateChanged
+from engine.events import ArchiveStatusChanged, EventBus, Notice, NoticeTopic, PlayerStateChanged
 from engine.library import files
 from engine.library.scanner import scan
 from engine.lifecycle import StartClose
@@ -184,10 +184,10 @@ class Engine(StartClose):
             )
 
     def _archive_retrying(self, message: str) -> None:
-        self._bus.publish(Notice("archive", message))
+        self._bus.publish(Notice(NoticeTopic.ARCHIVE, message))
 
     def _database_busy(self, message: str) -> None:
-        self._bus.publish(Notice("database", message))
+        self._bus.publish(Notice(NoticeTopic.DATABASE, message))
 
     def _archive_status(self, online: bool, message: str) -> None:
         # The client runs on this loop, so its callback may publish directly.

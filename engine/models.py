@@ -361,6 +361,13 @@ class LibraryTrack:
     identifier: str
     size: int
 
+    @property
+    def display_title(self) -> str:
+        """The title as every screen shows it: the tag's trailing `` >`` segue (and an arrow
+        inside the title) as ``→``."""
+        segue = self.title.endswith(" >")
+        return display_title(self.title[:-2].rstrip() if segue else self.title, segue)
+
 
 @dataclass(frozen=True, slots=True)
 class LibraryConcert:

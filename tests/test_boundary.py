@@ -243,3 +243,53 @@ def test_every_runtime_dependency_is_imported_by_the_product() -> None:
     ]
     assert not unused, unused
     assert "internetarchive" not in names and "aiofiles" not in names
+
+
+def import_cycles(package: Path) -> list[list[str]]:
+    """Circles among a package's own modules, counting every import (typing-only and inside
+    functions too): each as the modules around it."""
+    name = package.name
+    graph: dict[str, set[str]] = {}
+    for path, _line, module in imported_modules(package):
+        parts = path.relative_to(package.parent).with_suffix("").parts
+        own = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        if module == name or module.startswith(name + "."):
+            # tui.screens.all.ConcertScreen is not a module: keep the longest module named
+            target = module
+            while (
+                target not in {own}
+                and not (package.parent / Path(*target.split("."))).with_suffix(".py").exists()
+                and "." in target
+            ):
+                target = target.rsplit(".", 1)[0]
+            if target != own:
+                graph.setdefault(own, set()).add(target)
+    cycles: list[list[str]] = []
+
+    def walk(node: str, trail: list[str]) -> None:
+        for following in sorted(graph.get(node, ())):
+            if following in trail:
+                cycle = trail[trail.index(following) :]
+                if min(cycle) == cycle[0] and cycle not in cycles:
+                    cycles.append(cycle)
+            elif len(trail) < 12:
+                walk(following, [*trail, following])
+
+    for start in sorted(graph):
+        walk(start, [start])
+    return cycles
+
+
+def test_no_circle_in_the_tui_imports_typing_ones_included() -> None:
+    assert import_cycles(ROOT / "tui") == []
+
+
+def test_the_circle_check_finds_a_typing_only_circle(tmp_path: Path) -> None:
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "a.py").write_text("import pkg.b\n")
+    (package / "b.py").write_text(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from pkg.a import A\n"
+    )
+    assert import_cycles(package) == [["pkg.a", "pkg.b"]]

@@ -20,6 +20,7 @@ from engine import (
     CatalogSynced,
     Engine,
     EngineError,
+    NoticeTopic,
 )
 from tests.conftest import cli_env, make_settings
 from tests.fake_archive import FakeArchive
@@ -368,6 +369,10 @@ async def test_the_app_offers_the_first_sync_runs_it_on_u_and_then_browses_from_
         assert table.row_count == 0
         await pilot.press("enter")  # from the search box to the list, keeping its words
         await pilot.press("U")
+        # The offer is answered: it goes at once, the sync says it runs in its place.
+        assert not any("Press U" in str(n.message) for n in app._notifications)
+        syncing = ["Syncing the catalog in the background."]
+        assert app.notices.showing(NoticeTopic.CATALOG) == syncing
         await wait_until(pilot, lambda: app.catalog_note == "catalog now", "the sync", 60)
         assert any("%" in n for n in notes), notes  # its progress was on the first line
         assert "catalog now" in str(app.screen.query_one(TopBar).render())

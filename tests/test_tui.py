@@ -749,7 +749,7 @@ async def test_quitting_with_downloads_running_says_what_stops(
 ) -> None:  # type: ignore[no-untyped-def]
     from textual.widgets import Label
 
-    from tui.screens.downloads import Confirm
+    from tui.dialogs import Confirm
 
     fake_archive.add_fault("slow", "/serve/", times=5, delay=0.05)
     app = make_app(settings)

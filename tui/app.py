@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import datetime
-import os
 import sys
-import time
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
 from textual.app import App
-from textual.binding import Binding, BindingType
-from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import ModalScreen
 from textual.signal import Signal
@@ -20,52 +16,27 @@ from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
 import engine as engine_package
-from engine import (
-    ArchiveStatusChanged,
-    CatalogProgress,
-    CatalogSynced,
-    DownloadsHeld,
-    EngineError,
-    Notice,
-    NowPlayingChanged,
-    PlaybackError,
-    PlaybackFailed,
-    PlaybackUnavailable,
-    PlayerStateChanged,
-    PositionChanged,
-    Settings,
-)
+from engine import NoticeTopic, PlaybackError, PlaybackUnavailable, Settings
+from tui.catalog_watch import CatalogWatch
 from tui.commands import LivesetCommands
-from tui.formatting import age_text, bar, size_text
+from tui.dialogs import Confirm
+from tui.keymap import EVERYWHERE, TRANSPORT, binding_scopes, user_keymap
+from tui.notices import NoticeBoard
+from tui.router import EngineEvent, EventRouter
 from tui.screens.browse import BrowseScreen
 from tui.terminal import native_stderr_to
-from tui.widgets import FittedTable, as_work
+from tui.widgets import as_work
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Iterable
 
-    from engine import Artist, Concert, EngineAPI, Event, PlayerState, PlayQueue, QueueItem
+    from textual.binding import BindingType
 
-# Keys that act on playback from every screen; they give way to a focused text box.
-TRANSPORT = {"play_pause", "next_track", "previous_track", "seek", "volume", "mute"}
+    from engine import Artist, Concert, EngineAPI, Event, PlayerState, PlayQueue, QueueItem
+    from tui.host import Host
+
 SEEK_STEP = 10.0
 VOLUME_STEP = 5.0
-
-
-class EngineEvent(Message):
-    """An engine event, handed from the listening worker to the app's handler."""
-
-    def __init__(self, event: Event) -> None:
-        super().__init__()
-        self.event = event
-
-    def can_replace(self, message: Message) -> bool:
-        # A newer position makes an older one not yet handled worthless.
-        return (
-            isinstance(message, EngineEvent)
-            and isinstance(self.event, PositionChanged)
-            and isinstance(message.event, PositionChanged)
-        )
 
 
 class LivesetApp(App[None]):
@@ -82,30 +53,8 @@ class LivesetApp(App[None]):
         "queue": lambda: _screens().QueueScreen(),
         "discover": lambda: _screens().DiscoverScreen(),
     }
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("1", "switch_mode('browse')", "Browse", id="browse", show=False),
-        Binding("2", "switch_mode('downloads')", "Downloads", id="downloads", show=False),
-        Binding("3", "switch_mode('library')", "Library", id="library", show=False),
-        Binding("4", "switch_mode('queue')", "Queue", id="queue", show=False),
-        Binding("5", "switch_mode('discover')", "Discover", id="discover", show=False),
-        Binding("space", "play_pause", "Play/pause", id="play-pause", priority=True, show=False),
-        Binding("n", "next_track", "Next", id="next", priority=True, show=False),
-        Binding("p", "previous_track", "Previous", id="previous", priority=True, show=False),
-        Binding("left", "seek(-1)", "Seek back", id="seek-back", priority=True, show=False),
-        Binding("right", "seek(1)", "Seek forward", id="seek-forward", priority=True, show=False),
-        Binding(
-            "plus,equals_sign", "volume(1)", "Volume up", id="volume-up", priority=True, show=False
-        ),
-        Binding("minus", "volume(-1)", "Volume down", id="volume-down", priority=True, show=False),
-        Binding("m", "mute", "Mute", id="mute", priority=True, show=False),
-        Binding("r", "repeat", "Repeat", id="repeat", show=False),
-        Binding("ctrl+r", "radio", "Radio", id="radio", show=False),
-        Binding("question_mark", "help", "Keys", id="help"),
-        Binding("ctrl+p", "command_palette", "Commands", id="commands", show=False, priority=True),
-        Binding("q", "quit", "Quit", id="quit"),
-        Binding("Q", "quit_daemon", "Quit daemon", id="quit-daemon", show=False),
-        Binding("U", "sync_catalog", "Sync catalog", id="sync-catalog", show=False),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = EVERYWHERE
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]  # toasts fit the width below 100
 
     online: reactive[bool | None] = reactive(None)
     """False while archive.org cannot be reached; None when it can (or is not yet known)."""
@@ -142,11 +91,11 @@ class LivesetApp(App[None]):
         self.engine_events: Signal[Event] = Signal(self, "engine-events")
         """Every engine event, for every screen that follows it, shown or not."""
         self.known_artists: list[str] = []
-        self._notices: dict[str, str] = {}  # topic -> what is being said
-        self._notices_said: dict[tuple[str, str], float] = {}  # and when it was last shown
         self.known_concerts: dict[tuple[str, str], str] = {}
-        self._catalog_offered = False
-        self._catalog_timer: Any = None
+        self.notices = NoticeBoard(self)
+        """What the user is told in toasts: every ``notify`` of the app and its screens."""
+        self.router = EventRouter(self)
+        self.catalog = CatalogWatch(self, lambda: self.engine, self.notices, self._catalog_note)
 
     def today(self) -> datetime.date:
         return datetime.date.today()
@@ -189,13 +138,14 @@ class LivesetApp(App[None]):
             self.started.set()
             self.refresh_player()
             self.notify("Attached to the daemon: quitting leaves it playing", timeout=4)
-            self.check_catalog()  # the daemon's catalog: its age, and the first sync offered
+            self.catalog.check()  # the daemon's catalog: its age, and the first sync offered
             return
         # The queue belongs to the engine, not to a screen; one liveset runs it at a time.
         if not await self.engine.run_downloads():
-            self.notify(
+            self.notices.say(
                 "Another liveset is running the download queue: this one shows it, and takes "
                 "it over if that one stops.",
+                topic=NoticeTopic.DOWNLOADS,
                 title="Downloads",
                 timeout=10,
             )
@@ -204,100 +154,41 @@ class LivesetApp(App[None]):
         self.started.set()
         if self.restore:
             self.run_worker(as_work(self.restore_playback), group="restore", exit_on_error=False)
-        self.check_catalog()
+        self.catalog.check()
 
     # --- the local catalog ----------------------------------------------------------------
 
-    CATALOG_CHECK_EVERY = 3600.0
-
     @property
-    def _catalog_syncing(self) -> bool:
-        """A sync this app started is under way (its worker has not ended)."""
-        return any(
-            w.group == "catalog" and w.state in (WorkerState.PENDING, WorkerState.RUNNING)
-            for w in self.workers
-        )
+    def catalog_syncing(self) -> bool:
+        return self.catalog.syncing
 
-    def check_catalog(self) -> None:
-        self.run_worker(as_work(self.look_at_catalog), group="catalog-check", exit_on_error=False)
-        if self._catalog_timer is None:
-            self._catalog_timer = self.set_interval(self.CATALOG_CHECK_EVERY, self.check_catalog)
-
-    async def look_at_catalog(self) -> None:
-        """Say how old the catalog is; refresh it when due (or finish a pass left unfinished);
-        without one, offer the first sync with its size (once a run, when the archive
-        answers)."""
-        status = await self.engine.catalog_status()
-        self.catalog_note = catalog_words(status, time.time())
-        if self._catalog_syncing:
-            return
-        if await self.engine.catalog_due():
-            self.start_catalog_sync()
-        elif not status.ready and status.refresh_hours > 0 and not self._catalog_offered:
-            try:
-                count, size = await self.engine.catalog_estimate()
-            except EngineError:
-                return  # offline: offered when the app is next started with the archive
-            self._catalog_offered = True
-            self.notify(
-                f"liveset can keep the Live Music Archive's index here: {count:,} recordings, "
-                f"about {size_text(size)}. Browsing and search then answer at once, also "
-                "offline. Press U to fetch it (it syncs in the background).",
-                title="Catalog",
-                timeout=30,
-            )
+    def _catalog_note(self, words: str) -> None:
+        self.catalog_note = words
 
     def action_sync_catalog(self) -> None:
-        if self._catalog_syncing:
-            self.notify("The catalog is syncing already.", title="Catalog", timeout=4)
-            return
-        self.start_catalog_sync(said=True)
-
-    def start_catalog_sync(self, *, said: bool = False) -> None:
-        if said:
-            self.notify("Syncing the catalog in the background.", title="Catalog", timeout=4)
-        self.run_worker(as_work(self.sync_catalog), group="catalog", exit_on_error=False)
-
-    async def sync_catalog(self) -> None:
-        try:
-            before = await self.engine.catalog_status()
-            try:
-                result = await self.engine.sync_catalog()
-            except EngineError as error:
-                self.notify(f"Catalog sync stopped: {error}", severity="warning", title="Catalog")
-                return
-            if not before.ready:
-                self.notify(
-                    f"The catalog holds {result.items:,} recordings: browsing and search "
-                    "answer from it, also offline.",
-                    title="Catalog",
-                    timeout=10,
-                )
-        finally:
-            status = await self.engine.catalog_status()
-            self.catalog_note = catalog_words(status, time.time())
+        self.catalog.sync_asked()
 
     async def on_unmount(self) -> None:
         if self._engine is not None:
             await self._engine.close()
 
     def apply_keymap(self) -> None:
-        keymap = dict(self.settings.keys)
-        known = {b.id for _, bindings in self.binding_scopes() for b in bindings if b.id}
-        unknown = sorted(set(keymap) - known)
-        if unknown:
-            source = (
-                "LIVESET_KEYS"
-                if os.environ.get("LIVESET_KEYS")
-                else f"[keys] of {self.settings.config_file}"
-            )
-            self.notify(
-                f"Unknown key binding id(s) in {source}: "
-                + ", ".join(unknown)
-                + " (see ? for ids)",
-                severity="warning",
-            )
-        self.set_keymap({k: v for k, v in keymap.items() if k in known})
+        keymap, warning = user_keymap(self.settings)
+        if warning:
+            self.notify(warning, severity="warning")
+        self.set_keymap(keymap)
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: Any = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Every toast of the app and its screens goes up on the one notice board."""
+        self.notices.say(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     async def restore_playback(self) -> None:
         try:
@@ -305,7 +196,9 @@ class LivesetApp(App[None]):
                 self.refresh_player()
         except PlaybackUnavailable as error:
             self.playback_note = "playback unavailable (libmpv missing)"
-            self.notify(str(error), severity="warning", title="No playback")
+            self.notices.say(
+                str(error), topic=NoticeTopic.SOUND, severity="warning", title="No playback"
+            )
 
     # --- engine events --------------------------------------------------------------------
 
@@ -316,70 +209,7 @@ class LivesetApp(App[None]):
 
     @on(EngineEvent)
     def engine_event(self, message: EngineEvent) -> None:
-        event = message.event
-        if isinstance(event, ArchiveStatusChanged):
-            self.online = None if event.online else False
-            self.sub_title = "" if event.online else "offline"
-            if not event.online:
-                self.notify(event.message or "archive.org is unreachable", severity="warning")
-        elif isinstance(event, NowPlayingChanged):
-            self.now_item = event.item
-            self.position = None
-            self.duration = event.item.duration
-        elif isinstance(event, PlayerStateChanged):
-            self.player_state = event.state
-            self.position = event.state.position
-            self.duration = event.state.duration or self.duration
-        elif isinstance(event, PositionChanged):
-            self.position = event.position
-            self.duration = event.duration or self.duration
-        elif isinstance(event, Notice) and event.topic == "daemon":
-            self.player_state, self.now_item, self.position = None, None, None
-            self.playback_note = "the daemon stopped: quit and start liveset again"
-            self.daemon_stopped = True  # nothing goes on after this app quits
-            self.notify(event.text, severity="error", title="Daemon", timeout=30)
-        elif isinstance(event, Notice) and event.topic == "radio":
-            self.notify(event.text, title="Radio", timeout=8)
-        elif isinstance(event, Notice):
-            said_at = self._notices_said.get((event.topic, event.text), -60.0)
-            # Once a matter, and not again for requests failing the same way one after another.
-            fresh = time.monotonic() - said_at > 30
-            if event.text and not self._notices.get(event.topic) and fresh:
-                self.notify(event.text, severity="warning", timeout=8)
-                self._notices_said[(event.topic, event.text)] = time.monotonic()
-            self._notices[event.topic] = event.text
-            self._show_notes()
-        elif isinstance(event, DownloadsHeld):
-            if event.reason:
-                self.notify(event.reason, severity="error", title="Disk full", timeout=30)
-            elif self._notices.get("disk"):
-                self.clear_notifications()  # the "disk full" one is over
-                self.notify("There is room again: downloads go on.", title="Downloads")
-            self._notices["disk"] = event.reason
-            self._show_notes()
-        elif isinstance(event, CatalogProgress):
-            fraction = event.done / event.total if event.total else 0.0
-            self.catalog_note = f"catalog {bar(fraction, 6)} {fraction * 100:.0f}%"
-        elif isinstance(event, CatalogSynced) and not self._catalog_syncing:
-            # A sync another liveset ran (the daemon, a script): say its age again.
-            self.catalog_note = "catalog now" if not event.error else self.catalog_note
-        elif isinstance(event, PlaybackFailed):
-            if event.stopped:
-                self.playback_note = "no audio output: set [player.mpv] ao"
-                self.notify(event.message, severity="error", title="No sound", timeout=30)
-            else:
-                self.notify(event.message, severity="warning", title="Cannot play")
-        if (
-            isinstance(event, PositionChanged)
-            and (event.position or 0) > 0.5
-            and self.playback_note.startswith("no audio")
-        ):
-            self.playback_note = ""  # it plays: the output opened after all
-        self.engine_events.publish(event)
-
-    def _show_notes(self) -> None:
-        words = {"disk": "disk full", "archive": "archive.org: retrying", "database": "db busy"}
-        self.status_note = next((w for t, w in words.items() if self._notices.get(t)), "")
+        self.router.route(message.event)
 
     def play_queue(self) -> PlayQueue | None:
         """The play queue and the player's state, once the engine has started and libmpv is
@@ -485,32 +315,18 @@ class LivesetApp(App[None]):
     # --- navigation -----------------------------------------------------------------------
 
     @staticmethod
-    def binding_scopes() -> list[tuple[str, list[Binding]]]:
-        """Every binding of the app, by where it works: for the help screen and the keymap."""
-        screens = _screens()
-        from tui.screens.concert import FormatPicker
-        from tui.screens.downloads import Confirm
-        from tui.screens.help import HelpScreen as Help
-
-        def of(owner: Any) -> list[Binding]:
-            return [b for b in owner.BINDINGS if isinstance(b, Binding)]
-
-        return [
-            ("everywhere", of(LivesetApp)),
-            ("browse", of(BrowseScreen)),
-            ("concert", of(screens.ConcertScreen)),
-            ("downloads", of(screens.DownloadsScreen)),
-            ("library", of(screens.LibraryScreen)),
-            ("queue", of(screens.QueueScreen)),
-            ("discover", of(screens.DiscoverScreen)),
-            ("lists", of(FittedTable)),
-            ("dialogs", of(FormatPicker) + of(Confirm) + of(Help)),
-        ]
+    def binding_scopes() -> list[tuple[str, list[Any]]]:
+        """Every binding of the app, by where it works."""
+        return binding_scopes()
 
     async def take_over_downloads(self) -> None:
         if await self.engine.run_downloads():
             self.take_over.stop()
-            self.notify("The other liveset stopped: downloads run here now", title="Downloads")
+            self.notices.say(
+                "The other liveset stopped: downloads run here now",
+                topic=NoticeTopic.DOWNLOADS,
+                title="Downloads",
+            )
 
     async def action_quit(self) -> None:
         """Quit; with downloads running, say what stops (and that it resumes) first. Attached
@@ -523,8 +339,6 @@ class LivesetApp(App[None]):
                 states=(engine_package.DownloadState.RUNNING, engine_package.DownloadState.QUEUED)
             )
             if running:
-                from tui.screens.downloads import Confirm
-
                 question = (
                     f"{len(running)} download(s) will stop, and go on when liveset opens "
                     "again. Quit?"
@@ -542,8 +356,6 @@ class LivesetApp(App[None]):
         if not self.attached:
             self.notify("No daemon: this liveset runs its own engine (q quits it)")
             return
-        from tui.screens.downloads import Confirm
-
         question = "Stop the daemon? Playback stops; downloads stay queued for its next start."
         self.push_screen(Confirm(question), self.stop_daemon_if)
 
@@ -645,12 +457,7 @@ def run_app(settings: Settings, *, detach: bool = False, options: Iterable[str] 
     return 0
 
 
-def catalog_words(status: engine_package.CatalogStatus, now: float) -> str:
-    """``catalog 3h``: the catalog's age for the first line; ``""`` without one."""
-    if status.syncing and not status.ready:
-        fraction = status.done / status.total if status.total else 0.0
-        return f"catalog {fraction * 100:.0f}%"
-    age = status.age(now)
-    if not status.ready or age is None:
-        return ""
-    return "catalog " + age_text(age, short=True)
+if TYPE_CHECKING:
+
+    def _implements_host(app: LivesetApp) -> Host:
+        return app  # mypy checks here that the app is what its screens take it for

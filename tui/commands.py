@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from functools import partial
-from typing import TYPE_CHECKING, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-if TYPE_CHECKING:
-    from tui.app import LivesetApp
+from tui.host import Host, host_of
 
 ACTIONS = (
     ("Browse the archive", "switch_mode('browse')", "Artists, years, concerts and search"),
@@ -32,8 +30,8 @@ class LivesetCommands(Provider):
     """Actions first; then the artists and concerts the app has seen (in browse)."""
 
     @property
-    def liveset(self) -> LivesetApp:
-        return cast("LivesetApp", self.app)
+    def liveset(self) -> Host:
+        return host_of(self.app)
 
     async def discover(self) -> Hits:
         for name, action, help_text in ACTIONS:

@@ -7,7 +7,7 @@ import asyncio
 from typing import TYPE_CHECKING
 
 from engine.errors import EngineError, NotFoundError
-from engine.events import Notice
+from engine.events import Notice, NoticeTopic
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -64,12 +64,12 @@ class Radio:
             except (EngineError, OSError) as failed:
                 error = failed
                 break
-            self._publish(Notice("radio", _playing(pick)))
+            self._publish(Notice(NoticeTopic.RADIO, _playing(pick)))
             return
         if error is not None:
-            self._publish(Notice("radio", f"radio could not go on: {error}"))
+            self._publish(Notice(NoticeTopic.RADIO, f"radio could not go on: {error}"))
         else:
-            self._publish(Notice("radio", "radio has nothing to play: sync the catalog (U) first"))
+            self._publish(Notice(NoticeTopic.RADIO, "radio has nothing to play: sync the catalog (U) first"))
 
 
 def _playing(pick: Pick) -> str:

@@ -24,6 +24,7 @@ from engine.events import (
     DownloadsHeld,
     EventBus,
     Notice,
+    NoticeTopic,
     NowPlayingChanged,
     PlayerStateChanged,
     QueueChanged,
@@ -200,7 +201,7 @@ class RemoteEngine(StartClose):
         self._fail_waiting(DaemonGone("the daemon closed the connection"))
         if self._writer is not None:  # not closed by us: the daemon stopped or was killed
             self._bus.publish(
-                Notice("daemon", "the liveset daemon stopped: nothing plays or downloads now")
+                Notice(NoticeTopic.DAEMON, "the liveset daemon stopped: nothing plays or downloads now")
             )
         self._bus.close()
 

@@ -61,7 +61,7 @@ def _recording_rows(recordings: Sequence[Recording]) -> list[list[str]]:
         [
             str(i),
             r.source_kind.value,
-            stars(r.weighted_rating),
+            stars(r.avg_rating),
             str(r.num_reviews),
             str(r.downloads or "-"),
             ",".join(r.formats) or "-",
@@ -106,7 +106,7 @@ async def cmd_search(engine: EngineAPI, args: argparse.Namespace) -> int:
     ]
     print(
         table(
-            ["date", "artist", "venue", "city", "recs", "best", "rating"], rows, keep=(0, 4, 5, 6)
+            ["date", "artist", "venue", "city", "recs", "best", "stars"], rows, keep=(0, 4, 5, 6)
         )
     )
     return 0
@@ -132,7 +132,7 @@ async def cmd_concert(engine: EngineAPI, args: argparse.Namespace) -> int:
     headers = [
         "#",
         "source",
-        "rating",
+        "stars",
         "reviews",
         "downloads",
         "formats",
@@ -193,7 +193,7 @@ async def cmd_recording(engine: EngineAPI, args: argparse.Namespace) -> int:
         ("taper", r.taper),
         ("transferer", r.transferer),
         ("lineage", r.lineage),
-        ("rating", f"{stars(r.avg_rating)} from {r.num_reviews} review(s)"),
+        ("stars", f"{stars(r.avg_rating)} from {r.num_reviews} review(s)"),
         ("formats", ", ".join(r.formats)),
         ("size", size_text(r.total_size)),
         ("length", clock(r.duration)),

@@ -74,7 +74,7 @@ async def cmd_library(engine: EngineAPI, args: argparse.Namespace) -> int:
         print_json({"query": text, "tracks": [engine_package.to_data(t) for t in tracks]})
         return 0
     rows = [
-        [t.artist, t.date, t.title, t.venue, clock(t.duration), t.path.rsplit("/", 1)[-1]]
+        [t.artist, t.date, t.display_title, t.venue, clock(t.duration), t.path.rsplit("/", 1)[-1]]
         for t in tracks
     ]
     print(table(["artist", "date", "title", "venue", "length", "file"], rows, keep=(1, 4)))

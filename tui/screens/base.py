@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from textual import on
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input
 from textual.worker import Worker
 
+from tui.host import host_of
 from tui.widgets import NowPlayingBar, TopBar, as_work
 
 if TYPE_CHECKING:
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
     from textual.app import ComposeResult
 
     from engine import EngineAPI, Event
-    from tui.app import LivesetApp
+    from tui.host import Host
 
 
 class LivesetScreen(Screen[None]):
@@ -38,8 +39,9 @@ class LivesetScreen(Screen[None]):
         return not (action == "focus_search" and isinstance(self.focused, Input))
 
     @property
-    def liveset(self) -> LivesetApp:
-        return cast("LivesetApp", self.app)
+    def liveset(self) -> Host:
+        """The app, as much of it as a screen may use."""
+        return host_of(self.app)
 
     @property
     def engine(self) -> EngineAPI:

@@ -79,14 +79,14 @@ class BrowseScreen(LivesetScreen):
         with Horizontal(id="browse-panes"):  # the artists and years join after the first frame
             yield FittedTable(
                 id="concerts",
-                fixed={"date": 10, "recs": 4, "best": 4, "rating": 6},
+                fixed={"date": 10, "recs": 4, "best": 4, "stars": 6},
                 flexible={"artist": 3, "venue": 4, "city": 3},
                 zebra_stripes=True,
             )
 
     def on_mount(self) -> None:
         table = self.query_one("#concerts", DataTable)
-        for name in ("date", "artist", "venue", "city", "recs", "best", "rating"):
+        for name in ("date", "artist", "venue", "city", "recs", "best", "stars"):
             table.add_column(name, key=name)
         self.reload()
         self.call_after_refresh(self.add_artist_panes)

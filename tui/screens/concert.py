@@ -8,10 +8,10 @@ from textual import on
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
-from textual.screen import ModalScreen
-from textual.widgets import DataTable, OptionList, Static
+from textual.widgets import DataTable, Static
 
 from engine import KNOWN_FORMATS, LibraryChanged
+from tui.dialogs import FormatPicker
 from tui.formatting import clock, size_text, stars
 from tui.screens.base import LivesetScreen
 from tui.widgets import FittedTable, StatusLine, kind_label, selected_key
@@ -23,27 +23,6 @@ if TYPE_CHECKING:
     from engine import Concert, Event, Recording
 
 WIDE = 120  # columns from which the notes pane shows beside the setlist by default
-
-
-class FormatPicker(ModalScreen[str | None]):
-    """Choose the format of a download; Escape cancels."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "dismiss(None)", "Cancel", id="format.cancel")
-    ]
-
-    def __init__(self, formats: list[str]) -> None:
-        super().__init__()
-        self.formats = formats
-
-    def compose(self) -> ComposeResult:
-        picker = OptionList(*self.formats, id="formats")
-        picker.border_title = "Download as"
-        yield picker
-
-    @on(OptionList.OptionSelected)
-    def chosen(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(self.formats[event.option_index])
 
 
 class ConcertScreen(LivesetScreen):
@@ -75,7 +54,7 @@ class ConcertScreen(LivesetScreen):
         yield StatusLine(id="concert-title")
         yield FittedTable(
             id="recordings",
-            fixed={"src": 4, "rating": 6, "rev": 3, "size": 8, "length": 7, "disk": 1, "fav": 1},
+            fixed={"src": 4, "stars": 6, "rev": 3, "size": 8, "length": 7, "disk": 1, "fav": 1},
             flexible={"taper": 2, "lineage": 3, "formats": 2},
             zebra_stripes=True,
         )
@@ -91,7 +70,7 @@ class ConcertScreen(LivesetScreen):
             "#concert-title", StatusLine
         ).message = f"{self.artist} — {self.date}: loading…"
         recordings = self.query_one("#recordings", DataTable)
-        for name in ("src", "rating", "rev", "taper", "lineage", "formats", "size", "length"):
+        for name in ("src", "stars", "rev", "taper", "lineage", "formats", "size", "length"):
             recordings.add_column(name, key=name)
         recordings.add_column("↓", key="disk")
         recordings.add_column("♥", key="fav")
@@ -134,7 +113,7 @@ class ConcertScreen(LivesetScreen):
     def recording_cells(self, r: Recording) -> list[str]:
         return [
             kind_label(r.source_kind),
-            stars(r.weighted_rating),
+            stars(r.avg_rating),
             str(r.num_reviews),
             r.taper or r.transferer or "-",
             r.lineage or r.source or "-",

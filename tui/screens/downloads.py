@@ -6,10 +6,8 @@ import dataclasses
 from typing import TYPE_CHECKING, ClassVar
 
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
-from textual.widgets import Button, Label, ListItem, ListView, Static
+from textual.widgets import ListItem, ListView, Static
 
 from engine import (
     DownloadProgress,
@@ -19,6 +17,7 @@ from engine import (
     LibraryChanged,
     group_downloads,
 )
+from tui.dialogs import Confirm
 from tui.formatting import bar, eta_text, fit_text, size_text, speed_text
 from tui.screens.base import LivesetScreen
 from tui.widgets import StatusLine
@@ -64,29 +63,6 @@ def shared_note(recording: RecordingDownload) -> str:
     """A note every track of a recording has (a format fallback): said once, on its line."""
     notes = {f.note for f in recording.files if f.kind == "track"}
     return next(iter(notes)) if len(notes) == 1 else ""
-
-
-class Confirm(ModalScreen[bool]):
-    """A yes/no question; y or Enter on Yes confirms, n or Escape declines."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("y", "dismiss(True)", "Yes", id="confirm.yes"),
-        Binding("n,escape", "dismiss(False)", "No", id="confirm.no"),
-    ]
-
-    def __init__(self, question: str) -> None:
-        super().__init__()
-        self.question = question
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="confirm"):
-            yield Label(self.question)
-            with Horizontal(id="confirm-buttons"):
-                yield Button("Yes (y)", id="yes", variant="error")
-                yield Button("No (n)", id="no")
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(event.button.id == "yes")
 
 
 class DownloadsScreen(LivesetScreen):

@@ -173,7 +173,7 @@ class LibraryScreen(LivesetScreen):
         table.clear()
         self.tracks = {t.path: t for t in tracks}
         for t in tracks:
-            title = f"{t.title} · {t.artist} · {t.album}" if found else t.title
+            title = f"{t.display_title} · {t.artist} · {t.album}" if found else t.display_title
             table.add_row(str(t.track_number or ""), title, clock(t.duration), t.format, key=t.path)
 
     @on(DataTable.RowSelected, "#lib-concerts")
