@@ -90,7 +90,7 @@ def catalog_rows(matrix: sparse.csr_matrix, seed: int) -> list[dict[str, Any]]:
 
 def child_fit(args: argparse.Namespace) -> None:
     """In a process of its own: make the catalog, then fit as the product does."""
-    from engine.recommend.scorer import build_index
+    from engine.recommend.index import build_index
 
     matrix = interactions(args.items, args.users, args.interactions, args.seed)
     rows = catalog_rows(matrix, args.seed)
@@ -136,7 +136,9 @@ def main() -> None:
     import tempfile
     from pathlib import Path
 
-    from engine.recommend.scorer import Index, Scorer
+    from engine.recommend.index import Index
+    from engine.recommend.reasons import Explainer
+    from engine.recommend.scoring import Scorer
     from engine.recommend.signals import Taste
 
     folder = Path(tempfile.mkdtemp(prefix="liveset-scale-"))
@@ -167,6 +169,7 @@ def main() -> None:
     index = Index.load(out)
     assert index is not None
     scorer = Scorer(index)
+    explainer = Explainer(index)
     rng = np.random.default_rng(args.seed + 7)
     timings, floor = [], []
     reasons_seen = 0
@@ -180,7 +183,7 @@ def main() -> None:
         started = time.perf_counter()
         scored = scorer.score(taste)
         chosen = scorer.top(scored, 20)
-        reasons = [scorer.reasons(i, scored, taste) for i in chosen]
+        reasons = [explainer.reasons(i, scored, taste) for i in chosen]
         took = time.perf_counter() - started
         started = time.perf_counter()
         assert index.factors is not None

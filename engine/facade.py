@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import zipfile
 from functools import partial
 from pathlib import Path
@@ -42,7 +43,7 @@ from engine.storage.database import Database
 
 if TYPE_CHECKING:
     import random
-    from collections.abc import AsyncIterator, Iterable, Sequence
+    from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 
     from engine.config import Settings
     from engine.events import CatalogSynced, Event
@@ -84,10 +85,13 @@ class Engine(StartClose):
         backoff_base: float = 0.5,
         probe_every: tuple[float, float] | None = None,
         catalog_page: int | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         """``backoff_base`` (seconds before the first retry), ``probe_every`` (the first and
-        the longest wait between looks at an unreachable archive) and ``catalog_page`` (the
-        recordings a catalog sync asks for at once) are for tests."""
+        the longest wait between looks at an unreachable archive), ``catalog_page`` (the
+        recordings a catalog sync asks for at once) and ``clock`` (the time recommendations
+        are made at: this day's concerts, what is new) are for tests."""
+        self._clock = clock
         self.settings = settings
         self._bus = EventBus()
         self._database = Database(settings.db_url, on_busy=self._database_busy)
@@ -322,7 +326,9 @@ class Engine(StartClose):
         if self._recommender_made is None:
             from engine.recommend.service import Recommender
 
-            self._recommender_made = Recommender(self._database, self.settings.data_dir)
+            self._recommender_made = Recommender(
+                self._database, self.settings.data_dir, clock=self._clock
+            )
         return self._recommender_made
 
     async def recommend(self, limit: int = 20) -> tuple[Pick, ...]:

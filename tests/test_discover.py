@@ -114,7 +114,7 @@ def test_fold_in_scores_as_a_refit_with_the_user_would() -> None:
 
 
 def test_the_archives_listeners_are_its_fav_lists_and_its_reviewers() -> None:
-    from engine.recommend.scorer import favourite_matrix
+    from engine.recommend.features import favourite_matrix
 
     rows = [
         {"identifier": "a", "collections": "DeadCollection etree fav-jo fav-sam"},
@@ -127,7 +127,7 @@ def test_the_archives_listeners_are_its_fav_lists_and_its_reviewers() -> None:
 
 
 def test_cached_notes_setlists_and_reviews_are_content_too() -> None:
-    from engine.recommend.scorer import text_features
+    from engine.recommend.features import text_features
 
     texts = {
         "a": "Acoustic set: Friend of the Devil, Ripple. A gorgeous acoustic opener.",
@@ -306,7 +306,7 @@ async def test_the_index_is_saved_refitted_after_a_sync_and_not_at_a_restart(
                 break
             await asyncio.sleep(0.05)
         assert path.stat().st_mtime_ns != fitted, "refitted after the sync"
-        await engine._recommender._fitting  # type: ignore[misc]
+        await engine._recommender.keeper._fitting  # type: ignore[misc]
         found = await engine.discover(per_row=10)
         fresh = {p.recording.identifier for r in found.rows if r.key == "new" for p in r.picks}
         assert fresh and fresh <= set(new)

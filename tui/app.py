@@ -54,7 +54,8 @@ class LivesetApp(App[None]):
         "discover": lambda: _screens().DiscoverScreen(),
     }
     BINDINGS: ClassVar[list[BindingType]] = EVERYWHERE
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]  # toasts fit the width below 100
+    # Toasts fit the width below 100 columns (see the notices in liveset.tcss).
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]  # noqa: RUF012 (as Textual types it)
 
     online: reactive[bool | None] = reactive(None)
     """False while archive.org cannot be reached; None when it can (or is not yet known)."""

@@ -340,6 +340,18 @@ def recording(row: Mapping[Any, Any]) -> Recording:
     )
 
 
+def recordings_of(session: Session, identifiers: Sequence[str]) -> dict[str, Recording]:
+    """The catalog's recordings of these identifiers (those it has), by identifier; asked
+    500 at a time."""
+    found: dict[str, Recording] = {}
+    wanted = list(dict.fromkeys(identifiers))
+    for start in range(0, len(wanted), 500):
+        query = select(*_SUMMARY).where(_ITEM.c.identifier.in_(wanted[start : start + 500]))
+        for row in session.execute(query).mappings():
+            found[row["identifier"]] = recording(row)
+    return found
+
+
 def _recordings(
     session: Session, query: Any, params: Mapping[str, Any] | None = None
 ) -> list[Recording]:

@@ -13,12 +13,12 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from engine.models import SOURCE_KIND_WORDS
-from engine.recommend.scorer import KINDS
+from engine.recommend.index import KINDS
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
-    from engine.recommend.scorer import Index
+    from engine.recommend.index import Index
 
 SOURCE_WORDS = {
     "sbd": "SBD",

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import sys
 
-from engine.recommend.service import fit_to_file
+from engine.recommend.keeper import fit_to_file
 
 
 def main() -> int:

@@ -69,7 +69,9 @@ class Radio:
         if error is not None:
             self._publish(Notice(NoticeTopic.RADIO, f"radio could not go on: {error}"))
         else:
-            self._publish(Notice(NoticeTopic.RADIO, "radio has nothing to play: sync the catalog (U) first"))
+            self._publish(
+                Notice(NoticeTopic.RADIO, "radio has nothing to play: sync the catalog (U) first")
+            )
 
 
 def _playing(pick: Pick) -> str:

@@ -14,24 +14,17 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select
-
 from engine.keys import artist_key
-from engine.models import DownloadState
-from engine.storage.schema import (
-    DownloadRow,
-    FeedbackRow,
-    ImportedArtistRow,
-    LibraryFileRow,
-    PlayRow,
-)
+from engine.recommend import queries
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from sqlalchemy.orm import Session
 
+    from engine.storage.schema import FeedbackRow
+
 HALF_LIFE_DAYS = 120.0  # a play this old counts half
-HEARD = 1.0  # seconds: a play shorter than this was neither heard nor skipped (a queue restored
-# paused and replaced, say), and counts for nothing
 COMPLETED = 1.0
 PARTIAL = 0.4  # heard in part, neither skipped nor finished
 SKIPPED = -0.5
@@ -94,20 +87,12 @@ def read_taste(session: Session, now: float | None = None) -> Taste:
     now = time.time() if now is None else now
     taste = Taste()
     _plays(session, taste, now)
-    _feedback(session, taste)
-    done = (
-        select(DownloadRow.identifier)
-        .where(DownloadRow.state == DownloadState.DONE.value, DownloadRow.kind == "track")
-        .distinct()
-    )
-    for identifier in session.scalars(done):
+    _feedback(queries.feedback(session), taste)
+    for identifier in queries.downloaded(session):
         taste._add(identifier, DOWNLOADED, "downloaded", 3)
-    library = select(LibraryFileRow.identifier, LibraryFileRow.artist).where(
-        LibraryFileRow.problem == ""
-    )
     seen: set[str] = set()
     library_artists: dict[str, int] = defaultdict(int)
-    for identifier, artist in session.execute(library.distinct()):
+    for identifier, artist in queries.in_library(session):
         if identifier and identifier not in seen:
             seen.add(identifier)
             taste._add(identifier, IN_LIBRARY, "have in your library", 1)
@@ -115,7 +100,7 @@ def read_taste(session: Session, now: float | None = None) -> Taste:
             library_artists[artist_key(artist)] += 1
     for key, count in library_artists.items():
         taste._add_artist(key, math.log1p(count), "in your library", 1)
-    for row in session.scalars(select(ImportedArtistRow).where(ImportedArtistRow.matched != "")):
+    for row in queries.imported_artists(session):
         service = "ListenBrainz" if row.source == "listenbrainz" else "Last.fm"
         taste._add_artist(
             row.matched, math.log1p(row.plays), f"{row.plays:,} plays on {service}", row.plays / 1e6
@@ -124,44 +109,31 @@ def read_taste(session: Session, now: float | None = None) -> Taste:
 
 
 def _plays(session: Session, taste: Taste, now: float) -> None:
-    rows = session.execute(
-        select(
-            PlayRow.identifier,
-            PlayRow.path,
-            PlayRow.started_at,
-            PlayRow.completed,
-            PlayRow.skipped,
-        )
-        .where(PlayRow.completed | (PlayRow.seconds_played >= HEARD))
-        .order_by(PlayRow.started_at)
+    rows = queries.plays(session)
+    files = queries.artists_of_files(
+        session, [path for identifier, path, *_ in rows if not identifier]
     )
-    by_path: dict[str, str] = {}
     for identifier, path, started, completed, skipped in rows:
         weight = (COMPLETED if completed else SKIPPED if skipped else PARTIAL) * decay(
             now - started
         )
         hour = time.localtime(started).tm_hour
+        key = ""
         if identifier:
             taste._add(identifier, weight, "played", 2)
             taste.last_played[identifier] = started
             if completed:
                 taste.plays[identifier] = taste.plays.get(identifier, 0) + 1
-            key = ""
         else:
-            if path not in by_path:
-                by_path[path] = artist_key(
-                    session.scalar(select(LibraryFileRow.artist).where(LibraryFileRow.path == path))
-                    or ""
-                )
-            key = by_path[path]
+            key = artist_key(files.get(path, ""))
             if key:
                 taste._add_artist(key, weight, "played", 2)
         if weight > 0:
             taste.play_hours.append((hour, identifier, key))
 
 
-def _feedback(session: Session, taste: Taste) -> None:
-    for row in session.scalars(select(FeedbackRow).order_by(FeedbackRow.updated_at.desc())):
+def _feedback(rows: Iterable[FeedbackRow], taste: Taste) -> None:
+    for row in rows:
         if row.target_kind == "artist":
             key = artist_key(row.target)
             if row.favourite:
@@ -185,28 +157,3 @@ def _feedback(session: Session, taste: Taste) -> None:
             taste._add(identifier, DISLIKE, "disliked", -1)
         if row.not_interested:
             taste.hidden.add(identifier)
-
-
-def most_played(session: Session, limit: int) -> list[tuple[str, int]]:
-    """Recordings heard to the end most often, with how often."""
-    count = func.count(PlayRow.id)
-    query = (
-        select(PlayRow.identifier, count)
-        .where(PlayRow.identifier != "", PlayRow.completed)
-        .group_by(PlayRow.identifier)
-        .order_by(count.desc(), func.max(PlayRow.started_at).desc())
-        .limit(limit)
-    )
-    return [(i, int(n)) for i, n in session.execute(query)]
-
-
-def recently_played(session: Session, limit: int) -> list[tuple[str, float]]:
-    last = func.max(PlayRow.started_at)
-    query = (
-        select(PlayRow.identifier, last)
-        .where(PlayRow.identifier != "", PlayRow.completed | (PlayRow.seconds_played >= HEARD))
-        .group_by(PlayRow.identifier)
-        .order_by(last.desc())
-        .limit(limit)
-    )
-    return [(i, float(t)) for i, t in session.execute(query)]

@@ -83,7 +83,11 @@ class DiscoverScreen(LivesetScreen):
     @staticmethod
     def summary(found: Discover) -> str:
         picks = sum(len(r.picks) for r in found.rows)
-        return f"{picks} picks in {len(found.rows)} rows, scored here · / describes what you want"
+        rows = len(found.rows)
+        return (
+            f"{picks} pick{'s' if picks != 1 else ''} in {rows} row{'s' if rows != 1 else ''}, "
+            "scored here · / describes what you want"
+        )
 
     def show_rows(self, rows: list[tuple[str, str, tuple[Pick, ...]]], status: str) -> None:
         table = self.query_one("#picks", DataTable)
