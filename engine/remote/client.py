@@ -201,7 +201,9 @@ class RemoteEngine(StartClose):
         self._fail_waiting(DaemonGone("the daemon closed the connection"))
         if self._writer is not None:  # not closed by us: the daemon stopped or was killed
             self._bus.publish(
-                Notice(NoticeTopic.DAEMON, "the liveset daemon stopped: nothing plays or downloads now")
+                Notice(
+                    NoticeTopic.DAEMON, "the liveset daemon stopped: nothing plays or downloads now"
+                )
             )
         self._bus.close()
 

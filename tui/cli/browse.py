@@ -105,9 +105,7 @@ async def cmd_search(engine: EngineAPI, args: argparse.Namespace) -> int:
         for c in found.concerts
     ]
     print(
-        table(
-            ["date", "artist", "venue", "city", "recs", "best", "stars"], rows, keep=(0, 4, 5, 6)
-        )
+        table(["date", "artist", "venue", "city", "recs", "best", "stars"], rows, keep=(0, 4, 5, 6))
     )
     return 0
 
