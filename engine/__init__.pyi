@@ -106,6 +106,10 @@ from .remote.server import DaemonRunning as DaemonRunning
 from .remote.wire import (
     DaemonLine as DaemonLine,
 )
+from .saved import (
+    SavedStatus as SavedStatus,
+    saved_status as saved_status,
+)
 from .snapshot import (
     read_library_snapshot as read_library_snapshot,
 )

@@ -62,6 +62,17 @@ class Settings:
             return Path(self.db_url[len(prefix) :])
         return None
 
+    def make_data_dir(self) -> None:
+        """Make the data dir (and its parents) if it is not there yet."""
+        try:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise ConfigError(
+                "data_dir",
+                str(self.data_dir),
+                f"a folder liveset can make and write ({error.strerror or error})",
+            ) from error
+
 
 def _path(key: str, value: object) -> Path:
     if not isinstance(value, (str, os.PathLike)) or not str(value):

@@ -24,7 +24,7 @@ from engine.downloads import request
 from engine.downloads.disk import free_space
 from engine.downloads.manager import DownloadManager
 from engine.downloads.repair import repair_downloads
-from engine.errors import ConfigError, EngineError, NotFoundError
+from engine.errors import EngineError, NotFoundError
 from engine.events import ArchiveStatusChanged, EventBus, Notice, NoticeTopic, PlayerStateChanged
 from engine.library import files
 from engine.library.scanner import scan
@@ -139,14 +139,7 @@ class Engine(StartClose):
     async def start(self) -> None:
         if self._started:
             return
-        try:
-            self.settings.data_dir.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            raise ConfigError(
-                "data_dir",
-                str(self.settings.data_dir),
-                f"a folder liveset can make and write ({error.strerror or error})",
-            ) from error
+        self.settings.make_data_dir()
         await self._database.open()
         self._archive = ArchiveClient(
             self.settings.archive_url,

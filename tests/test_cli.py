@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import json
 import os
 import subprocess
@@ -290,7 +292,21 @@ def test_ctrl_c_stops_playback_and_keeps_the_place(tmp_path: Path, isolated_home
         # SIGINT ignored, and a child inherits that, as it should.
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
-    time.sleep(3.0)
+    # Stopped where it stands once it has played a while: the saved place says how far.
+    import sqlite3
+
+    database = tmp_path / "data" / "liveset.db"
+    deadline = time.monotonic() + 60
+    while True:
+        assert process.poll() is None and time.monotonic() < deadline, "playing for a while"
+        with (
+            contextlib.suppress(sqlite3.Error),
+            sqlite3.connect(f"file:{database}?mode=ro", uri=True) as db,
+        ):
+            row = db.execute("SELECT seconds FROM player_resume").fetchone()
+            if row and row[0] > 0.5:
+                break
+        time.sleep(0.05)
     process.send_signal(signal.SIGINT)
     _out, err = process.communicate(timeout=30)
     assert process.returncode == 130, err

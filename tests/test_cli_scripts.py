@@ -172,11 +172,14 @@ def test_a_wait_takes_over_from_a_runner_that_was_killed(liveset) -> None:  # ty
         env=liveset.env,
         stdin=subprocess.DEVNULL,
     )
-    time.sleep(2.0)
+    assert waiter.stderr is not None
+    said = [waiter.stderr.readline()]  # it says it waits, and waits
+    assert "waiting for it" in said[0], said
     assert waiter.poll() is None  # waiting for the other one
     os.kill(holder.pid, signal.SIGKILL)
     holder.wait()
     out, err = waiter.communicate(timeout=60)
+    err = said[0] + err
     assert waiter.returncode == 0, err
     assert "waiting for it" in err and "downloading here" in err
     assert out.startswith("1 of 1 files")

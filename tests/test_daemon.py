@@ -390,7 +390,8 @@ def test_detach_starts_a_daemon_in_its_own_session_and_quit_daemon_stops_it(
         assert daemon_running(runner.path)
         assert os.getsid(pid) == pid  # a session of its own: a closed terminal does not reach it
         os.kill(pid, signal.SIGHUP)  # what the end of an SSH session sends
-        time.sleep(0.3)
+        # It answers after the signal: one not ignored would have ended it on delivery.
+        assert runner.run("status").returncode == 0
         assert daemon_running(runner.path)
         stopped = runner.run("quit-daemon")
         assert stopped.returncode == 0
@@ -469,9 +470,15 @@ def test_a_daemon_whose_last_queue_cannot_be_brought_back_serves_on(
     database = Path(env["LIVESET_DATA_DIR"]) / "liveset.db"
     with sqlite3.connect(database) as db:  # stopped 30 s into the third track
         db.execute("UPDATE player_resume SET queue_index = 2, seconds = 30.0")
+    log = Path(env["LIVESET_DATA_DIR"]) / "liveset.log"
+    seen = log.stat().st_size if log.exists() else 0
     again = Daemon(env).start()
     try:
-        time.sleep(7)  # the restore waits up to 5 s for the track to load, then seeks
+        # The restore waits up to 5 s for the track to load, then cannot seek: it says so.
+        deadline = time.monotonic() + 30
+        while "WARNING engine.remote.daemon: daemon: " not in log.read_text()[seen:]:
+            assert time.monotonic() < deadline, "the failed restore in the log"
+            time.sleep(0.05)
         assert again.process is not None and again.process.poll() is None
         status = again.run("status", "--json")
         assert status.returncode == 0, status.stderr

@@ -56,6 +56,14 @@ async def until(predicate, timeout: float = 30.0, every: float = 0.05) -> None: 
         await asyncio.sleep(every)
 
 
+async def until_async(predicate, timeout: float = 30.0, every: float = 0.05) -> None:  # type: ignore[no-untyped-def]
+    """``until`` for a check that is itself a coroutine (one that asks the engine)."""
+    deadline = time.monotonic() + timeout
+    while not await predicate():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(every)
+
+
 def flac_frames(data: bytes) -> bytes:
     """A FLAC file's audio frames: what follows its metadata blocks (tags change those)."""
     assert data[:4] == b"fLaC"
@@ -125,7 +133,12 @@ async def test_a_disk_that_fills_holds_the_queue_and_it_goes_on_when_there_is_ro
         await until(lambda: bool(heard.of(DownloadsHeld)))
         reason = engine.downloads_held()
         assert reason is not None and "disk" in reason and "goes on by itself" in reason
-        await asyncio.sleep(2.5)  # running files meet the full disk too, and are held
+        # Running files meet the full disk too, and are held.
+        async def none_running() -> bool:
+            listed = await engine.downloads(identifier=SCI)
+            return not [d for d in listed if d.state is DownloadState.RUNNING]
+
+        await until_async(none_running)
         listed = await engine.downloads(identifier=SCI)
         assert not [d for d in listed if d.state is DownloadState.FAILED], [d.error for d in listed]
         assert not [d for d in listed if d.state is DownloadState.RUNNING]
@@ -187,7 +200,7 @@ async def test_a_database_locked_for_a_while_is_waited_for_and_said(
         await until(lambda: any(settings.music_dir.rglob("*.flac")))
         other = sqlite3.connect(settings.data_dir / "liveset.db", isolation_level=None)
         other.execute("BEGIN EXCLUSIVE")  # ... another program holds the database a while
-        await asyncio.sleep(2.5)
+        await until(lambda: any(e.topic == "database" and e.text for e in heard.of(Notice)))
         other.execute("ROLLBACK")
         other.close()
         done = await asyncio.wait_for(engine.wait_downloads(ids=[d.id for d in queued]), 60)
@@ -259,10 +272,12 @@ async def test_a_cancel_from_another_liveset_stops_the_files_it_runs(
         async with Engine(settings, backoff_base=0.01) as app:
             assert not await app.run_downloads()
             await app.cancel_downloads(d.id for d in queued)
-        await asyncio.sleep(3 * 2.0)  # the runner looks at the queue every 2 s
+        # The runner looks at the queue every 2 s, sees the cancel and stops those files.
+        await until(lambda: not runner._downloads.runner.tasks)  # type: ignore[union-attr]
         listed = await runner.downloads(identifier=SCI)
         asked = len(fake_archive.requests)
-        await asyncio.sleep(2.5)
+        looked = runner._downloads.runner.polls  # type: ignore[union-attr]
+        await until(lambda: runner._downloads.runner.polls >= looked + 2)  # type: ignore[union-attr]
         assert len(fake_archive.requests) == asked  # it asks for none of them again
     states = {d.state for d in listed}
     assert DownloadState.FAILED not in states, [d.error for d in listed]
@@ -282,7 +297,13 @@ async def test_cancelling_a_recording_in_flight_fails_none_of_its_files(
             await until(lambda: any(settings.music_dir.rglob("*.part")))
             await asyncio.sleep(0.1 * round_)
             await engine.cancel_downloads(d.id for d in queued)
-            await asyncio.sleep(0.5)
+
+            async def stopped() -> bool:
+                listed = await engine.downloads(identifier=SCI)
+                running = DownloadState.RUNNING in {d.state for d in listed}
+                return not running and not list(settings.music_dir.rglob("*.part"))
+
+            await until_async(stopped)
             listed = await engine.downloads(identifier=SCI)
             assert DownloadState.FAILED not in {d.state for d in listed}, [d.error for d in listed]
             assert not list(settings.music_dir.rglob("*.part"))

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from engine import Engine, PlaybackError, Settings
-from engine.events import Event, NowPlayingChanged, PlaybackFailed
+from engine.events import Event, NowPlayingChanged, PlaybackFailed, PositionChanged
 from tests.pty_terminal import Terminal
 from tests.signals import RATE, cut, sweep
 
@@ -60,7 +60,7 @@ async def test_no_audio_output_stops_at_the_first_entry_says_why_and_records_not
         await engine.set_repeat("all")  # with repeat on, it used to fail for ever
         await engine.play(0)
         await asyncio.wait_for(engine.wait_until_idle(), 20)
-        await asyncio.sleep(2.0)  # long enough for several more failures, were there any
+        await asyncio.sleep(2.0)  # a window, not a wait: several more failures would fall in it
         state = engine.player_state()
         collector.cancel()
         with pytest.raises(PlaybackError, match="nothing is playing to seek in"):
@@ -85,13 +85,19 @@ async def test_transport_at_the_edges_of_the_queue_says_words(
         async for event in events:
             if isinstance(event, NowPlayingChanged):
                 break
+        moved = engine.events()
         await engine.seek(-30)  # back past the start: the start, not -0:30
-        await asyncio.sleep(0.3)
-        assert (engine.player_state().position or 0.0) >= 0.0
+        async for event in moved:  # where it stands after the seek, as mpv tells it
+            if isinstance(event, PositionChanged) and event.position is not None:
+                assert event.position >= 0.0
+                break
         await engine.previous_track()  # the first track starts again, no mpv error
         await asyncio.wait_for(engine.wait_until_idle(), 20)
+        fresh = engine.events()
         await engine.previous_track()  # after the end: the last track again
-        await asyncio.sleep(0.3)
+        async for event in fresh:
+            if isinstance(event, NowPlayingChanged):
+                break
         assert engine.player_state().state == "playing"
 
 

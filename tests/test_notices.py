@@ -19,6 +19,7 @@ from engine import (
 )
 from tests.test_tui import make_app, settle, wait_until
 from tui.router import EngineEvent
+from tui.widgets import NowPlayingBar
 
 if TYPE_CHECKING:
     from engine import Event, Settings
@@ -100,6 +101,8 @@ async def test_at_80x24_notices_take_a_few_lines_at_most(settings: Settings) -> 
         rows = {y for toast in toasts for y in range(toast.region.y, toast.region.bottom)}
         assert 0 < len(rows) <= 6, len(rows)
         assert all(toast.region.width >= 70 for toast in toasts)  # wide, so short
+        bar = app.screen.query_one(NowPlayingBar).region
+        assert all(y < bar.y for y in rows)  # the now-playing bar stays in sight
 
 
 async def test_a_long_notice_alone_stays_short_at_80x24(settings: Settings) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 import itertools
 import sys
 from dataclasses import replace
@@ -96,6 +97,22 @@ async def player_engine(settings: Settings) -> AsyncIterator[Engine]:
         yield engine
 
 
+async def until(check, what: str, seconds: float = 10.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        await asyncio.sleep(0.02)
+
+
+async def until_played(engine: Engine, count: int) -> list[tuple[str, bool, bool]]:
+    """The plays recorded, once there are ``count`` of them (they are written as they end)."""
+    deadline = time.monotonic() + 10
+    while len(history := await plays(engine)) < count:
+        assert time.monotonic() < deadline, f"{count} plays recorded"
+        await asyncio.sleep(0.02)
+    return history
+
+
 async def plays(engine: Engine) -> list[tuple[str, bool, bool]]:
     from sqlalchemy import select
 
@@ -139,12 +156,13 @@ async def test_queue_operations_keep_mpv_in_step(settings: Settings, tmp_path: P
         await engine.queue_add(str(paths[1]), after_current=True)  # plays next
         names = [Path(i.uri).name for i in player.queue]
         assert names == ["04.flac", "01.flac", "02.flac", "03.flac"]
+        await player.pause()  # paused, the position is where the seeks put it, not further on
         await player.seek(0.5, relative=False)
-        await asyncio.sleep(0.1)
-        assert 0.45 <= (player.state().position or 0) < 0.9
-        await player.seek(-0.3)  # relative
-        await asyncio.sleep(0.05)
-        assert 0.15 <= (player.state().position or 0) < 0.6
+        await until(lambda: abs((player.state().position or 0) - 0.5) < 0.05, "at 0:00.5")
+        await player.toggle_pause()
+        await player.seek(-0.3)  # relative: back from 0:00.5, where it cannot have come by playing
+        await until(lambda: (player.state().position or 0) < 0.45, "back before 0:00.45")
+        assert (player.state().position or 0) >= 0.1
         await player.next()  # skipped: ended by the user early
         for _ in range(100):
             if player.state().index == 2:
@@ -153,8 +171,7 @@ async def test_queue_operations_keep_mpv_in_step(settings: Settings, tmp_path: P
         assert player.state().index == 2
         await player.clear()
         assert player.queue == ()
-        await asyncio.sleep(0.1)
-        history = await plays(engine)
+        history = await until_played(engine, 1)
     assert history[0] == (str(paths[0]), False, True)
 
 
@@ -165,8 +182,8 @@ async def test_a_played_show_is_recorded_as_completed(
     added = await player_engine.queue_add(str(tmp_path), play=True)
     assert [i.title for i in added] == ["01", "02", "03"]
     await asyncio.wait_for(player_engine.wait_until_idle(), 30)
-    await asyncio.sleep(0.1)
-    assert await plays(player_engine) == [(str(p), True, False) for p in paths]
+    history = await until_played(player_engine, len(paths))
+    assert history == [(str(p), True, False) for p in paths]
 
 
 async def test_a_recording_streams_from_the_archive(

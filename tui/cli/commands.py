@@ -54,6 +54,8 @@ async def _run(settings: Settings, command: str, args: argparse.Namespace) -> in
     remote = not here and await asyncio.to_thread(daemon_running)
     if command in control.DAEMON_ONLY:  # steer found no daemon to steer
         return control.no_daemon(command)
+    if command in control.WITHOUT_ENGINE and not remote:
+        return await control.WITHOUT_ENGINE[command](settings, args)
     engine: EngineAPI
     if remote:
         engine = RemoteEngine(settings)  # the protocol client alone: no storage, no HTTP

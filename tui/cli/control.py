@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import engine as engine_package
 
 if TYPE_CHECKING:
-    from engine import EngineAPI, Settings
+    from engine import Settings
 
 #: Commands that only steer a running daemon.
 DAEMON_ONLY = frozenset({"pause", "toggle", "next", "prev", "seek", "volume", "quit-daemon"})
@@ -83,29 +83,24 @@ def run_daemon_command(settings: Settings, args: argparse.Namespace, argv: list[
     return asyncio.run(engine_package.run_daemon(settings, path))
 
 
-async def cmd_status(engine: EngineAPI, args: argparse.Namespace) -> int:
-    """The status with no daemon running: the queue as the last run left it (``steer`` asks
-    a running daemon)."""
-    items, index, seconds = await engine.saved_queue()
+async def status_without_daemon(settings: Settings, args: argparse.Namespace) -> int:
+    """The status with no daemon running: the queue as the last run left it, read from the
+    database alone (``steer`` asks a running daemon)."""
+    saved = await engine_package.saved_status(settings)
+    items, index = saved.items, saved.index
     current = items[index] if index is not None and index < len(items) else None
     data = {
         "daemon": False,
         "state": "stopped",
         "index": index,
-        "position": seconds if current else None,
+        "position": saved.seconds if current else None,
         "duration": current.duration if current else None,
         "volume": None,
         "muted": False,
         "repeat": "off",
         "queue_length": len(items),
         "track": track(engine_package.to_data(current) if current else None),
-    }
-    states = engine_package.DownloadState
-    downloads = await engine.downloads(states=(states.RUNNING, states.QUEUED))
-    data["downloads"] = {
-        "running": sum(d.state is states.RUNNING for d in downloads),
-        "queued": sum(d.state is states.QUEUED for d in downloads),
-        "held": None,
+        "downloads": {"running": saved.running, "queued": saved.queued, "held": None},
     }
     return print_status(data, json_out=args.json)
 
@@ -156,4 +151,6 @@ def _clock(seconds: float) -> str:
 
 #: The commands of ``DAEMON_ONLY`` have none here: with a daemon, ``steer`` runs them; without,
 #: the command line says so before it starts an engine.
-COMMANDS = {"status": cmd_status}
+COMMANDS: dict[str, Any] = {}
+WITHOUT_ENGINE = {"status": status_without_daemon}
+"""Commands that read the database alone when no daemon runs: no engine is started."""
