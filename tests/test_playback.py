@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import time
 import itertools
 import sys
+import time
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
