@@ -1,20 +1,25 @@
 """The status with no daemon running: the queue as the last run left it, and how many
-downloads run or wait, read from the database alone (no archive client, no downloads, no
-player, so ``liveset status`` answers quickly)."""
+downloads run or wait. An SQLite database at the newest schema is read with the standard
+library, read-only (``liveset status`` answers in about the time of a bare interpreter); any
+other is read through the engine's own storage."""
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from engine.downloads import store
-from engine.models import DownloadState
-from engine.playback import resume
-from engine.storage.database import Database
+from engine.models import DownloadState, QueueItem
+from engine.storage.revision import HEAD
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
     from engine.config import Settings
-    from engine.models import QueueItem
+
+QUEUE_COLUMNS = ("uri", "title", "artist", "album", "identifier", "file_name", "duration")
+"""A saved queue entry's columns (``play_queue``), in the order ``queue_item`` reads them."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,8 +33,29 @@ class SavedStatus:
     queued: int
 
 
+def queue_item(row: Mapping[str, Any]) -> QueueItem:
+    """A saved queue entry as the player takes it."""
+    return QueueItem(**{name: row[name] for name in QUEUE_COLUMNS})
+
+
+def saved_point(
+    items: Sequence[QueueItem], queue_index: int | None, seconds: float
+) -> tuple[int | None, float]:
+    """The entry that was playing (None when the saved one is past the queue) and where."""
+    if queue_index is None or queue_index >= len(items):
+        return None, seconds
+    return queue_index, seconds
+
+
 async def saved_status(settings: Settings) -> SavedStatus:
     """Read the saved queue and the download counts (the same rows the engine keeps)."""
+    quick = read_quickly(settings)
+    if quick is not None:
+        return quick
+    from engine.downloads import store
+    from engine.playback import resume
+    from engine.storage.database import Database
+
     settings.make_data_dir()
     database = Database(settings.db_url)
     await database.open()
@@ -41,3 +67,39 @@ async def saved_status(settings: Settings) -> SavedStatus:
         await database.close()
     running = sum(row.state == DownloadState.RUNNING.value for row in rows)
     return SavedStatus(tuple(items), index, seconds, running, len(rows) - running)
+
+
+def read_quickly(settings: Settings) -> SavedStatus | None:
+    """The status read with ``sqlite3``, read-only; None when that cannot be trusted (not
+    SQLite, no file yet, another schema revision, a locked or damaged file)."""
+    path = settings.database_path
+    if path is None or not path.is_file():
+        return None
+    uri = f"{path.as_uri()}?mode=ro"
+    # A damaged file, a missing table or row: the engine's own path says what is wrong.
+    with (
+        contextlib.suppress(sqlite3.Error, TypeError, ValueError),
+        contextlib.closing(sqlite3.connect(uri, uri=True)) as db,
+    ):
+        db.row_factory = sqlite3.Row
+        (revision,) = db.execute("SELECT version_num FROM alembic_version").fetchone()
+        if revision != HEAD:
+            return None
+        columns = ", ".join(QUEUE_COLUMNS)
+        rows = db.execute(f"SELECT {columns} FROM play_queue ORDER BY position").fetchall()
+        items = tuple(queue_item(row) for row in rows)
+        point = db.execute("SELECT queue_index, seconds FROM player_resume WHERE id = 1")
+        saved = point.fetchone()
+        index, seconds = saved_point(items, *saved) if saved else (None, 0.0)
+        counts = dict(
+            db.execute(
+                "SELECT state, count(*) FROM downloads WHERE hidden = 0 AND state IN (?, ?) "
+                "GROUP BY state",
+                (DownloadState.RUNNING.value, DownloadState.QUEUED.value),
+            ).fetchall()
+        )
+        running = counts.get(DownloadState.RUNNING.value, 0)
+        return SavedStatus(
+            items, index, seconds, running, counts.get(DownloadState.QUEUED.value, 0)
+        )
+    return None

@@ -7,13 +7,15 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, select
 
-from engine.models import QueueItem
+from engine.saved import QUEUE_COLUMNS, queue_item, saved_point
 from engine.storage.schema import PlayerResumeRow, QueueEntryRow
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from sqlalchemy.orm import Session
+
+    from engine.models import QueueItem
 
 
 def save_queue(session: Session, *, items: Sequence[QueueItem]) -> None:
@@ -43,24 +45,10 @@ def save_point(session: Session, *, index: int | None, seconds: float, volume: f
 
 def load(session: Session) -> tuple[list[QueueItem], int | None, float, float]:
     """The saved queue, the entry that was playing, the seconds into it, and the volume."""
-    items = [
-        QueueItem(
-            uri=r.uri,
-            title=r.title,
-            artist=r.artist,
-            album=r.album,
-            identifier=r.identifier,
-            file_name=r.file_name,
-            duration=r.duration,
-        )
-        for r in session.scalars(select(QueueEntryRow).order_by(QueueEntryRow.position))
-    ]
+    rows = session.scalars(select(QueueEntryRow).order_by(QueueEntryRow.position))
+    items = [queue_item({name: getattr(r, name) for name in QUEUE_COLUMNS}) for r in rows]
     point = session.get(PlayerResumeRow, 1)
     if point is None:
         return items, None, 0.0, 100.0
-    index = (
-        point.queue_index
-        if point.queue_index is not None and point.queue_index < len(items)
-        else None
-    )
-    return items, index, point.seconds, point.volume
+    index, seconds = saved_point(items, point.queue_index, point.seconds)
+    return items, index, seconds, point.volume

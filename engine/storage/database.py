@@ -22,6 +22,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.errors import DiskFullError, StorageError
+from engine.storage.revision import HEAD
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -32,7 +33,6 @@ T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-HEAD = "0009"  # the newest migration; tests/test_storage.py checks it against alembic's head
 
 
 #: How long one statement waits inside SQLite for another program's lock, in seconds ...

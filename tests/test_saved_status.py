@@ -1,0 +1,120 @@
+"""``liveset status`` with no daemon: the saved queue and the download counts, read quickly
+from an SQLite file with the standard library, and through the engine's storage otherwise; both
+ways say the same."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import subprocess
+import sys
+from typing import TYPE_CHECKING
+
+from engine import Engine
+from engine.saved import read_quickly, saved_status
+from engine.storage.schema import DownloadRow
+from tests.conftest import cli_env, make_settings
+from tests.signals import RATE, cut, sweep
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from tests.fake_archive import FakeArchive
+
+
+async def a_saved_queue(tmp_path: Path, archive_url: str, db_url: str | None = None) -> Engine:
+    """An engine that queued three tracks, stood 1.5 s into the second and left downloads."""
+    settings = make_settings(tmp_path, archive_url, db_url)
+    settings = dataclasses.replace(settings, mpv_options=(("ao", "null"),))
+    (tmp_path / "show").mkdir()
+    cut(sweep(6.0), tmp_path / "show", "FLAC", ".flac", [2 * RATE, 4 * RATE])
+    engine = Engine(settings)
+    async with engine:
+        await engine.queue_add(str(tmp_path / "show"))
+        await engine.play(1, start=1.5)
+        await engine.pause()
+
+        def downloads(session) -> None:  # type: ignore[no-untyped-def]
+            for n, state in enumerate(("queued", "queued", "running", "done")):
+                session.add(
+                    DownloadRow(
+                        identifier="x",
+                        file_name=f"{n}.flac",
+                        format="Flac",
+                        dest_path=f"x/{n}.flac",
+                        state=state,
+                        created_at=1.0,
+                        updated_at=1.0,
+                    )
+                )
+            session.add(
+                DownloadRow(
+                    identifier="y",
+                    file_name="h.flac",
+                    format="Flac",
+                    dest_path="y/h.flac",
+                    state="queued",
+                    hidden=True,
+                    created_at=1.0,
+                    updated_at=1.0,
+                )
+            )
+
+        await engine._database.run(downloads)
+    return engine
+
+
+async def test_the_quick_read_says_what_the_storage_says(
+    tmp_path: Path, fake_archive: FakeArchive, db_url: str
+) -> None:
+    engine = await a_saved_queue(tmp_path, fake_archive.url, db_url)
+    status = await saved_status(engine.settings)
+    assert [i.title for i in status.items] == ["01", "02", "03"]
+    assert status.index == 1 and 1.0 <= status.seconds < 3.0
+    assert (status.running, status.queued) == (1, 2)  # the hidden one is not counted
+    quick = read_quickly(engine.settings)
+    if engine.settings.database_path is None:
+        assert quick is None  # PostgreSQL: read through the storage
+    else:
+        assert quick == status
+
+
+async def test_an_older_or_damaged_database_goes_the_long_way(
+    tmp_path: Path, fake_archive: FakeArchive
+) -> None:
+    import sqlite3
+
+    engine = await a_saved_queue(tmp_path, fake_archive.url)
+    path = engine.settings.database_path
+    assert path is not None and read_quickly(engine.settings) is not None
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE alembic_version SET version_num = '0008'")
+    assert read_quickly(engine.settings) is None  # its tables may differ: not trusted
+    path.write_bytes(b"not a database at all" * 100)
+    assert read_quickly(engine.settings) is None
+
+
+def test_status_without_a_daemon_loads_no_storage_library(
+    tmp_path: Path, fake_archive: FakeArchive
+) -> None:
+    import asyncio
+
+    asyncio.run(a_saved_queue(tmp_path, fake_archive.url))
+    env = cli_env(tmp_path, tmp_path / "home", fake_archive.url)
+    env["LIVESET_RUNTIME_DIR"] = str(tmp_path / "run")
+    (tmp_path / "run").mkdir(mode=0o700)
+    probe = (
+        "import sys, runpy; sys.argv = ['liveset', 'status', '--json']\n"
+        "from tui.cli import main\n"
+        "code = main()\n"
+        "heavy = sorted(m for m in ('sqlalchemy', 'httpx', 'numpy', 'mpv', 'alembic') "
+        "if m in sys.modules)\n"
+        "print(heavy, file=sys.stderr)\n"
+        "sys.exit(code)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.strip().splitlines()[-1] == "[]"
+    status = json.loads(done.stdout)
+    assert status["daemon"] is False and status["queue_length"] == 3 and status["index"] == 1
+    assert status["downloads"] == {"running": 1, "queued": 2, "held": None}
