@@ -34,7 +34,7 @@ run: $(STAMP) libmpv
 test: $(TEST_STAMP) libmpv postgres
 	$(BIN)/ruff check engine tui tests bench
 	$(BIN)/mypy
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check engine tui tests bench

@@ -474,10 +474,20 @@ def test_a_daemon_whose_last_queue_cannot_be_brought_back_serves_on(
     seen = log.stat().st_size if log.exists() else 0
     again = Daemon(env).start()
     try:
-        # The restore waits up to 5 s for the track to load, then cannot seek: it says so.
-        deadline = time.monotonic() + 30
-        while "WARNING engine.remote.daemon: daemon: " not in log.read_text()[seen:]:
-            assert time.monotonic() < deadline, "the failed restore in the log"
+        # The restore waits up to 5 s for the track to load, then cannot seek and says so in
+        # the log; or, on a slow machine, the track loads, its place is sought and the output
+        # fails after. Either way the restore is over, and the daemon must serve on.
+        deadline = time.monotonic() + 60
+
+        def restored() -> bool:
+            if "WARNING engine.remote.daemon: daemon: " in log.read_text()[seen:]:
+                return True
+            status = again.run("status", "--json")
+            data = json.loads(status.stdout) if status.returncode == 0 else {}
+            return data.get("index") == 2 and (data.get("position") or 0) >= 29
+
+        while not restored():
+            assert time.monotonic() < deadline, log.read_text()[seen:][-3000:]
             time.sleep(0.05)
         assert again.process is not None and again.process.poll() is None
         status = again.run("status", "--json")

@@ -133,6 +133,7 @@ async def test_a_disk_that_fills_holds_the_queue_and_it_goes_on_when_there_is_ro
         await until(lambda: bool(heard.of(DownloadsHeld)))
         reason = engine.downloads_held()
         assert reason is not None and "disk" in reason and "goes on by itself" in reason
+
         # Running files meet the full disk too, and are held.
         async def none_running() -> bool:
             listed = await engine.downloads(identifier=SCI)
