@@ -62,3 +62,28 @@ def test_the_folder_layout_reads_back_what_it_wrote() -> None:
         1,
     )
     assert (tags.venue, tags.city) == (sbd.venue, sbd.city)
+
+
+def test_the_library_shows_a_tags_segue_as_every_screen_does() -> None:
+    from engine import LibraryTrack
+
+    def track(title: str) -> LibraryTrack:
+        return LibraryTrack(
+            path="a/b.flac",
+            format="Flac",
+            artist="Grateful Dead",
+            album="1977-05-08 Barton Hall",
+            title=title,
+            date="1977-05-08",
+            venue="Barton Hall",
+            city="Ithaca, NY",
+            track_number=1,
+            disc=None,
+            duration=1.0,
+            identifier="gd77",
+            size=1,
+        )
+
+    assert track("Scarlet Begonias >").display_title == "Scarlet Begonias →"
+    assert track("Eyes > Drums").display_title == "Eyes → Drums"
+    assert track("Morning Dew").display_title == "Morning Dew"

@@ -74,3 +74,8 @@ def age_text(seconds: float | None, *, short: bool = False) -> str:
             count = f"{seconds // unit:.0f}"
             return count + word[0] if short else f"{count} {word} ago"
     raise AssertionError("unreachable")
+
+
+def plural(number: int, word: str) -> str:
+    """``1 file``, ``2 files``."""
+    return f"{number} {word}" if number == 1 else f"{number} {word}s"

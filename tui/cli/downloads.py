@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 import engine as engine_package
 from engine import KNOWN_FORMATS
-from tui.cli.output import identifier, plural, print_json, table
-from tui.formatting import clock, progress_bar, size_text
+from tui.cli.output import identifier, print_json, table
+from tui.formatting import clock, plural, progress_bar, size_text
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

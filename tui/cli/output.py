@@ -40,10 +40,6 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]], keep: Sequence[
     return "\n".join([line(headers), line(["-" * w for w in widths])] + [line(r) for r in rows])
 
 
-def plural(number: int, word: str) -> str:
-    return f"{number} {word}" if number == 1 else f"{number} {word}s"
-
-
 def stale_note(stale: bool) -> None:
     if stale:
         print("liveset: archive.org is unreachable; showing cached results", file=sys.stderr)

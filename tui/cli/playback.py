@@ -6,8 +6,8 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 import engine as engine_package
-from tui.cli.output import plural, print_json, table
-from tui.formatting import clock
+from tui.cli.output import print_json, table
+from tui.formatting import clock, plural
 from tui.terminal import native_stderr_to
 
 if TYPE_CHECKING:

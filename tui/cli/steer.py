@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import engine as engine_package
 from tui.cli import control, parser, playback
-from tui.cli.output import plural
+from tui.formatting import plural
 
 if TYPE_CHECKING:
     import argparse

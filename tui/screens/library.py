@@ -13,7 +13,7 @@ from textual.widgets import DataTable, Input
 
 import engine as engine_package
 from engine import LibraryChanged, ScanProgress
-from tui.formatting import clock, size_text
+from tui.formatting import clock, plural, size_text
 from tui.screens.base import LivesetScreen
 from tui.widgets import FittedTable, StatusLine, selected_key
 
@@ -122,9 +122,9 @@ class LibraryScreen(LivesetScreen):
         parts = []
         if (stats := self.stats) is not None:
             parts += [
-                f"{stats.files} files",
-                f"{stats.artists} artists",
-                f"{stats.concerts} concerts",
+                plural(stats.files, "file"),
+                plural(stats.artists, "artist"),
+                plural(stats.concerts, "concert"),
                 size_text(stats.size),
             ]
             if stats.problems:
