@@ -69,6 +69,7 @@ from .models import (
     DiscoverRow as DiscoverRow,
     Download as Download,
     DownloadState as DownloadState,
+    Household as Household,
     ImportResult as ImportResult,
     LibraryConcert as LibraryConcert,
     LibraryProblem as LibraryProblem,

@@ -27,6 +27,7 @@ from engine.models import (  # noqa: TC001
     Discover,
     Download,
     DownloadState,
+    Household,
     ImportResult,
     LibraryConcert,
     LibraryProblem,
@@ -179,6 +180,17 @@ class EngineAPI(Protocol):
 
     async def recording(self, identifier: str) -> Recording:
         """One recording with its tracks, files and reviews."""
+        ...
+
+    # --- the household ------------------------------------------------------------
+
+    async def household(self) -> Household:
+        """Who is listening (the profile), and the database and music dir shared with
+        everyone of it."""
+        ...
+
+    async def set_household_music_dir(self, folder: str) -> Path:
+        """Make ``folder`` the music dir of everyone of this database (nothing is moved)."""
         ...
 
     # --- the local catalog --------------------------------------------------------

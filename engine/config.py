@@ -53,6 +53,9 @@ class Settings:
     detach: bool = False
     """The app starts a daemon (when none runs) and attaches to it: quitting the app leaves
     playback and downloads running."""
+    profile: str = ""
+    """The person whose listening this is (plays, likes, the queue...): the login name unless
+    set. The music, the catalog and the downloads are shared by everyone of one database."""
 
     @property
     def database_path(self) -> Path | None:
@@ -164,6 +167,26 @@ def _table(example: str, sep: str) -> Callable[[str, object], tuple[tuple[str, s
     return parse
 
 
+_PROFILE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,62}")
+
+
+def _profile(key: str, value: object) -> str:
+    if not isinstance(value, str) or not _PROFILE.fullmatch(value.strip()):
+        raise ConfigError(key, value, "a name of letters, digits, '.', '_' or '-' (up to 63)")
+    return value.strip()
+
+
+def login_name() -> str:
+    """The login name of the user running liveset: the person by default."""
+    import getpass
+
+    try:
+        name = getpass.getuser()
+    except (KeyError, OSError):  # no name for this uid (a container)
+        return f"uid{os.getuid()}"
+    return name if _PROFILE.fullmatch(name) else f"uid{os.getuid()}"
+
+
 def _choice(*allowed: str) -> Callable[[str, object], str]:
     def parse(key: str, value: object) -> str:
         if value not in allowed:
@@ -241,6 +264,7 @@ _OPTIONS = (
     _Option("radio", "player.radio", "LIVESET_RADIO", _switch),
     _Option("keys", "keys", "LIVESET_KEYS", _table('play-pause = "space,k"', ";")),
     _Option("detach", "daemon.detach", "LIVESET_DETACH", _switch),
+    _Option("profile", "profile", "LIVESET_PROFILE", _profile),
     _Option(
         "catalog_refresh_hours",
         "catalog.refresh_hours",
@@ -326,7 +350,10 @@ def load_settings(
     db_url = values.pop("db_url", None) or f"sqlite:///{data_dir / 'liveset.db'}"
     for key, folder in (("data_dir", data_dir), ("music_dir", music_dir)):
         _check_folder(key, folder)
-    settings = Settings(config_file=path, data_dir=data_dir, music_dir=music_dir, db_url=db_url)
+    profile = values.pop("profile", None) or login_name()
+    settings = Settings(
+        config_file=path, data_dir=data_dir, music_dir=music_dir, db_url=db_url, profile=profile
+    )
     known = {f.name for f in fields(Settings)}
     return replace(settings, **{k: v for k, v in values.items() if k in known})
 

@@ -11,6 +11,7 @@ import asyncio
 import logging
 import time
 import zipfile
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,6 +21,7 @@ from engine.archive.client import ArchiveClient
 from engine.browse.recordings import Recordings
 from engine.browse.service import Browse
 from engine.catalog.sync import PAGE as CATALOG_PAGE, Catalog
+from engine.config import login_name
 from engine.downloads import request
 from engine.downloads.disk import free_space
 from engine.downloads.manager import DownloadManager
@@ -29,7 +31,7 @@ from engine.events import ArchiveStatusChanged, EventBus, Notice, NoticeTopic, P
 from engine.library import files
 from engine.library.scanner import scan
 from engine.lifecycle import StartClose
-from engine.models import PlayQueue
+from engine.models import Household, PlayQueue
 from engine.playback import resume
 from engine.playback.backend import MpvBackend
 from engine.playback.player import Player
@@ -37,7 +39,7 @@ from engine.playback.queue_items import QueueItems
 from engine.recommend import index_path
 from engine.recommend.radio import Radio
 from engine.snapshot import write_library_snapshot
-from engine.storage import feedback
+from engine.storage import feedback, household
 from engine.storage.cache import DatabaseCache
 from engine.storage.database import Database
 
@@ -94,7 +96,9 @@ class Engine(StartClose):
         self._clock = clock
         self.settings = settings
         self._bus = EventBus()
-        self._database = Database(settings.db_url, on_busy=self._database_busy)
+        self._database = Database(
+            settings.db_url, person=settings.profile, on_busy=self._database_busy
+        )
         self._backoff_base = backoff_base
         self._probe_every = probe_every
         self._archive: ArchiveClient | None = None
@@ -133,14 +137,50 @@ class Engine(StartClose):
             self._bus.publish,
         )
         self._started = False
+        self._configured_music_dir: Path | None = None
 
     # --- lifecycle -----------------------------------------------------------------------
+
+    async def _share_music_dir(self) -> None:
+        """Stored paths are relative to the database's music dir: the first liveset to use the
+        database records its own; a member configured otherwise is told, and uses the
+        database's, so every file shown is there."""
+        stored = await self._database.run(household.music_dir)
+        configured = self.settings.music_dir
+        if stored is None:
+            await self._database.run(lambda s: household.set_music_dir(s, configured))
+        elif Path(stored) != configured:
+            self._configured_music_dir = configured
+            self.settings = replace(self.settings, music_dir=Path(stored))
+            log.warning(
+                "this database keeps the music in %s, not in %s (your music_dir): using %s. "
+                "Set music_dir to it to quiet this, or `liveset household music-dir DIR` to "
+                "change it for everyone.",
+                stored,
+                configured,
+                stored,
+            )
+
+    async def household(self) -> Household:
+        return Household(
+            profile=self.settings.profile,
+            login=login_name(),
+            database=self._database.safe_url,
+            music_dir=self.settings.music_dir,
+            configured_music_dir=self._configured_music_dir,
+        )
+
+    async def set_household_music_dir(self, folder: str) -> Path:
+        path = await asyncio.to_thread(lambda: Path(folder).expanduser().resolve())
+        await self._database.run(lambda s: household.set_music_dir(s, path))
+        return path
 
     async def start(self) -> None:
         if self._started:
             return
         self.settings.make_data_dir()
         await self._database.open()
+        await self._share_music_dir()
         self._archive = ArchiveClient(
             self.settings.archive_url,
             user_agent=USER_AGENT,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 from dataclasses import dataclass
-from pathlib import PurePath
+from pathlib import Path, PurePath
 from typing import Any
 
 
@@ -197,6 +197,22 @@ class ConcertList:
     concerts: tuple[Concert, ...]
     total_items: int
     stale: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Household:
+    """Who is listening, and the library they share with everyone of their database."""
+
+    profile: str
+    """The person whose plays, likes, queue and playlists these are."""
+    login: str
+    """The login name running liveset (the profile unless one was named)."""
+    database: str
+    """The database, without a password."""
+    music_dir: Path
+    """The shared music dir: the database's, whatever this person's config says."""
+    configured_music_dir: Path | None = None
+    """This person's configured music dir, when it disagrees with the database's."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -57,7 +57,7 @@ async def saved_status(settings: Settings) -> SavedStatus:
     from engine.storage.database import Database
 
     settings.make_data_dir()
-    database = Database(settings.db_url)
+    database = Database(settings.db_url, person=settings.profile)
     await database.open()
     try:
         items, index, seconds, _volume = await database.run(resume.load)
@@ -86,9 +86,14 @@ def read_quickly(settings: Settings) -> SavedStatus | None:
         if revision != HEAD:
             return None
         columns = ", ".join(QUEUE_COLUMNS)
-        rows = db.execute(f"SELECT {columns} FROM play_queue ORDER BY position").fetchall()
+        # The person's own rows, as ``engine.storage.personal`` holds every session to them
+        # (tests/test_saved_status.py reads both ways with two people).
+        me = (settings.profile,)
+        rows = db.execute(
+            f"SELECT {columns} FROM play_queue WHERE owner = ? ORDER BY position", me
+        ).fetchall()
         items = tuple(queue_item(row) for row in rows)
-        point = db.execute("SELECT queue_index, seconds FROM player_resume WHERE id = 1")
+        point = db.execute("SELECT queue_index, seconds FROM player_resume WHERE owner = ?", me)
         saved = point.fetchone()
         index, seconds = saved_point(items, *saved) if saved else (None, 0.0)
         counts = dict(

@@ -439,7 +439,7 @@ def _screens() -> Any:
 def run_app(settings: Settings, *, detach: bool = False, options: Iterable[str] = ()) -> int:
     """Run the app: attached to the daemon when one runs (``detach`` starts one first, with
     the same ``options``), else with an engine of its own."""
-    path = engine_package.socket_path()
+    path = engine_package.socket_path(profile=settings.profile)
     attach = engine_package.daemon_running(path)
     if detach and not attach:
         command = engine_package.daemon_command([*options, "daemon"])

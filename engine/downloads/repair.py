@@ -184,7 +184,8 @@ async def _repair_recording(
         files.remove_paths(session, paths=old_paths)
         files.store(session, values=landed)
 
-    await database.run(record)
+    # Every person's queue follows a renamed file, not only the one of whoever repairs.
+    await database.run(record, everyone=True)
 
 
 def _move_files(music_dir: Path, moves: list[_Move], report: RepairReport) -> dict[int, str]:

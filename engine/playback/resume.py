@@ -36,9 +36,9 @@ def save_queue(session: Session, *, items: Sequence[QueueItem]) -> None:
 
 
 def save_point(session: Session, *, index: int | None, seconds: float, volume: float) -> None:
-    row = session.get(PlayerResumeRow, 1)
+    row = session.scalars(select(PlayerResumeRow)).first()  # the person's own
     if row is None:
-        row = PlayerResumeRow(id=1, updated_at=time.time())
+        row = PlayerResumeRow(updated_at=time.time())
         session.add(row)
     row.queue_index, row.seconds, row.volume, row.updated_at = index, seconds, volume, time.time()
 
@@ -47,7 +47,7 @@ def load(session: Session) -> tuple[list[QueueItem], int | None, float, float]:
     """The saved queue, the entry that was playing, the seconds into it, and the volume."""
     rows = session.scalars(select(QueueEntryRow).order_by(QueueEntryRow.position))
     items = [queue_item({name: getattr(r, name) for name in QUEUE_COLUMNS}) for r in rows]
-    point = session.get(PlayerResumeRow, 1)
+    point = session.scalars(select(PlayerResumeRow)).first()
     if point is None:
         return items, None, 0.0, 100.0
     index, seconds = saved_point(items, point.queue_index, point.seconds)

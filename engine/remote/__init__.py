@@ -27,9 +27,11 @@ PROTOCOL = 1
 SOCKET_NAME = "liveset.sock"
 
 
-def socket_path(runtime_dir: Path | None = None) -> Path:
-    """Where the daemon listens: ``$LIVESET_RUNTIME_DIR``, else the user's runtime dir
-    (``$XDG_RUNTIME_DIR/liveset``), else a folder of the user's under the temp dir."""
+def socket_path(runtime_dir: Path | None = None, *, profile: str | None = None) -> Path:
+    """Where the daemon of ``profile`` listens: ``$LIVESET_RUNTIME_DIR``, else the user's
+    runtime dir (``$XDG_RUNTIME_DIR/liveset``), else a folder of the user's under the temp dir.
+    The login name's daemon is ``liveset.sock``; another profile's has its own name, so two
+    people of one account each have their own daemon and queue."""
     if runtime_dir is None:
         named = os.environ.get("LIVESET_RUNTIME_DIR")
         if named:
@@ -40,4 +42,9 @@ def socket_path(runtime_dir: Path | None = None) -> Path:
             import tempfile
 
             runtime_dir = Path(tempfile.gettempdir()) / f"liveset-{os.getuid()}"
+    if profile:
+        from engine.config import login_name
+
+        if profile != login_name():
+            return runtime_dir / f"liveset-{profile}.sock"
     return runtime_dir / SOCKET_NAME

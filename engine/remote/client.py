@@ -57,7 +57,7 @@ class RemoteEngine(StartClose):
 
     def __init__(self, settings: Settings, path: Path | None = None) -> None:
         self.settings = settings
-        self.path = path or socket_path()
+        self.path = path or socket_path(profile=settings.profile)
         self.daemon_pid: int | None = None
         self._reader: asyncio.StreamReader | None = None
         self._writer: asyncio.StreamWriter | None = None

@@ -22,6 +22,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.errors import DiskFullError, StorageError
+from engine.storage.personal import scope
 from engine.storage.revision import HEAD
 
 if TYPE_CHECKING:
@@ -80,7 +81,7 @@ def current_revision(engine: Engine) -> str | None:
             return None
 
 
-def migrate(engine: Engine, revision: str = "head") -> None:
+def migrate(engine: Engine, revision: str = "head", *, owner: str = "") -> None:
     """Bring the schema to ``revision`` (the newest by default). A database already at the
     newest is left alone without loading alembic, which keeps start-up quick."""
     current = current_revision(engine)
@@ -94,7 +95,9 @@ def migrate(engine: Engine, revision: str = "head") -> None:
     from alembic import command
 
     with engine.begin() as connection:
-        command.upgrade(alembic_config(connection), revision)
+        config = alembic_config(connection)
+        config.attributes["owner"] = owner  # the person existing personal rows go to
+        command.upgrade(config, revision)
 
 
 class Database:
@@ -104,11 +107,15 @@ class Database:
         self,
         url: str,
         *,
+        person: str = "",
         busy_timeout: float | None = None,
         busy_wait: float | None = None,
         on_busy: Callable[[str], None] | None = None,
     ) -> None:
+        """``person``: the profile whose personal rows the sessions see and write (see
+        ``personal``); "" for a database used for shared data alone (the catalog's fit)."""
         self.url = url
+        self.person = person
         self.busy_timeout = BUSY_TIMEOUT if busy_timeout is None else busy_timeout
         self.busy_wait = BUSY_WAIT if busy_wait is None else busy_wait
         #: Told (on the event loop) when the database turns busy, and with "" when it is free.
@@ -116,6 +123,7 @@ class Database:
         self._busy_since: float | None = None
         self._engine: Engine | None = None
         self._sessions: sessionmaker[Session] | None = None
+        self._everyone: sessionmaker[Session] | None = None
         self._executor = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="liveset-db")
 
     @property
@@ -134,9 +142,11 @@ class Database:
         engine = create_engine(self.url, future=True)
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas(self.busy_timeout))
-        migrate(engine)
+        migrate(engine, owner=self.person)
         self._engine = engine
+        self._everyone = sessionmaker(engine, expire_on_commit=False)
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        scope(self._sessions, self.person)
 
     async def open(self) -> None:
         try:
@@ -158,6 +168,11 @@ class Database:
         if folder.is_dir() and not os.access(folder, os.W_OK):
             return f" ({folder} is read-only: liveset writes its database and journal there)"
         return ""
+
+    @property
+    def safe_url(self) -> str:
+        """The URL without its password."""
+        return self._safe_url
 
     @property
     def _safe_url(self) -> str:
@@ -190,12 +205,14 @@ class Database:
         context = contextvars.copy_context()
         return await loop.run_in_executor(self._executor, functools.partial(context.run, fn))
 
-    async def run(self, fn: Callable[[Session], T]) -> T:
-        """Run ``fn(session)`` on the database thread in one transaction. A database another
-        program holds locked is waited for, said once, up to ``busy_wait`` seconds in all."""
-        if self._sessions is None:
+    async def run(self, fn: Callable[[Session], T], *, everyone: bool = False) -> T:
+        """Run ``fn(session)`` on the database thread in one transaction, seeing the person's
+        own personal rows (``everyone``: every person's, for upkeep that concerns them all,
+        such as a folder renamed under everyone's queues). A database another program holds
+        locked is waited for, said once, up to ``busy_wait`` seconds in all."""
+        sessions = self._everyone if everyone else self._sessions
+        if sessions is None:
             raise StorageError("the database is not open")
-        sessions = self._sessions
 
         def work() -> T:
             with sessions.begin() as session:

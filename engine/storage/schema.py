@@ -24,6 +24,26 @@ class Base(DeclarativeBase):
     pass
 
 
+class Personal:
+    """A row of one person's listening: ``owner`` is their profile. Sessions of a person's
+    database see and write only their own rows (``engine.storage.personal``); on PostgreSQL,
+    row-level security can hold every role to its own as well."""
+
+    owner: Mapped[str] = mapped_column(String(64), index=True)
+
+
+PERSONAL_TABLES = (
+    "plays",
+    "feedback",
+    "imported_artists",
+    "playlists",
+    "playlist_items",
+    "play_queue",
+    "player_resume",
+)
+"""Every table of personal rows: the migration, the row-level security and the tests read it."""
+
+
 #: Database objects made by migrations outside these models: the full-text indexes of the
 #: library and of the catalog.
 FULL_TEXT_OBJECTS = (
@@ -245,7 +265,7 @@ class LibraryFileRow(Base):
     scanned_at: Mapped[float] = mapped_column(Float)
 
 
-class PlayRow(Base):
+class PlayRow(Personal, Base):
     __tablename__ = "plays"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -259,11 +279,13 @@ class PlayRow(Base):
     skipped: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
-class FeedbackRow(Base):
+class FeedbackRow(Personal, Base):
     """Favourite and like/dislike on a track, a recording or an artist."""
 
     __tablename__ = "feedback"
-    __table_args__ = (UniqueConstraint("target_kind", "target", name="uq_feedback_target"),)
+    __table_args__ = (
+        UniqueConstraint("owner", "target_kind", "target", name="uq_feedback_owner_target"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     target_kind: Mapped[str] = mapped_column(String(16))  # track | recording | artist
@@ -276,12 +298,14 @@ class FeedbackRow(Base):
     updated_at: Mapped[float] = mapped_column(Float)
 
 
-class ImportedArtistRow(Base):
+class ImportedArtistRow(Personal, Base):
     """An artist of a listening history imported from another service, with its plays there
     and the catalog artist it was matched to (``matched``: an artist key; "" if none)."""
 
     __tablename__ = "imported_artists"
-    __table_args__ = (UniqueConstraint("source", "name", name="uq_imported_artists_source_name"),)
+    __table_args__ = (
+        UniqueConstraint("owner", "source", "name", name="uq_imported_artists_owner_source_name"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     source: Mapped[str] = mapped_column(String(32))  # listenbrainz | lastfm
@@ -292,11 +316,12 @@ class ImportedArtistRow(Base):
     last_played: Mapped[float | None] = mapped_column(Float)
 
 
-class PlaylistRow(Base):
+class PlaylistRow(Personal, Base):
     __tablename__ = "playlists"
+    __table_args__ = (UniqueConstraint("owner", "name", name="uq_playlists_owner_name"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(String(500), unique=True)
+    name: Mapped[str] = mapped_column(String(500))
     created_at: Mapped[float] = mapped_column(Float)
 
     items: Mapped[list[PlaylistItemRow]] = relationship(
@@ -304,7 +329,7 @@ class PlaylistRow(Base):
     )
 
 
-class PlaylistItemRow(Base):
+class PlaylistItemRow(Personal, Base):
     __tablename__ = "playlist_items"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -319,7 +344,7 @@ class PlaylistItemRow(Base):
     playlist: Mapped[PlaylistRow] = relationship(back_populates="items")
 
 
-class QueueEntryRow(Base):
+class QueueEntryRow(Personal, Base):
     """The play queue as it was last, so the next start continues where this one stopped."""
 
     __tablename__ = "play_queue"
@@ -335,16 +360,27 @@ class QueueEntryRow(Base):
     duration: Mapped[float | None] = mapped_column(Float)
 
 
-class PlayerResumeRow(Base):
-    """Where playback stood: the queue entry and the seconds into it (one row)."""
+class PlayerResumeRow(Personal, Base):
+    """Where playback stood: the queue entry and the seconds into it (one row a person)."""
 
     __tablename__ = "player_resume"
+    __table_args__ = (UniqueConstraint("owner", name="uq_player_resume_owner"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     queue_index: Mapped[int | None] = mapped_column(Integer)
     seconds: Mapped[float] = mapped_column(Float, default=0.0)
     volume: Mapped[float] = mapped_column(Float, default=100.0)
     updated_at: Mapped[float] = mapped_column(Float)
+
+
+class HouseholdRow(Base):
+    """What everyone of one database shares, as names and values: ``music_dir``, the folder
+    stored paths are relative to."""
+
+    __tablename__ = "household"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
 
 
 class RepairRow(Base):

@@ -14,6 +14,7 @@ from tui.cli import (
     catalog,
     control,
     downloads,
+    household,
     library,
     parser,
     playback,
@@ -38,6 +39,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
             "music_dir": getattr(args, "music_dir", None),
             "db_url": getattr(args, "db_url", None),
             "archive_url": getattr(args, "archive_url", None),
+            "profile": getattr(args, "profile", None),
         },
         config_file=getattr(args, "config", None),
         named_config=bool(getattr(args, "config", None)),
@@ -47,18 +49,19 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
 async def _run(settings: Settings, command: str, args: argparse.Namespace) -> int:
     """Run a command on the daemon's engine when a daemon runs (one process owns the player
     and the download queue), else on an engine of its own."""
-    from engine import RemoteEngine, daemon_running
+    from engine import RemoteEngine, daemon_running, socket_path
 
     # A command ``steer`` runs found no daemon a moment ago: it runs here.
     here = command == "devices" or command in steer.COMMANDS
-    remote = not here and await asyncio.to_thread(daemon_running)
+    path = socket_path(profile=settings.profile)  # this person's daemon
+    remote = not here and await asyncio.to_thread(daemon_running, path)
     if command in control.DAEMON_ONLY:  # steer found no daemon to steer
         return control.no_daemon(command)
     if command in control.WITHOUT_ENGINE and not remote:
         return await control.WITHOUT_ENGINE[command](settings, args)
     engine: EngineAPI
     if remote:
-        engine = RemoteEngine(settings)  # the protocol client alone: no storage, no HTTP
+        engine = RemoteEngine(settings, path)  # the protocol client alone: no storage, no HTTP
     else:
         from engine import Engine
 
@@ -115,7 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser.build(GROUPS)
 
 
-GROUPS = (browse, downloads, playback, control, library, catalog, recommend)
+GROUPS = (browse, downloads, playback, control, library, catalog, recommend, household)
 COMMANDS: dict[str, Callable[[EngineAPI, argparse.Namespace], Coroutine[Any, Any, int]]] = {
     name: command for group in GROUPS for name, command in group.COMMANDS.items()
 }

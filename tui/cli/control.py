@@ -72,7 +72,7 @@ def no_daemon(command: str) -> int:
 def run_daemon_command(settings: Settings, args: argparse.Namespace, argv: list[str]) -> int:
     import asyncio
 
-    path = engine_package.socket_path()
+    path = engine_package.socket_path(profile=settings.profile)
     log_file = settings.data_dir / "liveset.log"
     if args.detach:
         wanted = [a for a in argv if a != "--detach"]
@@ -91,6 +91,7 @@ async def status_without_daemon(settings: Settings, args: argparse.Namespace) ->
     current = items[index] if index is not None and index < len(items) else None
     data = {
         "daemon": False,
+        "profile": settings.profile,
         "state": "stopped",
         "index": index,
         "position": saved.seconds if current else None,

@@ -29,6 +29,12 @@ def _common_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
         "--db-url", metavar="URL", default=default, help="database URL (LIVESET_DB_URL)"
     )
     parser.add_argument(
+        "--profile",
+        metavar="NAME",
+        default=default,
+        help="whose listening this is: plays, likes, the queue (LIVESET_PROFILE; your login name)",
+    )
+    parser.add_argument(
         "--archive-url",
         metavar="URL",
         default=default,

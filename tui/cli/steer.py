@@ -56,11 +56,22 @@ def build_parser() -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``args.command`` on the daemon; ``NO_DAEMON`` when no daemon answers."""
-    line = engine_package.DaemonLine.open()
+    line = engine_package.DaemonLine.open(engine_package.socket_path(profile=_profile(args)))
     if line is None:
         return NO_DAEMON
     with line:
         return _STEER[args.command](line, args)
+
+
+def _profile(args: argparse.Namespace) -> str:
+    """Whose daemon to steer: the profile as the settings resolve it (``--profile``,
+    ``LIVESET_PROFILE``, the config file, the login name)."""
+    settings = engine_package.load_settings(
+        {"profile": getattr(args, "profile", None)},
+        config_file=getattr(args, "config", None),
+        named_config=bool(getattr(args, "config", None)),
+    )
+    return settings.profile
 
 
 def status(line: DaemonLine, args: argparse.Namespace) -> int:
@@ -73,6 +84,7 @@ def status(line: DaemonLine, args: argparse.Namespace) -> int:
     items = queue["items"] if queue else []
     data = {
         "daemon": True,
+        "profile": line.call("household")["profile"],  # whose daemon this is
         "state": player["state"] if player else "stopped",
         "index": index,
         "position": player["position"] if player else None,
