@@ -189,6 +189,14 @@ class EngineAPI(Protocol):
         everyone of it."""
         ...
 
+    async def household_setup(
+        self, members: Sequence[str], *, apply: bool = True
+    ) -> tuple[str, ...]:
+        """Make ``members`` roles of this PostgreSQL database with row-level security on every
+        personal table (run as the database's owner); the statements, run or (``apply`` false)
+        not. On SQLite, a ``ConfigError``."""
+        ...
+
     async def set_household_music_dir(self, folder: str) -> Path:
         """Make ``folder`` the music dir of everyone of this database (nothing is moved)."""
         ...

@@ -26,7 +26,7 @@ from engine.downloads import request
 from engine.downloads.disk import free_space
 from engine.downloads.manager import DownloadManager
 from engine.downloads.repair import repair_downloads
-from engine.errors import EngineError, NotFoundError
+from engine.errors import ConfigError, EngineError, NotFoundError
 from engine.events import ArchiveStatusChanged, EventBus, Notice, NoticeTopic, PlayerStateChanged
 from engine.library import files
 from engine.library.scanner import scan
@@ -39,7 +39,7 @@ from engine.playback.queue_items import QueueItems
 from engine.recommend import index_path
 from engine.recommend.radio import Radio
 from engine.snapshot import write_library_snapshot
-from engine.storage import feedback, household
+from engine.storage import feedback, household, row_security
 from engine.storage.cache import DatabaseCache
 from engine.storage.database import Database
 
@@ -169,6 +169,22 @@ class Engine(StartClose):
             music_dir=self.settings.music_dir,
             configured_music_dir=self._configured_music_dir,
         )
+
+    async def household_setup(
+        self, members: Sequence[str], *, apply: bool = True
+    ) -> tuple[str, ...]:
+        database = self._database
+        if database.dialect != "postgresql":
+            raise ConfigError(
+                "db_url",
+                database.safe_url,
+                "a PostgreSQL database (on SQLite, one file of one person, the profiles are "
+                "kept apart by liveset alone)",
+            )
+        sql = row_security.statements(members, database.engine.url.database or "")
+        if apply:
+            await database.run(lambda s: row_security.apply(s, sql), everyone=True)
+        return tuple(sql)
 
     async def set_household_music_dir(self, folder: str) -> Path:
         path = await asyncio.to_thread(lambda: Path(folder).expanduser().resolve())
@@ -400,7 +416,10 @@ class Engine(StartClose):
 
     async def run_downloads(self, *, only: Iterable[int] | None = None) -> bool:
         if not self._downloads_running:
-            lock = self.settings.data_dir / "downloads.lock"
+            # Beside an SQLite database: everyone of it shares its queue (PostgreSQL has an
+            # advisory lock of its own).
+            database = self.settings.database_path
+            lock = (database.parent if database else self.settings.data_dir) / "downloads.lock"
             self._downloads_running = await self._queue.start(lock, only=only)
         return self._downloads_running
 

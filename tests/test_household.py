@@ -11,6 +11,7 @@ import json
 import sqlite3
 from typing import TYPE_CHECKING
 
+import pytest
 from sqlalchemy import func, select
 
 from engine import Engine
@@ -240,3 +241,72 @@ def test_whoami_and_status_say_whose_they_are(tmp_path: Path, fake_archive: Fake
         text=True,
     )
     assert bad.returncode == 2 and "profile" in bad.stderr and "Traceback" not in bad.stderr
+
+
+async def test_one_liveset_of_the_database_runs_the_shared_queue(
+    tmp_path: Path, fake_archive: FakeArchive, db_url: str
+) -> None:
+    """Two people, data dirs of their own: the queue's lock is the database's, not a data dir's
+    (an advisory lock on PostgreSQL)."""
+    alice = person(tmp_path, fake_archive.url, db_url, "alice")
+    bob = person(tmp_path, fake_archive.url, db_url, "bob")
+    if alice.database_path is not None:  # SQLite: both point at one file, as a household would
+        bob = dataclasses.replace(bob, db_url=alice.db_url)
+    async with Engine(alice) as first:
+        assert await first.run_downloads()
+        async with Engine(bob) as second:
+            assert not await second.run_downloads()  # alice's liveset runs it
+            await first.close()  # she quits
+            assert await second.run_downloads()  # bob's takes it over
+
+
+async def test_postgresql_holds_each_role_to_its_own_rows(
+    tmp_path: Path, fake_archive: FakeArchive, postgres_url: str
+) -> None:
+    """Two roles on one throwaway server after ``household setup``: bob's own SELECT of the
+    plays, typed as by hand (no liveset scoping in the way), finds none of alice's; with the
+    policy dropped it would (so this fails if a policy is gone)."""
+    import psycopg
+
+    admin = person(tmp_path, fake_archive.url, postgres_url, "liveset")
+    async with Engine(admin) as engine:  # the owner: makes the schema and the household
+        sql = await engine.household_setup(["alice", "bob"])
+    assert any("ENABLE ROW LEVEL SECURITY" in line for line in sql)
+
+    def as_role(name: str) -> str:
+        return postgres_url.replace("postgresql://liveset@", f"postgresql://{name}@")
+
+    alice = person(tmp_path, fake_archive.url, as_role("alice"), "alice")
+    async with Engine(alice) as engine:
+        await engine.set_favourite("recording", GD77)
+        assert await engine.favourites() == (("recording", GD77),)
+    with psycopg.connect(as_role("alice")) as conn:  # alice's plays, written as alice
+        conn.execute(
+            "INSERT INTO plays (owner, identifier, file_name, path, started_at, seconds_played, "
+            "position, completed, skipped) VALUES ('alice', 'gd77', 't01', '', 1, 300, 300, "
+            "true, false)"
+        )
+        conn.commit()
+        # a row claimed for another is refused by the policy's check
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute(
+                "INSERT INTO plays (owner, identifier, file_name, path, started_at, "
+                "seconds_played, position, completed, skipped) VALUES ('bob', 'x', 't', '', 1, "
+                "1, 1, true, false)"
+            )
+    with psycopg.connect(as_role("bob")) as conn:
+        for table in ("plays", "feedback"):
+            assert conn.execute(f"SELECT count(*) FROM {table}").fetchone() == (0,)
+        assert conn.execute("SELECT count(*) FROM alembic_version").fetchone() == (1,)  # shared
+    with psycopg.connect(as_role("alice")) as conn:  # her own she sees
+        assert conn.execute("SELECT count(*) FROM plays").fetchone() == (1,)
+    # What these checks hang on: without the policy alice no longer sees her own plays, and
+    # without row-level security bob sees hers.
+    with psycopg.connect(postgres_url) as conn:
+        conn.execute("DROP POLICY liveset_own_rows ON plays")
+    with psycopg.connect(as_role("alice")) as conn:
+        assert conn.execute("SELECT count(*) FROM plays").fetchone() == (0,)
+    with psycopg.connect(postgres_url) as conn:
+        conn.execute("ALTER TABLE plays DISABLE ROW LEVEL SECURITY")
+    with psycopg.connect(as_role("bob")) as conn:
+        assert conn.execute("SELECT count(*) FROM plays").fetchone() == (1,)

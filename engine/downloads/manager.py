@@ -14,13 +14,14 @@ import asyncio
 import contextlib
 import logging
 from functools import partial
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any
 
 from engine.downloads import store
 from engine.downloads.disk import DISK_FULL, file_size
 from engine.downloads.landing import write_metadata
 from engine.downloads.paths import inside, part_of, plain_file_name, recording_dir
 from engine.downloads.plan import plan
+from engine.downloads.queue_lock import QueueLock
 from engine.downloads.runner import Runner
 from engine.errors import ConfigError, DownloadError, NotFoundError, StorageError
 from engine.events import FileProgress, LibraryChanged
@@ -77,7 +78,7 @@ class DownloadManager:
             progress_interval=progress_interval,
         )
         self.guard = self.runner.guard
-        self._lock: IO[bytes] | None = None
+        self._lock: QueueLock | None = None
 
     # --- lifecycle -----------------------------------------------------------------------
 
@@ -86,9 +87,10 @@ class DownloadManager:
     ) -> bool:
         """Run the queue in the background (or only the files ``only``, for a command that
         waits for what it asked); False when another liveset process runs it (it holds
-        ``lock_path``): two runners would download the same files into the same parts."""
+        the queue's lock, ``queue_lock``; ``lock_path`` is its file for an SQLite database):
+        two runners would download the same files into the same parts."""
         if lock_path is not None:
-            self._lock = await asyncio.to_thread(_take_lock, lock_path)
+            self._lock = await QueueLock.take(self._database, lock_path)
             if self._lock is None:
                 log.info("downloads: another liveset process is running the queue")
                 return False
@@ -98,7 +100,7 @@ class DownloadManager:
     async def close(self) -> None:
         """Stop running files; they stay queued (with their parts) for the next start."""
         if self._lock is not None:
-            self._lock.close()  # closing the file lets go of the lock
+            self._lock.release()
             self._lock = None
         await self.runner.close()
 
@@ -297,17 +299,3 @@ class DownloadManager:
             FileProgress(i, live.identifier, live.bytes_done, live.size, live.speed())
             for i, live in self.runner.live.items()
         )
-
-
-def _take_lock(path: Path) -> IO[bytes] | None:
-    """An exclusive lock on ``path`` held while the file stays open; None when taken."""
-    import fcntl
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle = open(path, "ab")  # noqa: SIM115 - held open for as long as the queue runs
-    try:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        handle.close()
-        return None
-    return handle

@@ -25,6 +25,15 @@ def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
         "music-dir", parents=[common], help="the music dir of everyone of this database"
     )
     music.add_argument("folder", help="the folder (nothing is moved: move the files first)")
+    setup = actions.add_parser(
+        "setup",
+        parents=[common],
+        help="PostgreSQL: a role for each member, each held to their own rows by the database",
+    )
+    setup.add_argument("members", nargs="+", metavar="MEMBER", help="role (login) names")
+    setup.add_argument(
+        "--print", action="store_true", dest="print_only", help="print the SQL, run nothing"
+    )
 
 
 async def cmd_whoami(engine: EngineAPI, args: argparse.Namespace) -> int:
@@ -46,6 +55,16 @@ async def cmd_whoami(engine: EngineAPI, args: argparse.Namespace) -> int:
 
 
 async def cmd_household(engine: EngineAPI, args: argparse.Namespace) -> int:
+    if args.household_command == "setup":
+        sql = await engine.household_setup(args.members, apply=not args.print_only)
+        if args.print_only:
+            print(";\n".join(sql) + ";")
+        else:
+            print(
+                f"{len(args.members)} member(s) set up: each connects as their own role and "
+                "sees only their own plays, likes, queue and playlists"
+            )
+        return 0
     folder = await engine.set_household_music_dir(args.folder)
     print(f"the music dir of everyone of this database is {folder}")
     return 0
