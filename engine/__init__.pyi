@@ -13,6 +13,7 @@ from .archive.query import (
 from .config import (
     Settings as Settings,
     load_settings as load_settings,
+    login_name as login_name,
 )
 from .errors import (
     AmbiguousConcertError as AmbiguousConcertError,

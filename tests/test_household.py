@@ -310,3 +310,45 @@ async def test_postgresql_holds_each_role_to_its_own_rows(
         conn.execute("ALTER TABLE plays DISABLE ROW LEVEL SECURITY")
     with psycopg.connect(as_role("bob")) as conn:
         assert conn.execute("SELECT count(*) FROM plays").fetchone() == (1,)
+
+
+@pytest.mark.parametrize(
+    ("music_mode", "file_mode", "folder_mode"), [(0o2775, 0o664, 0o2775), (0o755, 0o644, 0o755)]
+)
+async def test_files_land_readable_by_the_household(
+    tmp_path: Path, fake_archive: FakeArchive, music_mode: int, file_mode: int, folder_mode: int
+) -> None:
+    """Group-readable always; group-writable (so others can remove them) where the music dir
+    is."""
+    import stat
+
+    settings = person(tmp_path, fake_archive.url, f"sqlite:///{tmp_path / 'h.db'}", "alice")
+    settings.music_dir.mkdir()
+    settings.music_dir.chmod(music_mode)
+    async with Engine(settings, backoff_base=0.01) as engine:
+        await engine.run_downloads()
+        queued = await engine.download(SCI, tracks=[1])
+        await engine.wait_downloads(ids=[d.id for d in queued])
+    (track,) = settings.music_dir.rglob("*.flac")
+    assert stat.S_IMODE(track.stat().st_mode) == file_mode
+    folder = track.parent
+    while folder != settings.music_dir:
+        assert stat.S_IMODE(folder.stat().st_mode) == folder_mode, folder
+        folder = folder.parent
+    (metadata,) = settings.music_dir.rglob("*.json")
+    assert stat.S_IMODE(metadata.stat().st_mode) == file_mode
+
+
+async def test_the_first_line_names_the_person_when_not_the_login_name(
+    settings: Settings,
+) -> None:
+    from engine import login_name
+    from tests.test_tui import make_app, settle
+    from tui.widgets import TopBar
+
+    for profile, shown in (("bob", True), (login_name(), False)):
+        app = make_app(dataclasses.replace(settings, profile=profile), restore_playback=False)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            line = str(app.screen.query_one(TopBar).render())
+            assert line.startswith("liveset bob  ") is shown, line

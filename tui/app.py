@@ -69,6 +69,8 @@ class LivesetApp(App[None]):
     """A few words on the first line while something slow lasts: a full disk holding the
     downloads, archive.org being asked again, a busy database."""
     catalog_note: reactive[str] = reactive("")
+    person: reactive[str] = reactive("")
+    """The profile, when it is not the login name (whose listening this is)."""
     """The local catalog on the first line: how old it is, or how far its sync has come."""
 
     def __init__(
@@ -82,6 +84,10 @@ class LivesetApp(App[None]):
         # The terminal's own palette from the first frame; with NO_COLOR, no colour at all.
         super().__init__(ansi_color=True)
         self.settings = settings
+        self.set_reactive(
+            LivesetApp.person,
+            "" if settings.profile in ("", engine_package.login_name()) else settings.profile,
+        )
         self._engine = engine
         self.attached = attach
         """Attached to a daemon: quitting leaves its playback and downloads running."""

@@ -149,13 +149,17 @@ class TopBar(Static):
     offline: reactive[bool | None] = reactive(False)
     note: reactive[str] = reactive("")
     catalog: reactive[str] = reactive("")
+    person: reactive[str] = reactive("")
 
     def on_mount(self) -> None:
         self.watch(self.app, "online", lambda online: setattr(self, "offline", online is False))
-        follow(self, note="status_note", catalog="catalog_note")
+        follow(self, note="status_note", catalog="catalog_note", person="person")
 
     def render(self) -> Content:
-        parts: list[Content | str | tuple[str, str]] = [("liveset", "bold"), "  "]
+        parts: list[Content | str | tuple[str, str]] = [("liveset", "bold")]
+        if self.person:  # a profile other than the login name: whose listening this is
+            parts += [" ", (self.person, "bold underline")]
+        parts.append("  ")
         for mode, key, name in MODES:
             tab = Content.from_markup(
                 f"[@click=app.switch_mode('{mode}')] $key $name [/]", key=key, name=name

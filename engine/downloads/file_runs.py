@@ -14,7 +14,7 @@ from engine.archive.client import backoff_delay
 from engine.downloads import store
 from engine.downloads.checksum import Checksum
 from engine.downloads.disk import DISK_FULL, file_size
-from engine.downloads.landing import land, verified
+from engine.downloads.landing import land, make_folder, verified
 from engine.downloads.paths import inside, part_of
 from engine.downloads.transfer import Fatal, Live, Retry
 from engine.errors import DiskFullError, StorageError
@@ -104,7 +104,7 @@ class FileRuns:
                         return  # paused or cancelled meanwhile
                 first = False
                 if dest.parent not in self._folders:
-                    await asyncio.to_thread(dest.parent.mkdir, parents=True, exist_ok=True)
+                    await asyncio.to_thread(make_folder, dest.parent, self.music_dir)
                     self._folders.add(dest.parent)
                 before = await asyncio.to_thread(file_size, part)
                 digest = await self._on_network(row, part, before)

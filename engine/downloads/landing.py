@@ -7,6 +7,7 @@ import errno
 import json
 import logging
 import os
+import stat
 from typing import TYPE_CHECKING, Any
 
 from engine.downloads.disk import DISK_FULL, ROOM_TO_TAG, free_space
@@ -35,6 +36,36 @@ def verified(row: DownloadRow, part: Path, digest: Checksum) -> bool:
     return bool(digest.matches())
 
 
+def shared_modes(music_dir: Path) -> tuple[int, int]:
+    """The modes of a landed file and of a folder made for one: readable by the group always
+    (members of a household play what others fetched), and writable by it where the music dir
+    is (so they can remove it too)."""
+    try:
+        writable = bool(music_dir.stat().st_mode & stat.S_IWGRP)
+    except OSError:
+        writable = False
+    return (0o664, 0o2775) if writable else (0o644, 0o755)
+
+
+def share(path: Path, music_dir: Path, *, folder: bool = False) -> None:
+    """Give ``path`` the household's mode (see ``shared_modes``); a file system that keeps no
+    modes is left as it is."""
+    file_mode, folder_mode = shared_modes(music_dir)
+    try:
+        os.chmod(path, folder_mode if folder else file_mode)
+    except OSError as error:
+        log.info("cannot set the mode of %s: %s", path, error)
+
+
+def make_folder(folder: Path, music_dir: Path) -> None:
+    """``folder`` (and any above it inside the music dir), in the household's mode."""
+    missing = [p for p in (folder, *folder.parents) if not p.exists()]
+    folder.mkdir(parents=True, exist_ok=True)
+    for made in missing:
+        if made.is_relative_to(music_dir) and made != music_dir:
+            share(made, music_dir, folder=True)
+
+
 def land(row: DownloadRow, part: Path, dest: Path, music_dir: Path) -> dict[str, Any] | None:
     """Tag the verified part and rename it into place; its library row for a track."""
     if row.kind == "track" and row.tags:
@@ -53,11 +84,12 @@ def land(row: DownloadRow, part: Path, dest: Path, music_dir: Path) -> dict[str,
             log.warning("cannot tag %s: %s", dest, error)
     with open(part, "rb") as handle:
         os.fsync(handle.fileno())
+    share(part, music_dir)
     os.replace(part, dest)
     if row.kind != "track":
         return None
-    stat = dest.stat()
-    return read_file(str(dest), str(music_dir.resolve()), stat.st_size, stat.st_mtime_ns)
+    found = dest.stat()
+    return read_file(str(dest), str(music_dir.resolve()), found.st_size, found.st_mtime_ns)
 
 
 def write_metadata(
@@ -66,8 +98,9 @@ def write_metadata(
     """The item's metadata as JSON in its folder, without the fields that name servers."""
     kept = {k: v for k, v in metadata.items() if k not in _SERVER_FIELDS}
     target = inside(music_dir, folder / f"{plain_file_name(identifier)}.json")
-    target.parent.mkdir(parents=True, exist_ok=True)
+    make_folder(target.parent, music_dir)
     temporary = part_of(target)
     # ASCII: the escapes keep any odd text intact.
     temporary.write_text(json.dumps(kept, indent=1), encoding="ascii")
+    share(temporary, music_dir)
     os.replace(temporary, target)
