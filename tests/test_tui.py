@@ -15,6 +15,7 @@ from textual.worker import WorkerCancelled, WorkerFailed
 
 from engine import Engine, Settings
 from tui.app import LivesetApp
+from tui.formatting import plural
 from tui.screens.browse import BrowseScreen
 from tui.screens.concert import ConcertScreen
 from tui.screens.downloads import DownloadsScreen
@@ -738,7 +739,7 @@ async def test_the_library_shows_its_last_overview_while_the_engine_loads(
         table = app.screen.query_one("#lib-artists", DataTable)
         assert [r[1] for r in rows(table)] == [str(n) for _, n in artists]
         status = str(app.screen.query_one("#library-status", StatusLine).render())
-        assert f"{totals.files} files" in status
+        assert plural(totals.files, "file") in status
         SlowEngine.release.set()
         await settle(pilot)
         assert app.started.is_set() and table.row_count == len(artists)
