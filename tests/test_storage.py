@@ -170,3 +170,10 @@ def test_an_up_to_date_database_opens_without_alembic(tmp_path: Path) -> None:
     again = subprocess.run([sys.executable, "-c", script, url], capture_output=True, text=True)
     assert first.stdout.strip() == "True", first.stderr  # a new database is migrated
     assert again.stdout.strip() == "False", again.stderr
+
+
+def test_a_database_url_is_shown_with_its_user_and_never_its_password() -> None:
+    shown = Database("postgresql://alice:s3cr:et@host:5432/liveset").safe_url
+    assert shown == "postgresql://alice:***@host:5432/liveset" and "s3cr" not in shown
+    assert Database("postgresql://bob@host/liveset").safe_url == "postgresql://bob@host/liveset"
+    assert Database("sqlite:////tmp/x.db").safe_url == "sqlite:////tmp/x.db"

@@ -177,11 +177,12 @@ class Database:
     @property
     def _safe_url(self) -> str:
         # Never show a password in a message.
-        head, sep, tail = self.url.partition("@")
+        head, sep, tail = self.url.rpartition("@")
         if not sep:
             return self.url
-        scheme, _, _credentials = head.partition("://")
-        return f"{scheme}://***@{tail}"
+        scheme, _, credentials = head.partition("://")
+        user, has_password, _password = credentials.partition(":")
+        return f"{scheme}://{user}{':***' if has_password else ''}@{tail}"
 
     def size(self) -> int | None:
         """Bytes on disk of an SQLite database with its write-ahead log; None otherwise."""
