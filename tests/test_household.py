@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import pytest
 from sqlalchemy import func, select
 
-from engine import Engine
+from engine import Engine, NowPlayingChanged
 from engine.storage.database import Database
 from engine.storage.schema import PERSONAL_TABLES, Base, PlaylistItemRow, PlaylistRow, PlayRow
 from tests.conftest import make_settings
@@ -71,7 +71,33 @@ async def test_each_persons_listening_is_their_own(
         taste = await engine._recommender.taste()
         assert taste.items == {SCI: taste.items[SCI]} and taste.items[SCI] < 0
         assert not taste.hidden_artists and not taste.artists
+
+    def played(session) -> None:  # type: ignore[no-untyped-def]
+        session.add(
+            PlayRow(
+                identifier=SCI,
+                file_name="t01.flac",
+                path="",
+                started_at=1_700_000_000.0,
+                seconds_played=300.0,
+                position=300.0,
+                completed=True,
+                skipped=False,
+            )
+        )
+
+    mine = Database(db_url, person="alice")
+    await mine.open()
+    try:
+        await mine.run(played)  # a play of alice's, written through her own scope
+    finally:
+        await mine.close()
+    async with Engine(bob) as engine:
+        rows = {row.key for row in (await engine.discover()).rows}
+        assert "recent" not in rows and "most-played" not in rows  # her plays are not his
     async with Engine(alice) as engine:
+        rows = {row.key for row in (await engine.discover()).rows}
+        assert {"recent", "most-played", "favourites"} <= rows
         assert await engine.favourites() == (("recording", GD77),)
         items, index, seconds = await engine.saved_queue()
         assert [i.title for i in items] == ["01", "02", "03"] and index == 1 and seconds > 0
@@ -86,7 +112,7 @@ async def test_each_persons_listening_is_their_own(
         owners = await everyone.run(
             lambda s: sorted(set(s.scalars(select(PlayRow.owner)))), everyone=True
         )
-        assert owners in ([], ["alice"])  # a paused start may not count as a play yet
+        assert owners == ["alice"]
         for name in PERSONAL_TABLES:
             table = Base.metadata.tables[name]
             found = await everyone.run(
@@ -147,6 +173,14 @@ async def test_a_download_by_one_is_in_the_others_library(
             assert (tmp_path / "music" / track.path).is_file()  # the same files, for both
         stats = await engine.library_stats()
         assert stats.files == 2
+        events = engine.events()
+        added = await engine.queue_add(SCI, play=True)  # bob plays alice's download
+        assert all(item.uri.startswith(str(tmp_path / "music")) for item in added[:2])
+        async for event in events:
+            if isinstance(event, NowPlayingChanged):
+                assert event.item.uri == added[0].uri  # from the shared file, not streamed
+                break
+        await engine.stop()
 
 
 async def test_the_migration_gives_rows_already_there_to_the_first_person(tmp_path: Path) -> None:
