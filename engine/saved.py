@@ -50,8 +50,11 @@ def saved_point(
 async def saved_status(settings: Settings) -> SavedStatus:
     """Read the saved queue and the download counts (the same rows the engine keeps)."""
     quick = read_quickly(settings)
-    if quick is not None:
-        return quick
+    return quick if quick is not None else await read_through_storage(settings)
+
+
+async def read_through_storage(settings: Settings) -> SavedStatus:
+    """The status read through the engine's own storage (any database, any schema)."""
     from engine.downloads import store
     from engine.playback import resume
     from engine.storage.database import Database

@@ -11,7 +11,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from engine import Engine
-from engine.saved import read_quickly, saved_status
+from engine.saved import read_quickly, read_through_storage, saved_status
 from engine.storage.schema import DownloadRow
 from tests.conftest import cli_env, make_settings
 from tests.signals import RATE, cut, sweep
@@ -76,7 +76,7 @@ async def test_the_quick_read_says_what_the_storage_says(
     if engine.settings.database_path is None:
         assert quick is None  # PostgreSQL: read through the storage
     else:
-        assert quick == status
+        assert quick == status == await read_through_storage(engine.settings)
 
 
 async def test_an_older_or_damaged_database_goes_the_long_way(
@@ -118,3 +118,26 @@ def test_status_without_a_daemon_loads_no_storage_library(
     status = json.loads(done.stdout)
     assert status["daemon"] is False and status["queue_length"] == 3 and status["index"] == 1
     assert status["downloads"] == {"running": 1, "queued": 2, "held": None}
+
+
+async def test_the_quick_read_is_the_persons_own_as_the_storage_is(
+    tmp_path: Path, fake_archive: FakeArchive
+) -> None:
+    """Two profiles of one SQLite file: each one's status is their own queue, both ways."""
+    engine = await a_saved_queue(tmp_path, fake_archive.url)  # the login name's queue
+    other = dataclasses.replace(engine.settings, profile="someone-else")
+    quick = read_quickly(other)
+    assert quick is not None and quick.items == () and quick.index is None
+    assert quick == await read_through_storage(other)
+    mine = read_quickly(engine.settings)
+    assert mine is not None and len(mine.items) == 3
+    assert (mine.running, mine.queued) == (quick.running, quick.queued)  # the queue is shared
+
+
+def test_another_profile_of_one_account_has_a_daemon_of_its_own() -> None:
+    from engine import login_name, socket_path
+
+    mine = socket_path(profile=login_name())
+    assert mine.name == "liveset.sock" and socket_path() == mine
+    theirs = socket_path(profile="bob" if login_name() != "bob" else "alice")
+    assert theirs != mine and theirs.parent == mine.parent
