@@ -80,6 +80,8 @@ from .models import (
     Pick as Pick,
     PlaybackStatus as PlaybackStatus,
     PlayerState as PlayerState,
+    PlaylistEntry as PlaylistEntry,
+    PlaylistSummary as PlaylistSummary,
     PlayQueue as PlayQueue,
     QueueItem as QueueItem,
     Recording as Recording,

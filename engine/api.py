@@ -35,6 +35,8 @@ from engine.models import (  # noqa: TC001
     LibraryTrack,
     Pick,
     PlayerState,
+    PlaylistEntry,
+    PlaylistSummary,
     PlayQueue,
     QueueItem,
     Recording,
@@ -180,6 +182,52 @@ class EngineAPI(Protocol):
 
     async def recording(self, identifier: str) -> Recording:
         """One recording with its tracks, files and reviews."""
+        ...
+
+    # --- playlists ------------------------------------------------------------------
+
+    async def playlists(self) -> tuple[PlaylistSummary, ...]:
+        """The person's playlists, by name."""
+        ...
+
+    async def playlist(self, name: str) -> tuple[PlaylistEntry, ...]:
+        """A playlist's items as they stand now: each resolved to its file on disk, else to
+        the archive's URL (``item`` None for a track that cannot be found any more)."""
+        ...
+
+    async def create_playlist(self, name: str) -> str:
+        """A new empty playlist; its name as kept (white space folded)."""
+        ...
+
+    async def rename_playlist(self, name: str, new: str) -> str: ...
+
+    async def delete_playlist(self, name: str) -> None: ...
+
+    async def playlist_add(
+        self, name: str, identifier: str, tracks: Iterable[int] | None = None
+    ) -> int:
+        """Append tracks of a recording (numbered through the show; the whole recording
+        without ``tracks``); how many items the list then has."""
+        ...
+
+    async def playlist_remove(self, name: str, positions: Sequence[int]) -> int:
+        """Take out items by their 1-based positions; how many went."""
+        ...
+
+    async def playlist_move(self, name: str, source: int, target: int) -> None:
+        """Move the item at ``source`` to ``target`` (1-based)."""
+        ...
+
+    async def playlist_export(self, name: str, format: str = "m3u8") -> str:
+        """The playlist as a file other programs read (``m3u8``)."""
+        ...
+
+    @refreshes(Copy.QUEUE)
+    async def queue_playlist(
+        self, name: str, *, play: bool = False, shuffle: bool = False
+    ) -> tuple[QueueItem, ...]:
+        """Add a playlist's tracks to the end of the queue (shuffled, if asked), and play the
+        first of them (``play``)."""
         ...
 
     # --- the household ------------------------------------------------------------

@@ -36,6 +36,8 @@ from engine.playback import resume
 from engine.playback.backend import MpvBackend
 from engine.playback.player import Player
 from engine.playback.queue_items import QueueItems
+from engine.playlists import formats as playlist_formats
+from engine.playlists.service import Playlists
 from engine.recommend import index_path
 from engine.recommend.radio import Radio
 from engine.snapshot import write_library_snapshot
@@ -65,6 +67,8 @@ if TYPE_CHECKING:
         LibraryTrack,
         Pick,
         PlayerState,
+        PlaylistEntry,
+        PlaylistSummary,
         QueueItem,
         Recording,
         RepeatMode,
@@ -128,6 +132,9 @@ class Engine(StartClose):
             lambda identifier: self.library_tracks(identifier=identifier),
             lambda: self.settings.preferred_formats,
         )
+        self._playlists = Playlists(
+            self._database, self._recordings.recording, self._items.of_recording
+        )
         self._recommender_made: Recommender | None = None
         self._radio_on = settings.radio
         self._radio = Radio(
@@ -140,6 +147,52 @@ class Engine(StartClose):
         self._configured_music_dir: Path | None = None
 
     # --- lifecycle -----------------------------------------------------------------------
+
+    # --- playlists -----------------------------------------------------------------------
+
+    async def playlists(self) -> tuple[PlaylistSummary, ...]:
+        return await self._playlists.names()
+
+    async def playlist(self, name: str) -> tuple[PlaylistEntry, ...]:
+        return await self._playlists.entries(name)
+
+    async def create_playlist(self, name: str) -> str:
+        return await self._playlists.create(name)
+
+    async def rename_playlist(self, name: str, new: str) -> str:
+        return await self._playlists.rename(name, new)
+
+    async def delete_playlist(self, name: str) -> None:
+        await self._playlists.delete(name)
+
+    async def playlist_add(
+        self, name: str, identifier: str, tracks: Iterable[int] | None = None
+    ) -> int:
+        return await self._playlists.add(name, identifier, tracks)
+
+    async def playlist_remove(self, name: str, positions: Sequence[int]) -> int:
+        return await self._playlists.remove(name, positions)
+
+    async def playlist_move(self, name: str, source: int, target: int) -> None:
+        await self._playlists.move(name, source, target)
+
+    async def playlist_export(self, name: str, format: str = "m3u8") -> str:
+        if format not in playlist_formats.FORMATS:
+            raise ConfigError("format", format, "one of " + ", ".join(playlist_formats.FORMATS))
+        return playlist_formats.m3u8(name, await self._playlists.entries(name))
+
+    async def queue_playlist(
+        self, name: str, *, play: bool = False, shuffle: bool = False
+    ) -> tuple[QueueItem, ...]:
+        items = await self._playlists.queue_items(name, shuffle=shuffle)
+        if not items:
+            raise NotFoundError(f"nothing of the playlist {name!r} can be played")
+        first = await self._play.add(items)
+        if play:
+            await self._play.play(first)
+        return items
+
+    # --- the household ---------------------------------------------------------------------
 
     async def _share_music_dir(self) -> None:
         """Stored paths are relative to the database's music dir: the first liveset to use the

@@ -200,6 +200,26 @@ class ConcertList:
 
 
 @dataclass(frozen=True, slots=True)
+class PlaylistSummary:
+    name: str
+    tracks: int
+
+
+@dataclass(frozen=True, slots=True)
+class PlaylistEntry:
+    """One item of a playlist as it stands now: the recording and the archive's name for the
+    track, and what plays it (a file on disk, else the archive's URL), or ``None`` when the
+    track cannot be found any more (the item is kept, and said so)."""
+
+    position: int
+    """1-based."""
+    identifier: str
+    file_name: str
+    item: QueueItem | None
+    on_disk: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Household:
     """Who is listening, and the library they share with everyone of their database."""
 

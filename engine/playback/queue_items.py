@@ -72,12 +72,14 @@ class QueueItems:
                     f"no such file or folder: {target} (and no archive item of that name)"
                 ) from None
             raise
-        items = await self._of_recording(recording)
+        items = await self.of_recording(recording)
         if not items:
             raise NotFoundError(f"nothing of {target} can be played")
         return items
 
-    async def _of_recording(self, recording: Recording) -> list[tuple[int, QueueItem]]:
+    async def of_recording(self, recording: Recording) -> list[tuple[int, QueueItem]]:
+        """A recording's tracks as queue items (from disk where downloaded), each with its
+        place in the show (0-based)."""
         on_disk = {
             t.track_number: t
             for t in await self._on_disk(recording.identifier)

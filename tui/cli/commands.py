@@ -18,6 +18,7 @@ from tui.cli import (
     library,
     parser,
     playback,
+    playlist,
     recommend,
     steer,
 )
@@ -118,7 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser.build(GROUPS)
 
 
-GROUPS = (browse, downloads, playback, control, library, catalog, recommend, household)
+GROUPS = (browse, downloads, playback, playlist, control, library, catalog, recommend, household)
 COMMANDS: dict[str, Callable[[EngineAPI, argparse.Namespace], Coroutine[Any, Any, int]]] = {
     name: command for group in GROUPS for name, command in group.COMMANDS.items()
 }

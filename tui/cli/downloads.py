@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import engine as engine_package
 from engine import KNOWN_FORMATS
-from tui.cli.output import identifier, print_json, table
+from tui.cli.output import identifier, print_json, table, track_numbers
 from tui.formatting import clock, plural, progress_bar, size_text
 
 if TYPE_CHECKING:
@@ -32,7 +32,7 @@ def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
         type=_format,
         help="flac, mp3, ogg, ... (any case; default: downloads.preferred_formats)",
     )
-    download.add_argument("--tracks", type=_track_numbers, help="track numbers, e.g. 1,2,5 or 3-7")
+    download.add_argument("--tracks", type=track_numbers, help="track numbers, e.g. 1,2,5 or 3-7")
     download.add_argument(
         "--set",
         action="append",
@@ -63,26 +63,6 @@ def _format(text: str) -> str:
             f"name ({', '.join(KNOWN_FORMATS)})"
         )
     return name
-
-
-def _track_numbers(text: str) -> list[int]:
-    """``1,2,5`` or ``3-7``: track numbers through the show, from 1, ranges low to high."""
-    example = "(e.g. 1,2,5 or 3-7, numbered from 1 as `liveset recording` shows them)"
-    numbers: list[int] = []
-    for part in text.split(","):
-        low, dash, high = part.strip().partition("-")
-        try:
-            first = int(low)
-            last = int(high) if dash else first
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"not track numbers: {text!r} {example}") from None
-        if first < 1 or last < first:
-            raise argparse.ArgumentTypeError(
-                f"not track numbers: {part.strip()!r}: tracks count from 1 and a range goes "
-                f"from low to high {example}"
-            )
-        numbers += range(first, last + 1)
-    return numbers
 
 
 def _download_state(text: str) -> Any:

@@ -63,3 +63,23 @@ def identifier(text: str) -> str:
     if not text.strip():
         raise argparse.ArgumentTypeError("an archive identifier cannot be empty")
     return text.strip()
+
+
+def track_numbers(text: str) -> list[int]:
+    """``1,2,5`` or ``3-7``: track numbers through the show, from 1, ranges low to high."""
+    example = "(e.g. 1,2,5 or 3-7, numbered from 1 as `liveset recording` shows them)"
+    numbers: list[int] = []
+    for part in text.split(","):
+        low, dash, high = part.strip().partition("-")
+        try:
+            first = int(low)
+            last = int(high) if dash else first
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not track numbers: {text!r} {example}") from None
+        if first < 1 or last < first:
+            raise argparse.ArgumentTypeError(
+                f"not track numbers: {part.strip()!r}: tracks count from 1 and a range goes "
+                f"from low to high {example}"
+            )
+        numbers += range(first, last + 1)
+    return numbers

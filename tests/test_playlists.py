@@ -1,0 +1,167 @@
+"""Playlists of tracks from any shows: made, changed and played through the engine against the
+fake archive, resolved to disk or stream, each person's own, exported as M3U8 that mpv plays."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import subprocess
+import sys
+import threading
+from typing import TYPE_CHECKING
+
+import pytest
+
+from engine import ConfigError, Engine, NotFoundError
+from tests.conftest import cli_env
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from engine import Settings
+    from tests.fake_archive import FakeArchive
+
+SCI = "sci2007-07-28.Schoeps"
+GD77 = "gd77-05-08.sbd.hicks.4982.sbeok.shnf"
+
+
+@pytest.fixture
+def quiet(settings: Settings) -> Settings:
+    return dataclasses.replace(settings, mpv_options=(("ao", "null"),))
+
+
+async def test_a_playlist_mixes_shows_on_disk_and_streamed(quiet: Settings) -> None:
+    async with Engine(quiet, backoff_base=0.01) as engine:
+        await engine.run_downloads()
+        queued = await engine.download(SCI, tracks=[2])
+        await engine.wait_downloads(ids=[d.id for d in queued])
+        assert await engine.create_playlist("  Best   of  ") == "Best of"
+        assert await engine.playlist_add("Best of", SCI, [2, 3]) == 2
+        assert await engine.playlist_add("Best of", GD77, [1]) == 3
+        entries = await engine.playlist("Best of")
+        assert [e.position for e in entries] == [1, 2, 3]
+        assert [e.on_disk for e in entries] == [True, False, False]
+        first, second, third = (e.item for e in entries)
+        assert first is not None and first.uri.startswith(str(quiet.music_dir))
+        assert second is not None and second.uri.startswith(quiet.archive_url)
+        assert third is not None and third.identifier == GD77
+        await engine.playlist_move("Best of", 3, 1)
+        assert [e.identifier for e in await engine.playlist("Best of")] == [GD77, SCI, SCI]
+        assert await engine.playlist_remove("Best of", [2]) == 1
+        left = await engine.playlist("Best of")
+        assert [(e.identifier, e.on_disk) for e in left] == [(GD77, False), (SCI, False)]
+        assert await engine.rename_playlist("Best of", "Sunday") == "Sunday"
+        assert [(p.name, p.tracks) for p in await engine.playlists()] == [("Sunday", 2)]
+        with pytest.raises(NotFoundError, match="no track 99"):
+            await engine.playlist_add("Sunday", SCI, [99])
+        with pytest.raises(NotFoundError, match="already"):
+            await engine.create_playlist("Sunday")
+        with pytest.raises(ConfigError):
+            await engine.create_playlist("\x1b[2J")
+        await engine.delete_playlist("Sunday")
+        assert await engine.playlists() == ()
+        with pytest.raises(NotFoundError, match="no playlist"):
+            await engine.playlist("Sunday")
+
+
+async def test_a_playlist_follows_a_download_in_another_format(quiet: Settings) -> None:
+    """The item names the track as the archive does: streamed before, the file on disk after a
+    download in another format than the one first streamed."""
+    async with Engine(quiet, backoff_base=0.01) as engine:
+        await engine.create_playlist("x")
+        await engine.playlist_add("x", SCI, [1])
+        (before,) = await engine.playlist("x")
+        assert before.item is not None and before.item.uri.endswith(".flac")
+        await engine.run_downloads()
+        queued = await engine.download(SCI, format="mp3", tracks=[1])
+        await engine.wait_downloads(ids=[d.id for d in queued])
+        (after,) = await engine.playlist("x")
+        assert after.on_disk and after.item is not None and after.item.uri.endswith(".mp3")
+
+
+async def test_playlists_are_each_persons_own(quiet: Settings) -> None:
+    bob = dataclasses.replace(quiet, profile="bob", data_dir=quiet.data_dir.parent / "bob")
+    async with Engine(quiet) as engine:
+        await engine.create_playlist("Mine")
+        await engine.playlist_add("Mine", SCI, [1, 2])
+    async with Engine(dataclasses.replace(bob, db_url=quiet.db_url)) as engine:
+        assert await engine.playlists() == ()
+        await engine.create_playlist("Mine")  # the same name is his to use
+        assert [p.tracks for p in await engine.playlists()] == [0]
+
+
+async def test_a_playlist_plays_from_the_queue(quiet: Settings) -> None:
+    async with Engine(quiet, backoff_base=0.01) as engine:
+        await engine.create_playlist("p")
+        await engine.playlist_add("p", SCI, [1, 2])
+        events = engine.events()
+        items = await engine.queue_playlist("p", play=True)
+        assert [i.identifier for i in items] == [SCI, SCI]
+        from engine import NowPlayingChanged
+
+        async for event in events:
+            if isinstance(event, NowPlayingChanged):
+                assert event.item.uri == items[0].uri
+                break
+        await engine.stop()
+
+
+async def test_an_exported_m3u8_plays_in_mpv_to_its_end(quiet: Settings, tmp_path: Path) -> None:
+    async with Engine(quiet, backoff_base=0.01) as engine:
+        await engine.run_downloads()
+        queued = await engine.download(SCI, tracks=[1])
+        await engine.wait_downloads(ids=[d.id for d in queued])
+        await engine.create_playlist("out")
+        await engine.playlist_add("out", SCI, [1, 2])  # one on disk, one streamed
+        text = await engine.playlist_export("out")
+    lines = text.splitlines()
+    assert lines[0] == "#EXTM3U" and lines[1] == "#PLAYLIST:out"
+    assert lines[2].startswith("#EXTINF:") and lines[3].startswith(str(quiet.music_dir))
+    assert lines[5].startswith(quiet.archive_url)
+    path = tmp_path / "out.m3u8"
+    path.write_text(text, encoding="utf-8")
+
+    import mpv
+
+    player = mpv.MPV(ao="null", vo="null", ytdl=False)
+    loaded: list[str] = []
+    finished = threading.Event()
+
+    @player.event_callback("start-file")
+    def started(_event) -> None:  # type: ignore[no-untyped-def]
+        loaded.append(str(player.path))
+
+    @player.event_callback("end-file")
+    def ended(_event) -> None:  # type: ignore[no-untyped-def]
+        if len(loaded) == 2:
+            finished.set()
+
+    try:
+        player.loadlist(str(path))
+        assert finished.wait(60), loaded
+    finally:
+        player.terminate()
+    assert loaded == [lines[3], lines[5]]
+
+
+def test_the_playlist_commands(tmp_path: Path, fake_archive: FakeArchive) -> None:
+    env = cli_env(tmp_path, tmp_path / "home", fake_archive.url, LIVESET_MPV_OPTIONS="ao=null")
+
+    def liveset(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "tui", *args], env=env, capture_output=True, text=True
+        )
+
+    assert liveset("playlist", "create", "Road trip").returncode == 0
+    added = liveset("playlist", "add", "Road trip", SCI, "--track", "1,3-4", "--json")
+    assert json.loads(added.stdout) == {"name": "Road trip", "tracks": 3}
+    shown = json.loads(liveset("playlist", "show", "Road trip", "--json").stdout)
+    assert [t["position"] for t in shown["tracks"]] == [1, 2, 3]
+    assert all(t["item"]["identifier"] == SCI for t in shown["tracks"])
+    exported = liveset("playlist", "export", "Road trip", "-o", str(tmp_path / "r.m3u8"))
+    assert exported.returncode == 0
+    assert (tmp_path / "r.m3u8").read_text().count("#EXTINF:") == 3
+    missing = liveset("playlist", "show", "Nope")
+    assert missing.returncode != 0 and "no playlist named 'Nope'" in missing.stderr
+    listed = liveset("playlist", "list")
+    assert "Road trip" in listed.stdout and "3" in listed.stdout
