@@ -230,6 +230,17 @@ class EngineAPI(Protocol):
         first of them (``play``)."""
         ...
 
+    async def set_track_favourite(
+        self, identifier: str, track: int, favourite: bool = True
+    ) -> None:
+        """Favourite one performance: a recording's track (numbered through the show), not the
+        show, which keeps its own favourite."""
+        ...
+
+    async def favourite_tracks(self) -> tuple[PlaylistEntry, ...]:
+        """The favourite tracks, newest first, resolved like a playlist's items."""
+        ...
+
     # --- the household ------------------------------------------------------------
 
     async def household(self) -> Household:

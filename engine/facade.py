@@ -192,6 +192,17 @@ class Engine(StartClose):
             await self._play.play(first)
         return items
 
+    async def set_track_favourite(
+        self, identifier: str, track: int, favourite: bool = True
+    ) -> None:
+        target = await self._playlists.track_target(identifier, track)
+        await self.set_favourite("track", target, favourite)
+
+    async def favourite_tracks(self) -> tuple[PlaylistEntry, ...]:
+        targets = [t for _, t in reversed(await self.favourites("track"))]
+        rows = [tuple(t.split("/", 1)) for t in targets if "/" in t]
+        return await self._playlists.resolve([(i, name) for i, name in rows])
+
     # --- the household ---------------------------------------------------------------------
 
     async def _share_music_dir(self) -> None:

@@ -165,3 +165,32 @@ def test_the_playlist_commands(tmp_path: Path, fake_archive: FakeArchive) -> Non
     assert missing.returncode != 0 and "no playlist named 'Nope'" in missing.stderr
     listed = liveset("playlist", "list")
     assert "Road trip" in listed.stdout and "3" in listed.stdout
+
+
+async def test_a_track_and_its_show_are_favourites_apart(quiet: Settings) -> None:
+    async with Engine(quiet, backoff_base=0.01) as engine:
+        await engine.set_track_favourite(SCI, 3)
+        assert await engine.favourites("recording") == ()  # the show is not favoured by it
+        await engine.set_favourite("recording", SCI)
+        await engine.set_track_favourite(GD77, 1)
+        tracks = await engine.favourite_tracks()
+        assert [(e.identifier, e.position) for e in tracks] == [(GD77, 1), (SCI, 2)]  # newest first
+        assert tracks[1].item is not None and "Temperance" in tracks[1].item.title
+        await engine.set_favourite("recording", SCI, False)
+        assert len(await engine.favourite_tracks()) == 2  # the tracks stay favourites
+        await engine.set_track_favourite(SCI, 3, False)
+        assert [e.identifier for e in await engine.favourite_tracks()] == [GD77]
+        with pytest.raises(NotFoundError, match="no track 40"):
+            await engine.set_track_favourite(SCI, 40)
+
+
+def test_favourite_a_track_from_the_command_line(tmp_path: Path, fake_archive: FakeArchive) -> None:
+    env = cli_env(tmp_path, tmp_path / "home", fake_archive.url)
+    done = subprocess.run(
+        [sys.executable, "-m", "tui", "favourite", SCI, "--track", "2"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"favourite: {SCI} track 2"

@@ -89,7 +89,20 @@ class Playlists:
 
     async def entries(self, name: str) -> tuple[PlaylistEntry, ...]:
         """The items as they stand now, each resolved (one lookup a recording)."""
-        rows = await self._database.run(lambda s: store.items(s, name))
+        return await self.resolve(await self._database.run(lambda s: store.items(s, name)))
+
+    async def track_target(self, identifier: str, number: int) -> str:
+        """The feedback target of a recording's track: ``identifier/archive name``."""
+        recording = await self._recording(identifier)
+        track = next((t for t in recording.tracks if t.number == number), None)
+        if track is None:
+            raise NotFoundError(
+                f"{identifier} has tracks 1 to {len(recording.tracks)}: no track {number}"
+            )
+        return f"{recording.identifier}/{track_name(track)}"
+
+    async def resolve(self, rows: Sequence[tuple[str, str]]) -> tuple[PlaylistEntry, ...]:
+        """Items given as (identifier, archive name of the track), as they stand now."""
         resolved: dict[str, dict[str, QueueItem]] = {}
         out = []
         for n, (identifier, file_name) in enumerate(rows, 1):

@@ -50,6 +50,13 @@ def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
             "--artist", action="store_true", help="TARGET is an artist's name, not a recording"
         )
         command.add_argument("--undo", action="store_true", help="take it back")
+        if name == "favourite":
+            command.add_argument(
+                "--track",
+                type=positive,
+                metavar="N",
+                help="one track of the recording (numbered through the show), not the show",
+            )
 
 
 def pick_rows(picks: Sequence[Pick]) -> list[list[str]]:
@@ -119,6 +126,10 @@ async def cmd_import(engine: EngineAPI, args: argparse.Namespace) -> int:
 async def cmd_feedback(engine: EngineAPI, args: argparse.Namespace) -> int:
     kind = "artist" if args.artist else "recording"
     on = not args.undo
+    if getattr(args, "track", None) is not None:
+        await engine.set_track_favourite(args.target, args.track, on)
+        print(f"{'no longer ' if args.undo else ''}favourite: {args.target} track {args.track}")
+        return 0
     if kind == "recording" and on:
         try:
             await engine.recording(args.target)  # a typing slip would be kept silently
