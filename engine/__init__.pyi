@@ -78,6 +78,7 @@ from .models import (
     LibraryTrack as LibraryTrack,
     PartialDate as PartialDate,
     Pick as Pick,
+    Play as Play,
     PlaybackStatus as PlaybackStatus,
     PlayerState as PlayerState,
     PlaylistEntry as PlaylistEntry,

@@ -34,6 +34,7 @@ from engine.models import (  # noqa: TC001
     LibraryStats,
     LibraryTrack,
     Pick,
+    Play,
     PlayerState,
     PlaylistEntry,
     PlaylistSummary,
@@ -182,6 +183,21 @@ class EngineAPI(Protocol):
 
     async def recording(self, identifier: str) -> Recording:
         """One recording with its tracks, files and reviews."""
+        ...
+
+    # --- history --------------------------------------------------------------------
+
+    async def history(
+        self,
+        *,
+        since: str | None = None,
+        until: str | None = None,
+        artist: str = "",
+        skipped_only: bool = False,
+        limit: int = 200,
+    ) -> tuple[Play, ...]:
+        """The person's plays, newest first: from the day ``since`` and before the day
+        ``until`` (``YYYY-MM-DD``), of an artist (a part of the name), skipped ones only."""
         ...
 
     # --- playlists ------------------------------------------------------------------

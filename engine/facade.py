@@ -16,7 +16,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from engine import __version__
+from engine import __version__, history
 from engine.archive.client import ArchiveClient
 from engine.browse.recordings import Recordings
 from engine.browse.service import Browse
@@ -66,6 +66,7 @@ if TYPE_CHECKING:
         LibraryStats,
         LibraryTrack,
         Pick,
+        Play,
         PlayerState,
         PlaylistEntry,
         PlaylistSummary,
@@ -147,6 +148,31 @@ class Engine(StartClose):
         self._configured_music_dir: Path | None = None
 
     # --- lifecycle -----------------------------------------------------------------------
+
+    # --- history -------------------------------------------------------------------------
+
+    async def history(
+        self,
+        *,
+        since: str | None = None,
+        until: str | None = None,
+        artist: str = "",
+        skipped_only: bool = False,
+        limit: int = 200,
+    ) -> tuple[Play, ...]:
+        start = history.day_start(since, "--since") if since else None
+        end = history.day_start(until, "--until") if until else None
+        found = await self._database.run(
+            partial(
+                history.plays,
+                since=start,
+                until=end,
+                artist=artist,
+                skipped_only=skipped_only,
+                limit=limit,
+            )
+        )
+        return tuple(found)
 
     # --- playlists -----------------------------------------------------------------------
 

@@ -200,6 +200,27 @@ class ConcertList:
 
 
 @dataclass(frozen=True, slots=True)
+class Play:
+    """One play of a track, as it was recorded when it ended."""
+
+    started_at: float
+    """When it started (seconds since 1970)."""
+    title: str
+    artist: str
+    album: str
+    identifier: str
+    """The recording (``""`` for a file of no recording)."""
+    file_name: str
+    path: str
+    """What played: a file's path or the archive's URL."""
+    seconds: float
+    """How long it was heard."""
+    duration: float | None
+    completed: bool
+    skipped: bool
+
+
+@dataclass(frozen=True, slots=True)
 class PlaylistSummary:
     name: str
     tracks: int

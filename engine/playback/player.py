@@ -487,5 +487,9 @@ class Player:
             "position": current.position,
             "completed": completed,
             "skipped": skipped,
+            "title": current.item.title,
+            "artist": current.item.artist,
+            "album": current.item.album,
+            "duration": duration,
         }
         self._background(self._database.run(lambda s: s.add(PlayRow(**row))))

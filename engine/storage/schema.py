@@ -277,6 +277,10 @@ class PlayRow(Personal, Base):
     position: Mapped[float] = mapped_column(Float, default=0.0)
     completed: Mapped[bool] = mapped_column(Boolean, default=False)
     skipped: Mapped[bool] = mapped_column(Boolean, default=False)
+    title: Mapped[str] = mapped_column(Text, default="", server_default="")
+    artist: Mapped[str] = mapped_column(Text, default="", server_default="")
+    album: Mapped[str] = mapped_column(Text, default="", server_default="")
+    duration: Mapped[float | None] = mapped_column(Float)
 
 
 class FeedbackRow(Personal, Base):

@@ -16,6 +16,7 @@ from tui.cli import (
     downloads,
     household,
     library,
+    listening,
     parser,
     playback,
     playlist,
@@ -119,7 +120,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser.build(GROUPS)
 
 
-GROUPS = (browse, downloads, playback, playlist, control, library, catalog, recommend, household)
+GROUPS = (
+    browse,
+    downloads,
+    playback,
+    playlist,
+    listening,
+    control,
+    library,
+    catalog,
+    recommend,
+    household,
+)
 COMMANDS: dict[str, Callable[[EngineAPI, argparse.Namespace], Coroutine[Any, Any, int]]] = {
     name: command for group in GROUPS for name, command in group.COMMANDS.items()
 }
