@@ -33,6 +33,7 @@ from engine.models import (  # noqa: TC001
     LibraryProblem,
     LibraryStats,
     LibraryTrack,
+    ListeningStats,
     Pick,
     Play,
     PlayerState,
@@ -198,6 +199,11 @@ class EngineAPI(Protocol):
     ) -> tuple[Play, ...]:
         """The person's plays, newest first: from the day ``since`` and before the day
         ``until`` (``YYYY-MM-DD``), of an artist (a part of the name), skipped ones only."""
+        ...
+
+    async def listening_stats(self) -> ListeningStats:
+        """The person's listening in numbers: hours a week over the last year, top artists,
+        shows, songs, years and venues, finished against skipped; the downloads by month."""
         ...
 
     # --- playlists ------------------------------------------------------------------

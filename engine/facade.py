@@ -16,7 +16,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from engine import __version__, history
+from engine import __version__, history, listening_stats
 from engine.archive.client import ArchiveClient
 from engine.browse.recordings import Recordings
 from engine.browse.service import Browse
@@ -65,6 +65,7 @@ if TYPE_CHECKING:
         LibraryProblem,
         LibraryStats,
         LibraryTrack,
+        ListeningStats,
         Pick,
         Play,
         PlayerState,
@@ -173,6 +174,9 @@ class Engine(StartClose):
             )
         )
         return tuple(found)
+
+    async def listening_stats(self) -> ListeningStats:
+        return await self._database.run(lambda s: listening_stats.stats(s, self._clock()))
 
     # --- playlists -----------------------------------------------------------------------
 

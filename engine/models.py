@@ -221,6 +221,36 @@ class Play:
 
 
 @dataclass(frozen=True, slots=True)
+class Tally:
+    """A name with how often it was played and for how long."""
+
+    name: str
+    plays: int
+    seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class ListeningStats:
+    """The person's listening in numbers (and the household's downloads)."""
+
+    weeks: tuple[float, ...]
+    """Hours listened in each of the last 52 weeks, oldest first (the last is this week)."""
+    artists: tuple[Tally, ...]
+    shows: tuple[Tally, ...]
+    """Recordings, as ``artist date venue``."""
+    songs: tuple[Tally, ...]
+    """Songs across every recording of them."""
+    years: tuple[Tally, ...]
+    """The years of the shows played (which eras)."""
+    venues: tuple[Tally, ...]
+    finished: int
+    skipped: int
+    partly: int
+    downloads: tuple[tuple[str, int, int], ...]
+    """By month (``YYYY-MM``): files downloaded and their bytes."""
+
+
+@dataclass(frozen=True, slots=True)
 class PlaylistSummary:
     name: str
     tracks: int

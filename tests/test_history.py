@@ -130,3 +130,82 @@ def test_the_history_command(tmp_path: Path, fake_archive: FakeArchive) -> None:
         text=True,
     )
     assert "Harry Hood" in text.stdout and "skipped" in text.stdout and "Tweezer" not in text.stdout
+
+
+async def test_stats_are_counted_from_the_plays(settings: Settings) -> None:
+    async with Engine(settings, clock=lambda: at("2026-12-03")) as engine:
+        await write_known(engine)
+        found = await engine.listening_stats()
+    assert len(found.weeks) == 52
+    assert abs(sum(found.weeks) - (500 + 20 + 900 + 30) / 3600) < 0.03
+    assert found.weeks[-1] > 0 and found.weeks[0] == 0  # Harry Hood this week; a year ago none
+    assert [(t.name, t.plays, t.seconds) for t in found.artists] == [
+        ("Phish", 2, 930.0),
+        ("Grateful Dead", 2, 520.0),
+    ]
+    assert [t.name for t in found.songs] == [
+        "Tweezer",
+        "Scarlet Begonias",
+        "Harry Hood",
+        "Fire on the Mountain",
+    ]
+    assert [(t.name, t.plays) for t in found.years] == [("2026", 4)]
+    assert [(t.name, t.plays) for t in found.venues] == [("Somewhere", 4)]
+    assert (found.finished, found.skipped, found.partly) == (2, 2, 0)
+    assert found.downloads == ()
+
+
+async def test_a_song_is_counted_across_its_recordings(settings: Settings) -> None:
+    async with Engine(settings) as engine:
+
+        def write(session) -> None:  # type: ignore[no-untyped-def]
+            for n, title in enumerate(
+                ("Scarlet Begonias →", "Scarlet Begonias", "scarlet begonias")
+            ):
+                session.add(
+                    PlayRow(
+                        identifier=f"gd{n}",
+                        file_name="t.flac",
+                        path="",
+                        started_at=1_700_000_000.0 + n,
+                        seconds_played=100.0,
+                        position=100.0,
+                        completed=True,
+                        skipped=False,
+                        title=title,
+                        artist="Grateful Dead",
+                        album=f"197{n}-05-08 Barton Hall, Ithaca, NY",
+                    )
+                )
+
+        await engine._database.run(write)
+        found = await engine.listening_stats()
+    assert [(t.name, t.plays) for t in found.songs] == [("Scarlet Begonias", 3)]
+    assert [t.name for t in found.years] == ["1970", "1971", "1972"]
+    assert [(t.name, t.plays) for t in found.venues] == [("Barton Hall", 3)]
+
+
+def test_the_stats_command(tmp_path: Path, fake_archive: FakeArchive) -> None:
+    settings = make_settings(tmp_path, fake_archive.url)
+
+    async def prepare() -> None:
+        async with Engine(settings) as engine:
+            await write_known(engine)
+
+    asyncio.run(prepare())
+    env = cli_env(tmp_path, tmp_path / "home", fake_archive.url, NO_COLOR="1")
+    done = subprocess.run(
+        [sys.executable, "-m", "tui", "stats"], env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert "top artists" in done.stdout and "Phish" in done.stdout
+    assert "finished 2, skipped 2, partly 0 of 4 plays" in done.stdout
+    data = json.loads(
+        subprocess.run(
+            [sys.executable, "-m", "tui", "stats", "--json"],
+            env=env,
+            capture_output=True,
+            text=True,
+        ).stdout
+    )
+    assert data["finished"] == 2 and data["artists"][0]["name"] == "Phish"

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import engine as engine_package
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 
 def clock(seconds: float | None) -> str:
@@ -79,3 +84,14 @@ def age_text(seconds: float | None, *, short: bool = False) -> str:
 def plural(number: int, word: str) -> str:
     """``1 file``, ``2 files``."""
     return f"{number} {word}" if number == 1 else f"{number} {word}s"
+
+
+SPARKS = " ▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: Sequence[float]) -> str:
+    """Values as one line of block heights (blank for nothing), scaled to the largest."""
+    top = max(values, default=0.0)
+    if top <= 0:
+        return " " * len(values)
+    return "".join(SPARKS[round(v / top * (len(SPARKS) - 1))] if v > 0 else " " for v in values)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import engine as engine_package
 from tui.cli.output import positive, print_json, table
-from tui.formatting import clock
+from tui.formatting import bar, clock, size_text, sparkline
 
 if TYPE_CHECKING:
     import argparse
@@ -23,6 +23,8 @@ def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     history.add_argument("--skipped", action="store_true", help="skipped plays only")
     history.add_argument("--limit", type=positive, default=200, metavar="N")
     history.add_argument("--json", action="store_true")
+    stats = sub.add_parser("stats", parents=[common], help="your listening in numbers")
+    stats.add_argument("--json", action="store_true")
 
 
 async def cmd_history(engine: EngineAPI, args: argparse.Namespace) -> int:
@@ -55,4 +57,41 @@ async def cmd_history(engine: EngineAPI, args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"history": cmd_history}
+async def cmd_stats(engine: EngineAPI, args: argparse.Namespace) -> int:
+    found = await engine.listening_stats()
+    if args.json:
+        print_json(engine_package.to_data(found))
+        return 0
+    most = max(found.weeks, default=0.0) or 1.0
+    print(f"hours a week, last 52 weeks: {sparkline(found.weeks)}")
+    print(
+        f"  this week {found.weeks[-1]:.1f} h, the most {most:.1f} h, in all {sum(found.weeks):.1f} h"
+    )
+    total = found.finished + found.skipped + found.partly
+    print(
+        f"finished {found.finished}, skipped {found.skipped}, partly {found.partly} of {total} plays"
+    )
+    for title, tallies in (
+        ("top artists", found.artists),
+        ("top shows", found.shows),
+        ("top songs", found.songs),
+        ("venues", found.venues),
+        ("years of the shows", found.years),
+    ):
+        if not tallies:
+            continue
+        print(f"\n{title}")
+        longest = max(t.seconds for t in tallies) or 1.0
+        rows = [
+            [t.name, bar(t.seconds / longest, 12), f"{t.seconds / 3600:.1f} h", str(t.plays)]
+            for t in tallies
+        ]
+        print(table(["", "", "hours", "plays"], rows, keep=(1, 2, 3)))
+    if found.downloads:
+        print("\ndownloads by month")
+        rows = [[m, str(n), size_text(b)] for m, n, b in found.downloads]
+        print(table(["month", "files", "size"], rows, keep=(0, 1, 2)))
+    return 0
+
+
+COMMANDS = {"history": cmd_history, "stats": cmd_stats}
