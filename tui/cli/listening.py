@@ -62,7 +62,7 @@ async def cmd_stats(engine: EngineAPI, args: argparse.Namespace) -> int:
     if args.json:
         print_json(engine_package.to_data(found))
         return 0
-    most = max(found.weeks, default=0.0) or 1.0
+    most = max(found.weeks, default=0.0)
     print(f"hours a week, last 52 weeks: {sparkline(found.weeks)}")
     print(
         f"  this week {found.weeks[-1]:.1f} h, the most {most:.1f} h, in all {sum(found.weeks):.1f} h"
