@@ -62,6 +62,8 @@ from .models import (
     SOURCE_KIND_ORDER as SOURCE_KIND_ORDER,
     Artist as Artist,
     ArtistList as ArtistList,
+    CacheKind as CacheKind,
+    CacheStats as CacheStats,
     CatalogStatus as CatalogStatus,
     Concert as Concert,
     ConcertList as ConcertList,

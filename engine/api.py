@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Protocol, Self, TypeVar
 from engine.events import CatalogSynced, Event  # noqa: TC001
 from engine.models import (  # noqa: TC001
     ArtistList,
+    CacheStats,
     CatalogStatus,
     Concert,
     ConcertList,
@@ -261,6 +262,19 @@ class EngineAPI(Protocol):
 
     async def favourite_tracks(self) -> tuple[PlaylistEntry, ...]:
         """The favourite tracks, newest first, resolved like a playlist's items."""
+        ...
+
+    # --- the cache ------------------------------------------------------------------
+
+    async def cache_stats(self) -> CacheStats:
+        """What the cache of archive.org's answers holds by kind, and how often it had what
+        was asked since this engine started."""
+        ...
+
+    async def clear_cache(
+        self, *, kind: str | None = None, older_than_days: float | None = None
+    ) -> int:
+        """Forget cached answers (of one kind, older than so many days); how many went."""
         ...
 
     # --- the household ------------------------------------------------------------

@@ -31,7 +31,7 @@ from engine.events import ArchiveStatusChanged, EventBus, Notice, NoticeTopic, P
 from engine.library import files
 from engine.library.scanner import scan
 from engine.lifecycle import StartClose
-from engine.models import Household, PlayQueue
+from engine.models import CacheStats, Household, PlayQueue
 from engine.playback import resume
 from engine.playback.backend import MpvBackend
 from engine.playback.player import Player
@@ -41,8 +41,7 @@ from engine.playlists.service import Playlists
 from engine.recommend import index_path
 from engine.recommend.radio import Radio
 from engine.snapshot import write_library_snapshot
-from engine.storage import feedback, household, row_security
-from engine.storage.cache import DatabaseCache
+from engine.storage import cache, feedback, household, row_security
 from engine.storage.database import Database
 
 if TYPE_CHECKING:
@@ -147,6 +146,7 @@ class Engine(StartClose):
         )
         self._started = False
         self._configured_music_dir: Path | None = None
+        self._cache = cache.DatabaseCache(self._database)
 
     # --- lifecycle -----------------------------------------------------------------------
 
@@ -233,6 +233,21 @@ class Engine(StartClose):
         rows = [tuple(t.split("/", 1)) for t in targets if "/" in t]
         return await self._playlists.resolve([(i, name) for i, name in rows])
 
+    # --- the cache -----------------------------------------------------------------------
+
+    async def cache_stats(self) -> CacheStats:
+        found = await self._database.run(cache.kinds)
+        answers = self._cache
+        return CacheStats(tuple(found), answers.lookups, answers.found)
+
+    async def clear_cache(
+        self, *, kind: str | None = None, older_than_days: float | None = None
+    ) -> int:
+        if older_than_days is not None and older_than_days < 0:
+            raise ConfigError("--older-than", older_than_days, "a number of days, 0 or more")
+        before = None if older_than_days is None else self._clock() - older_than_days * 86_400
+        return await self._database.run(lambda s: cache.clear(s, kind=kind, before=before))
+
     # --- the household ---------------------------------------------------------------------
 
     async def _share_music_dir(self) -> None:
@@ -298,7 +313,7 @@ class Engine(StartClose):
             timeout=self.settings.request_timeout,
             retries=self.settings.request_retries,
             backoff_base=self._backoff_base,
-            cache=DatabaseCache(self._database),
+            cache=self._cache,
             on_status=self._archive_status,
             on_retry=self._archive_retrying,
         )

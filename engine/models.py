@@ -221,6 +221,26 @@ class Play:
 
 
 @dataclass(frozen=True, slots=True)
+class CacheKind:
+    """The cached answers of one kind (``search``, ``metadata``, ``artists``...)."""
+
+    kind: str
+    entries: int
+    bytes: int
+    oldest: float | None
+    newest: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class CacheStats:
+    kinds: tuple[CacheKind, ...]
+    lookups: int
+    """Answers looked for in the cache since this liveset started."""
+    found: int
+    """Of those, how many the cache had."""
+
+
+@dataclass(frozen=True, slots=True)
 class Tally:
     """A name with how often it was played and for how long."""
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import engine as engine_package
 from tui.cli import (
     browse,
+    cache,
     catalog,
     control,
     downloads,
@@ -131,6 +132,7 @@ GROUPS = (
     catalog,
     recommend,
     household,
+    cache,
 )
 COMMANDS: dict[str, Callable[[EngineAPI, argparse.Namespace], Coroutine[Any, Any, int]]] = {
     name: command for group in GROUPS for name, command in group.COMMANDS.items()
