@@ -194,3 +194,58 @@ def test_favourite_a_track_from_the_command_line(tmp_path: Path, fake_archive: F
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == f"favourite: {SCI} track 2"
+
+
+async def test_the_playlists_screen_and_the_picker(quiet: Settings) -> None:
+    from textual.widgets import DataTable, Input
+
+    from tests.test_tui import make_app, settle, typed, wait_until
+    from tui.dialogs import Ask, PlaylistPicker
+    from tui.screens.concert import ConcertScreen
+    from tui.screens.playlists import PlaylistsScreen
+
+    app = make_app(quiet, restore_playback=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.open_concert("String Cheese Incident", "2007-07-28")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConcertScreen), "the concert")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ConcertScreen)
+        screen.query_one("#tracks", DataTable).focus()
+        await pilot.press("t", "t")  # tracks 1 and 2 ticked
+        await pilot.press("L")
+        await wait_until(pilot, lambda: isinstance(app.screen, PlaylistPicker), "the picker")
+        await pilot.press("enter")  # "+ New playlist…", the only choice yet
+        await wait_until(pilot, lambda: isinstance(app.screen, Ask), "the name asked")
+        await pilot.press(*typed("Road trip"), "enter")
+        await wait_until(
+            pilot,
+            lambda: any("Road trip has 2" in str(n.message) for n in app._notifications),
+            "added",
+        )
+        await pilot.press("6")
+        await wait_until(pilot, lambda: isinstance(app.screen, PlaylistsScreen), "the playlists")
+        lists = app.screen.query_one("#playlists", DataTable)
+        tracks = app.screen.query_one("#playlist-tracks", DataTable)
+        await wait_until(pilot, lambda: tracks.row_count == 2, "its tracks")
+        assert [str(c) for c in lists.get_row_at(0)] == ["Road trip", "2"]
+        tracks.focus()
+        await pilot.press("J")  # the first down one
+        await wait_until(
+            pilot,
+            lambda: (
+                [e.item.title for e in app.screen.entries if e.item]
+                == ["Catfish John", "Down a River"]
+            ),  # type: ignore[attr-defined]
+            "moved",
+        )
+        await pilot.press("x")
+        await wait_until(pilot, lambda: tracks.row_count == 1, "removed")
+        assert [p.tracks for p in await app.engine.playlists()] == [1]
+        await pilot.press("c")
+        await wait_until(pilot, lambda: isinstance(app.screen, Ask), "a new one's name")
+        app.screen.query_one(Input).value = "Sunday"
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: lists.row_count == 2, "two lists")
+        assert sorted(p.name for p in await app.engine.playlists()) == ["Road trip", "Sunday"]

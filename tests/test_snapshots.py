@@ -22,7 +22,17 @@ if TYPE_CHECKING:
     from engine import Settings
 
 SIZES = {"80x24": (80, 24), "160x48": (160, 48)}
-SCREENS = ("browse", "artists", "concert", "downloads", "library", "queue", "discover", "help")
+SCREENS = (
+    "browse",
+    "artists",
+    "concert",
+    "downloads",
+    "library",
+    "queue",
+    "discover",
+    "playlists",
+    "help",
+)
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -65,6 +75,10 @@ def test_screen(snap_compare, settings: Settings, screen: str, size: str) -> Non
         elif screen == "discover":  # picks scored on the catalog, the show on disk as played
             await app.engine.sync_catalog()
             await pilot.press("5")
+        elif screen == "playlists":  # a list mixing the tracks on disk and one streamed
+            await app.engine.create_playlist("Road trip")
+            await app.engine.playlist_add("Road trip", "sci2007-07-28.Schoeps", [1, 2, 5])
+            await pilot.press("6")
         elif screen == "help":
             await pilot.press("question_mark")
         await settle(pilot)

@@ -52,6 +52,7 @@ class LivesetApp(App[None]):
         "library": lambda: _screens().LibraryScreen(),
         "queue": lambda: _screens().QueueScreen(),
         "discover": lambda: _screens().DiscoverScreen(),
+        "playlists": lambda: _screens().PlaylistsScreen(),
     }
     BINDINGS: ClassVar[list[BindingType]] = EVERYWHERE
     # Toasts fit the width below 100 columns (see the notices in liveset.tcss).
@@ -99,6 +100,7 @@ class LivesetApp(App[None]):
         """Every engine event, for every screen that follows it, shown or not."""
         self.known_artists: list[str] = []
         self.known_concerts: dict[tuple[str, str], str] = {}
+        self.known_playlists: list[str] = []
         self.notices = NoticeBoard(self)
         """What the user is told in toasts: every ``notify`` of the app and its screens."""
         self.router = EventRouter(self)

@@ -14,6 +14,7 @@ ACTIONS = (
     ("Library", "switch_mode('library')", "What is on disk"),
     ("Play queue", "switch_mode('queue')", "What plays next"),
     ("Discover", "switch_mode('discover')", "Picks for you, scored here, each with why"),
+    ("Playlists", "switch_mode('playlists')", "Your lists of tracks from any shows"),
     ("Radio on / off", "radio", "When the queue runs out, play the best pick next"),
     ("Play / pause", "play_pause", "Toggle playback"),
     ("Next track", "next_track", "Skip to the next track"),
@@ -54,6 +55,15 @@ class LivesetCommands(Provider):
             if score > 0:
                 yield Hit(
                     score * 0.9, matcher.highlight(text), partial(self.liveset.open_artist, artist)
+                )
+        for name in list(self.liveset.known_playlists):
+            text = f"Playlist: {name}"
+            score = matcher.match(text)
+            if score > 0:
+                yield Hit(
+                    score * 0.85,
+                    matcher.highlight(text),
+                    partial(self.app.run_action, "switch_mode('playlists')"),
                 )
         for (artist, date), venue in list(self.liveset.known_concerts.items()):
             text = f"Concert: {artist} {date} {venue}"

@@ -27,6 +27,7 @@ class Host(Protocol):
     """Every engine event, for every screen that follows it."""
     known_artists: list[str]
     known_concerts: dict[tuple[str, str], str]
+    known_playlists: list[str]
 
     @property
     def engine(self) -> EngineAPI: ...

@@ -20,6 +20,7 @@ EVERYWHERE: list[BindingType] = [
     Binding("3", "switch_mode('library')", "Library", id="library", show=False),
     Binding("4", "switch_mode('queue')", "Queue", id="queue", show=False),
     Binding("5", "switch_mode('discover')", "Discover", id="discover", show=False),
+    Binding("6", "switch_mode('playlists')", "Playlists", id="playlists", show=False),
     Binding("space", "play_pause", "Play/pause", id="play-pause", priority=True, show=False),
     Binding("n", "next_track", "Next", id="next", priority=True, show=False),
     Binding("p", "previous_track", "Previous", id="previous", priority=True, show=False),
@@ -44,7 +45,7 @@ def binding_scopes() -> list[tuple[str, list[Binding]]]:
     """Every binding of the app, by where it works: for the help screen and the keymap. The
     screens are imported here, when first wanted (after the first frame)."""
     import tui.screens.all as screens
-    from tui.dialogs import Confirm, FormatPicker
+    from tui.dialogs import Ask, Confirm, FormatPicker, PlaylistPicker
     from tui.screens.browse import BrowseScreen
     from tui.widgets import FittedTable
 
@@ -59,8 +60,12 @@ def binding_scopes() -> list[tuple[str, list[Binding]]]:
         ("library", of(screens.LibraryScreen)),
         ("queue", of(screens.QueueScreen)),
         ("discover", of(screens.DiscoverScreen)),
+        ("playlists", of(screens.PlaylistsScreen)),
         ("lists", of(FittedTable)),
-        ("dialogs", of(FormatPicker) + of(Confirm) + of(screens.HelpScreen)),
+        (
+            "dialogs",
+            of(FormatPicker) + of(Confirm) + of(Ask) + of(PlaylistPicker) + of(screens.HelpScreen),
+        ),
     ]
 
 

@@ -138,6 +138,7 @@ MODES = (
     ("library", "3", "Library"),
     ("queue", "4", "Queue"),
     ("discover", "5", "Discover"),
+    ("playlists", "6", "Lists"),
 )
 
 

@@ -5,6 +5,7 @@ from tui.screens.discover import DiscoverScreen
 from tui.screens.downloads import DownloadsScreen
 from tui.screens.help import HelpScreen
 from tui.screens.library import LibraryScreen
+from tui.screens.playlists import PlaylistsScreen
 from tui.screens.queue import QueueScreen
 
 __all__ = [
@@ -13,5 +14,6 @@ __all__ = [
     "DownloadsScreen",
     "HelpScreen",
     "LibraryScreen",
+    "PlaylistsScreen",
     "QueueScreen",
 ]

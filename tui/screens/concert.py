@@ -11,7 +11,7 @@ from textual.content import Content
 from textual.widgets import DataTable, Static
 
 from engine import KNOWN_FORMATS, LibraryChanged
-from tui.dialogs import FormatPicker
+from tui.dialogs import FormatPicker, PlaylistPicker
 from tui.formatting import clock, size_text, stars
 from tui.screens.base import LivesetScreen
 from tui.widgets import FittedTable, StatusLine, kind_label, selected_key
@@ -37,6 +37,10 @@ class ConcertScreen(LivesetScreen):
         Binding("D", "download_as", "Download as…", id="concert.download-as", show=False),
         Binding("t", "tick", "Tick track", id="concert.tick", show=False),
         Binding("f", "favourite", "Favourite", id="concert.favourite"),
+        Binding(
+            "F", "favourite_track", "Favourite track", id="concert.favourite-track", show=False
+        ),
+        Binding("L", "to_playlist", "To playlist…", id="concert.to-playlist", show=False),
         Binding("i", "toggle_info", "Notes", id="concert.notes"),
     ]
 
@@ -256,6 +260,41 @@ class ConcertScreen(LivesetScreen):
             f"Downloading {what} of {recording.identifier}" + "".join(f"\n{n}" for n in notes),
             title="Download queued",
         )
+
+    def action_to_playlist(self) -> None:
+        """Add the ticked tracks (or the one under the cursor) to a playlist, picked."""
+        if self.recording is None:
+            return
+        tracks = sorted(self.ticked) or [n for n in [self.selected_track()] if n is not None]
+        if tracks:
+            self.run_engine(self.pick_playlist, self.recording.identifier, tracks, group="playlist")
+
+    async def pick_playlist(self, identifier: str, tracks: list[int]) -> None:
+        names = [p.name for p in await self.engine.playlists()]
+
+        def picked(name: str | None) -> None:
+            if name:
+                self.run_engine(self.add_to, name, identifier, tracks, names, group="playlist")
+
+        self.app.push_screen(PlaylistPicker(names), picked)
+
+    async def add_to(self, name: str, identifier: str, tracks: list[int], names: list[str]) -> None:
+        if name not in names:
+            name = await self.engine.create_playlist(name)
+        count = await self.engine.playlist_add(name, identifier, tracks)
+        self.notify(f"{name} has {count} track(s)", title="Playlist")
+
+    def action_favourite_track(self) -> None:
+        """Favourite the performance under the cursor (the show keeps its own favourite)."""
+        number = self.selected_track()
+        if self.recording is not None and number is not None:
+            self.run_engine(
+                self.favourite_track, self.recording.identifier, number, group="favourite"
+            )
+
+    async def favourite_track(self, identifier: str, number: int) -> None:
+        await self.engine.set_track_favourite(identifier, number)
+        self.notify(f"Track {number} is a favourite", title="Favourite")
 
     def action_favourite(self) -> None:
         if self.recording is None:
