@@ -4,8 +4,8 @@ had the answer, and clearing it by kind and by age."""
 from __future__ import annotations
 
 import subprocess
-import time
 import sys
+import time
 from typing import TYPE_CHECKING
 
 import pytest
