@@ -21,7 +21,6 @@ from engine.archive.client import ArchiveClient
 from engine.browse.recordings import Recordings
 from engine.browse.service import Browse
 from engine.catalog.sync import PAGE as CATALOG_PAGE, Catalog
-from engine.config import login_name
 from engine.downloads import request
 from engine.downloads.disk import free_space
 from engine.downloads.manager import DownloadManager
@@ -40,8 +39,9 @@ from engine.playlists import formats as playlist_formats
 from engine.playlists.service import Playlists
 from engine.recommend import index_path
 from engine.recommend.radio import Radio
+from engine.sharing import Sharing
 from engine.snapshot import write_library_snapshot
-from engine.storage import cache, feedback, household, row_security
+from engine.storage import cache, feedback
 from engine.storage.database import Database
 
 if TYPE_CHECKING:
@@ -145,7 +145,7 @@ class Engine(StartClose):
             self._bus.publish,
         )
         self._started = False
-        self._configured_music_dir: Path | None = None
+        self._sharing = Sharing(self._database, settings.profile)
         self._cache = cache.DatabaseCache(self._database)
 
     # --- lifecycle -----------------------------------------------------------------------
@@ -250,62 +250,25 @@ class Engine(StartClose):
 
     # --- the household ---------------------------------------------------------------------
 
-    async def _share_music_dir(self) -> None:
-        """Stored paths are relative to the database's music dir: the first liveset to use the
-        database records its own; a member configured otherwise is told, and uses the
-        database's, so every file shown is there."""
-        stored = await self._database.run(household.music_dir)
-        configured = self.settings.music_dir
-        if stored is None:
-            await self._database.run(lambda s: household.set_music_dir(s, configured))
-        elif Path(stored) != configured:
-            self._configured_music_dir = configured
-            self.settings = replace(self.settings, music_dir=Path(stored))
-            log.warning(
-                "this database keeps the music in %s, not in %s (your music_dir): using %s. "
-                "Set music_dir to it to quiet this, or `liveset household music-dir DIR` to "
-                "change it for everyone.",
-                stored,
-                configured,
-                stored,
-            )
-
     async def household(self) -> Household:
-        return Household(
-            profile=self.settings.profile,
-            login=login_name(),
-            database=self._database.safe_url,
-            music_dir=self.settings.music_dir,
-            configured_music_dir=self._configured_music_dir,
-        )
+        return self._sharing.household(self.settings.music_dir)
 
     async def household_setup(
         self, members: Sequence[str], *, apply: bool = True
     ) -> tuple[str, ...]:
-        database = self._database
-        if database.dialect != "postgresql":
-            raise ConfigError(
-                "db_url",
-                database.safe_url,
-                "a PostgreSQL database (on SQLite, one file of one person, the profiles are "
-                "kept apart by liveset alone)",
-            )
-        sql = row_security.statements(members, database.engine.url.database or "")
-        if apply:
-            await database.run(lambda s: row_security.apply(s, sql), everyone=True)
-        return tuple(sql)
+        return await self._sharing.setup(members, apply=apply)
 
     async def set_household_music_dir(self, folder: str) -> Path:
-        path = await asyncio.to_thread(lambda: Path(folder).expanduser().resolve())
-        await self._database.run(lambda s: household.set_music_dir(s, path))
-        return path
+        return await self._sharing.set_music_dir(folder)
 
     async def start(self) -> None:
         if self._started:
             return
         self.settings.make_data_dir()
         await self._database.open()
-        await self._share_music_dir()
+        # Stored paths are relative to the database's music dir: every member uses it.
+        music_dir = await self._sharing.music_dir(self.settings.music_dir)
+        self.settings = replace(self.settings, music_dir=music_dir)
         self._archive = ArchiveClient(
             self.settings.archive_url,
             user_agent=USER_AGENT,
