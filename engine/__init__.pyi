@@ -85,6 +85,7 @@ from .models import (
     PlaybackStatus as PlaybackStatus,
     PlayerState as PlayerState,
     PlaylistEntry as PlaylistEntry,
+    PlaylistImport as PlaylistImport,
     PlaylistSummary as PlaylistSummary,
     PlayQueue as PlayQueue,
     QueueItem as QueueItem,

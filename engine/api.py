@@ -39,6 +39,7 @@ from engine.models import (  # noqa: TC001
     Play,
     PlayerState,
     PlaylistEntry,
+    PlaylistImport,
     PlaylistSummary,
     PlayQueue,
     QueueItem,
@@ -242,7 +243,13 @@ class EngineAPI(Protocol):
         ...
 
     async def playlist_export(self, name: str, format: str = "m3u8") -> str:
-        """The playlist as a file other programs read (``m3u8``)."""
+        """The playlist as a file other programs read: ``m3u8``, ``xspf`` or ``jspf``."""
+        ...
+
+    async def playlist_import(self, path: str, name: str | None = None) -> PlaylistImport:
+        """Read an M3U/M3U8, XSPF or JSPF file into a playlist (named after the file unless
+        ``name``): archive tracks by their address, local files by their tags; the entries
+        that match nothing are listed, never dropped."""
         ...
 
     @refreshes(Copy.QUEUE)

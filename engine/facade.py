@@ -69,6 +69,7 @@ if TYPE_CHECKING:
         Play,
         PlayerState,
         PlaylistEntry,
+        PlaylistImport,
         PlaylistSummary,
         QueueItem,
         Recording,
@@ -209,7 +210,11 @@ class Engine(StartClose):
     async def playlist_export(self, name: str, format: str = "m3u8") -> str:
         if format not in playlist_formats.FORMATS:
             raise ConfigError("format", format, "one of " + ", ".join(playlist_formats.FORMATS))
-        return playlist_formats.m3u8(name, await self._playlists.entries(name))
+        return playlist_formats.render(format, name, await self._playlists.entries(name))
+
+    async def playlist_import(self, path: str, name: str | None = None) -> PlaylistImport:
+        file = await asyncio.to_thread(lambda: Path(path).expanduser())
+        return await self._playlists.import_file(file, name)
 
     async def queue_playlist(
         self, name: str, *, play: bool = False, shuffle: bool = False

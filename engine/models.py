@@ -271,6 +271,16 @@ class ListeningStats:
 
 
 @dataclass(frozen=True, slots=True)
+class PlaylistImport:
+    """What an imported playlist file gave: the list it went into, how many entries were
+    matched to tracks, and the entries that were not (never silently dropped)."""
+
+    name: str
+    added: int
+    unmatched: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class PlaylistSummary:
     name: str
     tracks: int

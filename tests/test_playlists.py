@@ -249,3 +249,46 @@ async def test_the_playlists_screen_and_the_picker(quiet: Settings) -> None:
         await pilot.press("enter")
         await wait_until(pilot, lambda: lists.row_count == 2, "two lists")
         assert sorted(p.name for p in await app.engine.playlists()) == ["Road trip", "Sunday"]
+
+
+@pytest.mark.parametrize("format", ["xspf", "jspf"])
+async def test_xspf_and_jspf_round_trip(quiet: Settings, tmp_path: Path, format: str) -> None:
+    async with Engine(quiet, backoff_base=0.01) as engine:
+        await engine.create_playlist("Out")
+        await engine.playlist_add("Out", SCI, [1, 4])
+        await engine.playlist_add("Out", GD77, [2])
+        text = await engine.playlist_export("Out", format)
+        assert "https://archive.org/details/" in text
+        path = tmp_path / f"back.{format}"
+        path.write_text(text, encoding="utf-8")
+        result = await engine.playlist_import(str(path))
+        assert (result.name, result.added, result.unmatched) == ("back", 3, ())
+        before = [(e.identifier, e.file_name) for e in await engine.playlist("Out")]
+        after = [(e.identifier, e.file_name) for e in await engine.playlist("back")]
+        assert after == before
+
+
+async def test_an_m3u_of_local_files_and_unknown_entries(quiet: Settings, tmp_path: Path) -> None:
+    async with Engine(quiet, backoff_base=0.01) as engine:
+        await engine.run_downloads()
+        queued = await engine.download(SCI, tracks=[1, 2])
+        await engine.wait_downloads(ids=[d.id for d in queued])
+        files = sorted(quiet.music_dir.rglob("*.flac"))
+        assert len(files) == 2
+        m3u = tmp_path / "mine.m3u"
+        m3u.write_text(
+            "#EXTM3U\n"
+            f"{files[1]}\n"
+            "/nowhere/at/all.flac\n"
+            "http://example.invalid/stream.mp3\n"
+            f"{quiet.archive_url}/download/{GD77}/not-a-track.flac\n"
+            f"{files[0]}\n",
+            encoding="utf-8",
+        )
+        result = await engine.playlist_import(str(m3u), "From disk")
+        assert result.added == 2
+        assert len(result.unmatched) == 3  # listed, never dropped
+        assert any("nowhere" in u for u in result.unmatched)
+        entries = await engine.playlist("From disk")
+        assert [e.on_disk for e in entries] == [True, True]
+        assert [e.item.uri for e in entries if e.item] == [str(files[1]), str(files[0])]

@@ -4,18 +4,23 @@ a list survives a re-download in another format and a folder renamed by the repa
 
 from __future__ import annotations
 
+import asyncio
 import random
 from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from engine.errors import ConfigError, NotFoundError
-from engine.models import PlaylistEntry, PlaylistSummary
-from engine.playlists import store
+from engine.library.scanner import layout_tags
+from engine.library.tags import TagError, read_tags
+from engine.models import PlaylistEntry, PlaylistImport, PlaylistSummary
+from engine.playlists import formats, store
 from engine.playlists.store import MAX_NAME
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Iterable, Sequence
 
+    from engine.library.tags import FileTags
     from engine.models import QueueItem, Recording, Track
     from engine.storage.database import Database
 
@@ -25,6 +30,15 @@ def track_name(track: Track) -> str:
     downloaded or streamed), else its first file's."""
     original = next((f for f in track.files if f.source == "original"), None)
     return (original or track.files[0]).name if track.files else f"track {track.number}"
+
+
+def _file_tags(path: str) -> FileTags | None:
+    """A local file's tags, filled from the folder layout downloads use; None if unreadable."""
+    try:
+        tags = read_tags(Path(path))
+    except (TagError, OSError):
+        return None
+    return layout_tags(path, str(Path(path).parent.parent.parent), tags)
 
 
 def _checked(name: str) -> str:
@@ -119,6 +133,52 @@ class Playlists:
         if shuffle:
             random.shuffle(items)
         return tuple(items)
+
+    async def import_file(self, path: Path, name: str | None = None) -> PlaylistImport:
+        """Read an M3U/M3U8, XSPF or JSPF file into a playlist (made if need be, named after
+        the file unless ``name``): tracks of the archive by their address, local files by the
+        recording and track their tags name; the rest listed as not matched."""
+        kind = path.suffix.lower().lstrip(".")
+        try:
+            text = await asyncio.to_thread(path.read_text, encoding="utf-8-sig", errors="replace")
+        except OSError as error:
+            raise NotFoundError(f"cannot read {path}: {error.strerror or error}") from error
+        named = formats.read(text, kind)
+        target = _checked(name or path.stem)
+        rows: list[tuple[str, str]] = []
+        unmatched: list[str] = []
+        for what, value in named:
+            found = await self._match(what, value, path.parent)
+            if found is None:
+                unmatched.append(value.replace("\0", "/"))
+            else:
+                rows.append(found)
+        existing = {p.name for p in await self.names()}
+        if target not in existing:
+            await self.create(target)
+        if rows:
+            await self._database.run(lambda s: store.add(s, target, rows))
+        return PlaylistImport(target, len(rows), tuple(unmatched))
+
+    async def _match(self, what: str, value: str, folder: Path) -> tuple[str, str] | None:
+        if what == "archive":
+            identifier, file_name = value.split("\0", 1)
+            return (
+                (identifier, file_name) if file_name in await self._tracks_of(identifier) else None
+            )
+        if what == "unknown" and value and "://" not in value:
+            what, value = "path", str(folder / value)  # an M3U's path, relative to the file
+        if what != "path":
+            return None
+        tags = await asyncio.to_thread(_file_tags, value)
+        if tags is None or not tags.identifier or tags.track_number is None:
+            return None
+        try:
+            target = await self.track_target(tags.identifier, tags.track_number)
+        except NotFoundError:
+            return None
+        identifier, _, file_name = target.partition("/")
+        return identifier, file_name
 
     async def _tracks_of(self, identifier: str) -> dict[str, QueueItem]:
         """A recording's playable items by the archive's name of each track (any of its

@@ -56,8 +56,14 @@ def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     )
     export = actions.add_parser("export", parents=[common], help="as a file other players read")
     export.add_argument("name")
-    export.add_argument("--format", choices=["m3u8"], default="m3u8")
+    export.add_argument("--format", choices=["m3u8", "xspf", "jspf"], default="m3u8")
     export.add_argument("-o", "--output", metavar="FILE", help="write FILE (default: stdout)")
+    imported = actions.add_parser(
+        "import", parents=[common], help="an M3U/M3U8, XSPF or JSPF file as a playlist"
+    )
+    imported.add_argument("file")
+    imported.add_argument("--name", help="the playlist (default: the file's name)")
+    imported.add_argument("--json", action="store_true")
 
 
 async def cmd_playlist(engine: EngineAPI, args: argparse.Namespace) -> int:
@@ -102,6 +108,15 @@ async def cmd_playlist(engine: EngineAPI, args: argparse.Namespace) -> int:
     if action == "play":
         items = await engine.queue_playlist(args.name, play=not args.queue, shuffle=args.shuffle)
         print(f"queued {plural(len(items), 'track')} of {args.name!r}", file=sys.stderr)
+        return 0
+    if action == "import":
+        result = await engine.playlist_import(args.file, args.name)
+        if args.json:
+            print_json(engine_package.to_data(result))
+        else:
+            print(f"{result.name!r}: {plural(result.added, 'track')} added")
+            for entry in result.unmatched:
+                print(f"  not matched: {entry}")
         return 0
     text = await engine.playlist_export(args.name, args.format)
     if args.output:
