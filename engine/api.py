@@ -246,6 +246,11 @@ class EngineAPI(Protocol):
         """The playlist as a file other programs read: ``m3u8``, ``xspf`` or ``jspf``."""
         ...
 
+    async def playlist_download(self, name: str) -> tuple[Download, ...]:
+        """Download what of a playlist is not on disk: one download per recording, in the
+        preferred format; the files queued."""
+        ...
+
     async def playlist_import(self, path: str, name: str | None = None) -> PlaylistImport:
         """Read an M3U/M3U8, XSPF or JSPF file into a playlist (named after the file unless
         ``name``): archive tracks by their address, local files by their tags; the entries

@@ -212,6 +212,12 @@ class Engine(StartClose):
             raise ConfigError("format", format, "one of " + ", ".join(playlist_formats.FORMATS))
         return playlist_formats.render(format, name, await self._playlists.entries(name))
 
+    async def playlist_download(self, name: str) -> tuple[Download, ...]:
+        queued: list[Download] = []
+        for identifier, tracks in (await self._playlists.missing(name)).items():
+            queued += await self.download(identifier, tracks=tracks)
+        return tuple(queued)
+
     async def playlist_import(self, path: str, name: str | None = None) -> PlaylistImport:
         file = await asyncio.to_thread(lambda: Path(path).expanduser())
         return await self._playlists.import_file(file, name)

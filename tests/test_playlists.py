@@ -292,3 +292,20 @@ async def test_an_m3u_of_local_files_and_unknown_entries(quiet: Settings, tmp_pa
         entries = await engine.playlist("From disk")
         assert [e.on_disk for e in entries] == [True, True]
         assert [e.item.uri for e in entries if e.item] == [str(files[1]), str(files[0])]
+
+
+async def test_download_what_is_missing_one_download_per_recording(quiet: Settings) -> None:
+    async with Engine(quiet, backoff_base=0.01) as engine:
+        await engine.run_downloads()
+        first = await engine.download(SCI, tracks=[1])
+        await engine.wait_downloads(ids=[d.id for d in first])
+        await engine.create_playlist("Mix")
+        await engine.playlist_add("Mix", SCI, [1, 3])
+        await engine.playlist_add("Mix", GD77, [2])
+        await engine.playlist_add("Mix", SCI, [5])
+        queued = await engine.playlist_download("Mix")
+        tracks = {(d.identifier, d.track_number) for d in queued}
+        assert tracks == {(SCI, 3), (SCI, 5), (GD77, 2)}  # track 1 is on disk already
+        await engine.wait_downloads(ids=[d.id for d in queued])
+        assert all(e.on_disk for e in await engine.playlist("Mix"))
+        assert await engine.playlist_download("Mix") == ()

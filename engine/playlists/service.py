@@ -134,6 +134,23 @@ class Playlists:
             random.shuffle(items)
         return tuple(items)
 
+    async def missing(self, name: str) -> dict[str, list[int]]:
+        """What of the list is not on disk: track numbers by recording, in the list's order."""
+        wanted: dict[str, list[int]] = {}
+        numbers: dict[str, dict[str, int]] = {}
+        for entry in await self.entries(name):
+            if entry.on_disk or entry.item is None:
+                continue
+            if entry.identifier not in numbers:
+                recording = await self._recording(entry.identifier)
+                numbers[entry.identifier] = {
+                    f.name: t.number for t in recording.tracks for f in t.files
+                } | {track_name(t): t.number for t in recording.tracks}
+            number = numbers[entry.identifier].get(entry.file_name)
+            if number is not None and number not in wanted.setdefault(entry.identifier, []):
+                wanted[entry.identifier].append(number)
+        return {i: n for i, n in wanted.items() if n}
+
     async def import_file(self, path: Path, name: str | None = None) -> PlaylistImport:
         """Read an M3U/M3U8, XSPF or JSPF file into a playlist (made if need be, named after
         the file unless ``name``): tracks of the archive by their address, local files by the

@@ -58,6 +58,10 @@ def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     export.add_argument("name")
     export.add_argument("--format", choices=["m3u8", "xspf", "jspf"], default="m3u8")
     export.add_argument("-o", "--output", metavar="FILE", help="write FILE (default: stdout)")
+    fetch = actions.add_parser(
+        "download", parents=[common], help="download what of it is not on disk"
+    )
+    fetch.add_argument("name")
     imported = actions.add_parser(
         "import", parents=[common], help="an M3U/M3U8, XSPF or JSPF file as a playlist"
     )
@@ -108,6 +112,15 @@ async def cmd_playlist(engine: EngineAPI, args: argparse.Namespace) -> int:
     if action == "play":
         items = await engine.queue_playlist(args.name, play=not args.queue, shuffle=args.shuffle)
         print(f"queued {plural(len(items), 'track')} of {args.name!r}", file=sys.stderr)
+        return 0
+    if action == "download":
+        queued = await engine.playlist_download(args.name)
+        shows = len({d.identifier for d in queued})
+        print(
+            f"queued {plural(len(queued), 'file')} of {plural(shows, 'recording')}"
+            if queued
+            else f"all of {args.name!r} is on disk"
+        )
         return 0
     if action == "import":
         result = await engine.playlist_import(args.file, args.name)

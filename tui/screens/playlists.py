@@ -29,6 +29,7 @@ class PlaylistsScreen(LivesetScreen):
         Binding("z", "play(True)", "Shuffle", id="playlists.shuffle"),
         Binding("a", "queue", "Add to queue", id="playlists.queue"),
         Binding("c", "new", "New", id="playlists.new"),
+        Binding("d", "download", "Download missing", id="playlists.download", show=False),
         Binding("R", "rename", "Rename", id="playlists.rename", show=False),
         Binding("X", "delete", "Delete", id="playlists.delete", show=False),
         Binding("x,delete", "remove", "Remove track", id="playlists.remove", show=False),
@@ -148,6 +149,15 @@ class PlaylistsScreen(LivesetScreen):
     async def queue(self, name: str) -> None:
         items = await self.engine.queue_playlist(name)
         self.notify(f"{plural(len(items), 'track')} of {name} added to the queue", title="Playlist")
+
+    def action_download(self) -> None:
+        if self.shown is not None:
+            self.run_engine(self.download, self.shown, group="playlist-download")
+
+    async def download(self, name: str) -> None:
+        queued = await self.engine.playlist_download(name)
+        said = f"Downloading {plural(len(queued), 'file')}" if queued else "All of it is on disk"
+        self.notify(said, title=name)
 
     def action_new(self) -> None:
         def named(name: str | None) -> None:
