@@ -276,6 +276,18 @@ class EngineAPI(Protocol):
         """The favourite tracks, newest first, resolved like a playlist's items."""
         ...
 
+    # --- the search boxes' memory ----------------------------------------------------
+
+    async def search_history(self, scope: str) -> tuple[str, ...]:
+        """What the person searched for in a box (``browse``, ``library``), newest first."""
+        ...
+
+    async def remember_search(self, scope: str, text: str) -> None:
+        """Keep a search (the newest first; the oldest let go past a hundred)."""
+        ...
+
+    async def forget_search(self, scope: str, text: str) -> None: ...
+
     # --- the cache ------------------------------------------------------------------
 
     async def cache_stats(self) -> CacheStats:

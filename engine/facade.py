@@ -41,7 +41,7 @@ from engine.recommend import index_path
 from engine.recommend.radio import Radio
 from engine.sharing import Sharing
 from engine.snapshot import write_library_snapshot
-from engine.storage import cache, feedback
+from engine.storage import cache, feedback, searches
 from engine.storage.database import Database
 
 if TYPE_CHECKING:
@@ -243,6 +243,17 @@ class Engine(StartClose):
         targets = [t for _, t in reversed(await self.favourites("track"))]
         rows = [tuple(t.split("/", 1)) for t in targets if "/" in t]
         return await self._playlists.resolve([(i, name) for i, name in rows])
+
+    # --- the search boxes' memory --------------------------------------------------------
+
+    async def search_history(self, scope: str) -> tuple[str, ...]:
+        return tuple(await self._database.run(lambda s: searches.recent(s, scope)))
+
+    async def remember_search(self, scope: str, text: str) -> None:
+        await self._database.run(lambda s: searches.remember(s, scope, text))
+
+    async def forget_search(self, scope: str, text: str) -> None:
+        await self._database.run(lambda s: searches.forget(s, scope, text))
 
     # --- the cache -----------------------------------------------------------------------
 

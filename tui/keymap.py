@@ -47,7 +47,7 @@ def binding_scopes() -> list[tuple[str, list[Binding]]]:
     import tui.screens.all as screens
     from tui.dialogs import Ask, Confirm, FormatPicker, PlaylistPicker
     from tui.screens.browse import BrowseScreen
-    from tui.widgets import FittedTable
+    from tui.widgets import FittedTable, SearchBox
 
     def of(owner: Any) -> list[Binding]:
         return [b for b in owner.BINDINGS if isinstance(b, Binding)]
@@ -62,6 +62,7 @@ def binding_scopes() -> list[tuple[str, list[Binding]]]:
         ("discover", of(screens.DiscoverScreen)),
         ("playlists", of(screens.PlaylistsScreen)),
         ("lists", of(FittedTable)),
+        ("search boxes", of(SearchBox)),
         (
             "dialogs",
             of(FormatPicker) + of(Confirm) + of(Ask) + of(PlaylistPicker) + of(screens.HelpScreen),

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from rich.text import Text
+from textual import on
 from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.reactive import reactive
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable, Input, Static
 
 from tui.formatting import bar, clock, fit_text
 
@@ -219,3 +220,70 @@ class NowPlayingBar(Static):
         inner = width - len(left) - len(right) - 2
         fraction = (position or 0) / duration if duration else 0.0
         return Content(f"{first}\n{left} {bar(fraction, inner)} {right}")
+
+
+class SearchBox(Input):
+    """A search box that remembers, for its person: what is searched (Enter, or leaving the
+    box with words in it) is kept; up and down bring back earlier searches, ctrl+d forgets
+    the one shown."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up", "recall(1)", "Earlier search", id="search.earlier", show=False),
+        Binding("down", "recall(-1)", "Later search", id="search.later", show=False),
+        Binding("ctrl+d", "forget", "Forget this search", id="search.forget", show=False),
+    ]
+
+    def __init__(self, scope: str, **options: Any) -> None:
+        super().__init__(**options)
+        self.scope = scope
+        self.past: list[str] = []
+        self.at = -1  # which of ``past`` is shown; -1 is what is being typed
+
+    def _host(self) -> Any:
+        from tui.host import host_of
+
+        return host_of(self.app)
+
+    def on_focus(self) -> None:
+        self.run_worker(self._load(), group="search-history", exclusive=True, exit_on_error=False)
+
+    async def _load(self) -> None:
+        host = self._host()
+        await host.started.wait()
+        self.past = list(await host.engine.search_history(self.scope))
+        self.at = -1
+
+    def action_recall(self, step: int) -> None:
+        if not self.past:
+            return
+        self.at = max(-1, min(len(self.past) - 1, self.at + step))
+        self.value = "" if self.at < 0 else self.past[self.at]
+        self.cursor_position = len(self.value)
+
+    @on(Input.Submitted)
+    def keep(self, event: Input.Submitted) -> None:
+        text = event.value.strip()
+        if text:
+            self.past = [text, *(p for p in self.past if p != text)]
+            self.at = -1
+            self.run_worker(self._keep(text), group="search-keep", exit_on_error=False)
+
+    async def _keep(self, text: str) -> None:
+        host = self._host()
+        await host.started.wait()
+        await host.engine.remember_search(self.scope, text)
+
+    def action_forget(self) -> None:
+        text = self.value.strip()
+        if not text or text not in self.past:
+            return
+        self.past.remove(text)
+        self.at = -1
+        self.value = ""
+        self.run_worker(self._forget(text), group="search-keep", exit_on_error=False)
+        self.notify(f"Forgot the search {text!r}", timeout=3)
+
+    async def _forget(self, text: str) -> None:
+        host = self._host()
+        await host.started.wait()
+        await host.engine.forget_search(self.scope, text)

@@ -2,4 +2,4 @@
 database checks before it trusts the tables it reads (tests/test_storage.py checks it against
 alembic's head)."""
 
-HEAD = "0011"
+HEAD = "0012"

@@ -40,6 +40,7 @@ PERSONAL_TABLES = (
     "playlist_items",
     "play_queue",
     "player_resume",
+    "searches",
 )
 """Every table of personal rows: the migration, the row-level security and the tests read it."""
 
@@ -375,6 +376,20 @@ class PlayerResumeRow(Personal, Base):
     seconds: Mapped[float] = mapped_column(Float, default=0.0)
     volume: Mapped[float] = mapped_column(Float, default=100.0)
     updated_at: Mapped[float] = mapped_column(Float)
+
+
+class SearchRow(Personal, Base):
+    """What a person searched for, in a search box (``scope``: browse, library), when last."""
+
+    __tablename__ = "searches"
+    __table_args__ = (
+        UniqueConstraint("owner", "scope", "text", name="uq_searches_owner_scope_text"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    scope: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    used_at: Mapped[float] = mapped_column(Float, index=True)
 
 
 class HouseholdRow(Base):

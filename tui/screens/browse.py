@@ -15,7 +15,7 @@ import engine as engine_package
 from engine import ArchiveUnavailable
 from tui.formatting import stars
 from tui.screens.base import LivesetScreen
-from tui.widgets import FittedTable, StatusLine, kind_label
+from tui.widgets import FittedTable, SearchBox, StatusLine, kind_label
 
 if TYPE_CHECKING:
     import datetime
@@ -71,7 +71,8 @@ class BrowseScreen(LivesetScreen):
         self.artists: ArtistList | None = None
 
     def compose_body(self) -> ComposeResult:
-        yield Input(
+        yield SearchBox(
+            "browse",
             placeholder="Search: words, artist:, year:1977, venue:, city:, sbd, rating>4",
             id="search",
         )

@@ -15,7 +15,7 @@ import engine as engine_package
 from engine import LibraryChanged, ScanProgress
 from tui.formatting import clock, plural, size_text
 from tui.screens.base import LivesetScreen
-from tui.widgets import FittedTable, StatusLine, selected_key
+from tui.widgets import FittedTable, SearchBox, StatusLine, selected_key
 
 if TYPE_CHECKING:
     from textual.app import ComposeResult
@@ -47,8 +47,10 @@ class LibraryScreen(LivesetScreen):
         self.scanning = ""
 
     def compose_body(self) -> ComposeResult:
-        yield Input(
-            placeholder="Search the library: title, artist, venue, city, date", id="library-search"
+        yield SearchBox(
+            "library",
+            placeholder="Search the library: title, artist, venue, city, date",
+            id="library-search",
         )
         yield StatusLine(id="library-status")
         with Horizontal(id="library-panes"):
