@@ -228,8 +228,12 @@ async def test_the_playlists_screen_and_the_picker(quiet: Settings) -> None:
         await wait_until(pilot, lambda: isinstance(app.screen, PlaylistsScreen), "the playlists")
         lists = app.screen.query_one("#playlists", DataTable)
         tracks = app.screen.query_one("#playlist-tracks", DataTable)
+        await wait_until(pilot, lambda: lists.row_count == 2, "the lists")
+        assert [str(c) for c in lists.get_row_at(0)] == ["♥ Favourite tracks", "0"]
+        assert [str(c) for c in lists.get_row_at(1)] == ["Road trip", "2"]
+        lists.focus()
+        await pilot.press("down")
         await wait_until(pilot, lambda: tracks.row_count == 2, "its tracks")
-        assert [str(c) for c in lists.get_row_at(0)] == ["Road trip", "2"]
         tracks.focus()
         await pilot.press("J")  # the first down one
         await wait_until(
@@ -247,7 +251,7 @@ async def test_the_playlists_screen_and_the_picker(quiet: Settings) -> None:
         await wait_until(pilot, lambda: isinstance(app.screen, Ask), "a new one's name")
         app.screen.query_one(Input).value = "Sunday"
         await pilot.press("enter")
-        await wait_until(pilot, lambda: lists.row_count == 2, "two lists")
+        await wait_until(pilot, lambda: lists.row_count == 3, "two lists and the favourites")
         assert sorted(p.name for p in await app.engine.playlists()) == ["Road trip", "Sunday"]
 
 
@@ -309,3 +313,28 @@ async def test_download_what_is_missing_one_download_per_recording(quiet: Settin
         await engine.wait_downloads(ids=[d.id for d in queued])
         assert all(e.on_disk for e in await engine.playlist("Mix"))
         assert await engine.playlist_download("Mix") == ()
+
+
+async def test_favourite_tracks_are_a_list_of_the_playlists_screen(quiet: Settings) -> None:
+    from textual.widgets import DataTable
+
+    from tests.test_tui import make_app, settle, wait_until
+    from tui.screens.playlists import PlaylistsScreen
+
+    app = make_app(quiet, restore_playback=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await app.engine.set_track_favourite(SCI, 2)
+        await app.engine.set_track_favourite(SCI, 4)
+        await pilot.press("6")
+        await wait_until(pilot, lambda: isinstance(app.screen, PlaylistsScreen), "the lists")
+        tracks = app.screen.query_one("#playlist-tracks", DataTable)
+        await wait_until(pilot, lambda: tracks.row_count == 2, "the favourites shown first")
+        await pilot.press("a")  # to the queue
+        await wait_until(pilot, lambda: len(app.queue_snapshot()[0]) == 2, "queued")
+        titles = [i.title for i in app.queue_snapshot()[0]]
+        assert titles == ["Until The Music's Over", "Catfish John"]  # newest first
+        tracks.focus()
+        await pilot.press("x")  # no longer a favourite
+        await wait_until(pilot, lambda: tracks.row_count == 1, "taken out")
+        assert len(await app.engine.favourite_tracks()) == 1

@@ -3,6 +3,7 @@ play, shuffle, queue, reorder, remove, rename, delete."""
 
 from __future__ import annotations
 
+import random
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
@@ -19,6 +20,10 @@ if TYPE_CHECKING:
     from textual.app import ComposeResult
 
     from engine import PlaylistEntry
+
+
+FAVOURITES = "♥ Favourite tracks"
+"""The list of favourite tracks, first on the left: played, shuffled and queued as a list is."""
 
 
 class PlaylistsScreen(LivesetScreen):
@@ -41,6 +46,7 @@ class PlaylistsScreen(LivesetScreen):
         super().__init__()
         self.shown: str | None = None
         self.entries: tuple[PlaylistEntry, ...] = ()
+        self.favourites: tuple[PlaylistEntry, ...] = ()
 
     def compose_body(self) -> ComposeResult:
         yield StatusLine(id="playlists-status")
@@ -72,24 +78,30 @@ class PlaylistsScreen(LivesetScreen):
 
     async def read_lists(self, select: str | None) -> None:
         found = await self.engine.playlists()
+        self.favourites = await self.engine.favourite_tracks()
         self.liveset.known_playlists = [p.name for p in found]  # for the command palette
         lists = self.query_one("#playlists", DataTable)
         keep = select or selected_key(lists)
         lists.clear()
+        lists.add_row(FAVOURITES, str(len(self.favourites)), key=FAVOURITES)
         for playlist in found:
             lists.add_row(playlist.name, str(playlist.tracks), key=playlist.name)
         status = self.query_one("#playlists-status", StatusLine)
-        if not found:
-            status.message = "No playlists yet: c makes one; L adds tracks from a setlist"
-            self.show_tracks(None, ())
-            return
-        status.message = plural(len(found), "playlist")
-        names = [p.name for p in found]
+        status.message = (
+            plural(len(found), "playlist")
+            if found
+            else "No playlists yet: c makes one; L adds tracks from a setlist, F favourites one"
+        )
+        names = [FAVOURITES, *(p.name for p in found)]
         lists.move_cursor(row=names.index(keep) if keep in names else 0)
         await self.read_tracks(names[lists.cursor_row])
 
     async def read_tracks(self, name: str) -> None:
-        self.show_tracks(name, await self.engine.playlist(name))
+        if name == FAVOURITES:
+            self.favourites = await self.engine.favourite_tracks()
+            self.show_tracks(name, self.favourites)
+        else:
+            self.show_tracks(name, await self.engine.playlist(name))
 
     def show_tracks(self, name: str | None, entries: tuple[PlaylistEntry, ...]) -> None:
         self.shown, self.entries = name, entries
@@ -139,6 +151,9 @@ class PlaylistsScreen(LivesetScreen):
             self.run_engine(self.play, self.shown, shuffle, group="playlist-play")
 
     async def play(self, name: str, shuffle: bool) -> None:
+        if name == FAVOURITES:
+            await self.play_favourites(shuffle=shuffle, play=True)
+            return
         items = await self.engine.queue_playlist(name, play=True, shuffle=shuffle)
         self.notify(f"Playing {plural(len(items), 'track')} of {name}", title="Playlist")
 
@@ -146,12 +161,27 @@ class PlaylistsScreen(LivesetScreen):
         if self.shown is not None:
             self.run_engine(self.queue, self.shown, group="playlist-play")
 
+    async def play_favourites(self, *, shuffle: bool, play: bool) -> None:
+        items = [e.item for e in await self.engine.favourite_tracks() if e.item is not None]
+        if shuffle:
+            random.shuffle(items)
+        if not items:
+            self.notify("No favourite tracks yet: F on a setlist's track makes one")
+            return
+        first = await self.engine.queue_insert(items)
+        if play:
+            await self.engine.play(first)
+        self.notify(f"{plural(len(items), 'favourite track')} queued", title="Favourites")
+
     async def queue(self, name: str) -> None:
+        if name == FAVOURITES:
+            await self.play_favourites(shuffle=False, play=False)
+            return
         items = await self.engine.queue_playlist(name)
         self.notify(f"{plural(len(items), 'track')} of {name} added to the queue", title="Playlist")
 
     def action_download(self) -> None:
-        if self.shown is not None:
+        if self.shown not in (None, FAVOURITES):
             self.run_engine(self.download, self.shown, group="playlist-download")
 
     async def download(self, name: str) -> None:
@@ -171,7 +201,7 @@ class PlaylistsScreen(LivesetScreen):
         self.reload(made)
 
     def action_rename(self) -> None:
-        if self.shown is None:
+        if self.shown in (None, FAVOURITES):
             return
         old = self.shown
 
@@ -185,7 +215,7 @@ class PlaylistsScreen(LivesetScreen):
         self.reload(await self.engine.rename_playlist(old, new))
 
     def action_delete(self) -> None:
-        if self.shown is None:
+        if self.shown in (None, FAVOURITES):
             return
         name = self.shown
 
@@ -205,6 +235,10 @@ class PlaylistsScreen(LivesetScreen):
         return int(key) if key else None
 
     def action_remove(self) -> None:
+        if self.shown == FAVOURITES and (position := self._track()) is not None:
+            entry = self.favourites[position - 1]
+            self.run_engine(self.unfavourite, entry, group="playlist-edit")
+            return
         if self.shown is not None and (position := self._track()) is not None:
             self.run_engine(self.take_out, self.shown, position, group="playlist-edit")
 
@@ -212,9 +246,13 @@ class PlaylistsScreen(LivesetScreen):
         await self.engine.playlist_remove(name, [position])
         self.reload(name)
 
+    async def unfavourite(self, entry: PlaylistEntry) -> None:
+        await self.engine.set_favourite("track", f"{entry.identifier}/{entry.file_name}", False)
+        self.reload(FAVOURITES)
+
     def action_move(self, step: int) -> None:
         position = self._track()
-        if self.shown is None or position is None:
+        if self.shown in (None, FAVOURITES) or position is None:
             return
         target = position + step
         if 1 <= target <= len(self.entries):
