@@ -79,6 +79,8 @@ def test_screen(snap_compare, settings: Settings, screen: str, size: str) -> Non
             await app.engine.create_playlist("Road trip")
             await app.engine.playlist_add("Road trip", "sci2007-07-28.Schoeps", [1, 2, 5])
             await pilot.press("6")
+            await settle(pilot)
+            await pilot.press("down")  # from the favourite tracks to the list
         elif screen == "help":
             await pilot.press("question_mark")
         await settle(pilot)
