@@ -209,3 +209,39 @@ def test_the_stats_command(tmp_path: Path, fake_archive: FakeArchive) -> None:
         ).stdout
     )
     assert data["finished"] == 2 and data["artists"][0]["name"] == "Phish"
+
+
+async def test_the_history_and_stats_screens(settings: Settings) -> None:
+    from textual.widgets import DataTable, Sparkline, Static
+
+    from tests.test_tui import make_app, settle, typed, wait_until
+    from tui.screens.listening import HistoryScreen, StatsScreen
+
+    app = make_app(settings, restore_playback=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await write_known(app.engine)  # type: ignore[arg-type]
+        await pilot.press("6")
+        await settle(pilot)
+        await pilot.press("H")
+        await wait_until(pilot, lambda: isinstance(app.screen, HistoryScreen), "the history")
+        table = app.screen.query_one("#history", DataTable)
+        await wait_until(pilot, lambda: table.row_count == 4, "every play heard")
+        assert str(table.get_row_at(0)[2]) == "Harry Hood"
+        await pilot.press("s")
+        await wait_until(pilot, lambda: table.row_count == 2, "skipped only")
+        await pilot.press("slash", *typed("dead"))
+        await wait_until(pilot, lambda: table.row_count == 1, "of the artist")
+        assert str(table.get_row_at(0)[2]) == "Fire on the Mountain"
+        await pilot.press("escape")  # from the box to the list
+        await pilot.press("escape")  # and back
+        await wait_until(pilot, lambda: not isinstance(app.screen, HistoryScreen), "back")
+        await pilot.press("S")
+        await wait_until(pilot, lambda: isinstance(app.screen, StatsScreen), "the stats")
+        text = app.screen.query_one("#stats-text", Static)
+        await wait_until(pilot, lambda: "Top artists" in str(text.render()), "the charts")
+        shown = str(text.render())
+        assert shown.index("Phish") < shown.index("Grateful Dead")  # by hours
+        assert "━━━" in shown  # bars, in characters: they read under NO_COLOR too
+        weeks = app.screen.query_one("#stats-weeks", Sparkline)
+        assert len(list(weeks.data or [])) == 52

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from engine import Engine
+from tests.test_history import write_known
 from tests.test_tui import settle
 from tui.app import LivesetApp
 
@@ -31,6 +32,7 @@ SCREENS = (
     "queue",
     "discover",
     "playlists",
+    "stats",
     "help",
 )
 
@@ -81,6 +83,11 @@ def test_screen(snap_compare, settings: Settings, screen: str, size: str) -> Non
             await pilot.press("6")
             await settle(pilot)
             await pilot.press("down")  # from the favourite tracks to the list
+        elif screen == "stats":  # a known set of plays, the day pinned
+            await write_known(app.engine)  # type: ignore[arg-type]
+            await pilot.press("6")
+            await settle(pilot)
+            await pilot.press("S")
         elif screen == "help":
             await pilot.press("question_mark")
         await settle(pilot)

@@ -381,6 +381,14 @@ class LivesetApp(App[None]):
 
         self.run_worker(as_work(stop), group="quit-daemon", exit_on_error=False)
 
+    def action_history(self) -> None:
+        if not isinstance(self.screen, _screens().HistoryScreen):
+            self.push_screen(_screens().HistoryScreen())
+
+    def action_stats(self) -> None:
+        if not isinstance(self.screen, _screens().StatsScreen):
+            self.push_screen(_screens().StatsScreen())
+
     def action_help(self) -> None:
         from tui.screens.help import HelpScreen
 

@@ -15,6 +15,8 @@ ACTIONS = (
     ("Play queue", "switch_mode('queue')", "What plays next"),
     ("Discover", "switch_mode('discover')", "Picks for you, scored here, each with why"),
     ("Playlists", "switch_mode('playlists')", "Your lists of tracks from any shows"),
+    ("History", "history", "Every play, newest first"),
+    ("Listening stats", "stats", "Hours a week, top artists, shows and songs, in charts"),
     ("Radio on / off", "radio", "When the queue runs out, play the best pick next"),
     ("Play / pause", "play_pause", "Toggle playback"),
     ("Next track", "next_track", "Skip to the next track"),

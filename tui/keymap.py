@@ -61,6 +61,8 @@ def binding_scopes() -> list[tuple[str, list[Binding]]]:
         ("queue", of(screens.QueueScreen)),
         ("discover", of(screens.DiscoverScreen)),
         ("playlists", of(screens.PlaylistsScreen)),
+        ("history", of(screens.HistoryScreen)),
+        ("stats", of(screens.StatsScreen)),
         ("lists", of(FittedTable)),
         ("search boxes", of(SearchBox)),
         (

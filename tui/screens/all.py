@@ -5,6 +5,7 @@ from tui.screens.discover import DiscoverScreen
 from tui.screens.downloads import DownloadsScreen
 from tui.screens.help import HelpScreen
 from tui.screens.library import LibraryScreen
+from tui.screens.listening import HistoryScreen, StatsScreen
 from tui.screens.playlists import PlaylistsScreen
 from tui.screens.queue import QueueScreen
 
@@ -13,7 +14,9 @@ __all__ = [
     "DiscoverScreen",
     "DownloadsScreen",
     "HelpScreen",
+    "HistoryScreen",
     "LibraryScreen",
     "PlaylistsScreen",
     "QueueScreen",
+    "StatsScreen",
 ]

@@ -34,6 +34,8 @@ class PlaylistsScreen(LivesetScreen):
         Binding("z", "play(True)", "Shuffle", id="playlists.shuffle"),
         Binding("a", "queue", "Add to queue", id="playlists.queue"),
         Binding("c", "new", "New", id="playlists.new"),
+        Binding("H", "app.history", "History", id="playlists.history"),
+        Binding("S", "app.stats", "Stats", id="playlists.stats"),
         Binding("d", "download", "Download missing", id="playlists.download", show=False),
         Binding("R", "rename", "Rename", id="playlists.rename", show=False),
         Binding("X", "delete", "Delete", id="playlists.delete", show=False),
