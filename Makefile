@@ -49,6 +49,7 @@ bench: $(TEST_STAMP)
 	$(BIN)/python -m bench.app
 	$(BIN)/python -m bench.daemon
 	$(BIN)/python -m bench.cli
+	$(BIN)/python -m bench.listening
 	$(BIN)/python -m bench.faults
 	$(BIN)/python -m bench.catalog
 	$(BIN)/python -m bench.recommend --data ../shared/datasets/hetrec2011-lastfm-2k --seeds 0,1,2
