@@ -64,3 +64,25 @@ def test_the_cache_commands(tmp_path: Path, fake_archive: FakeArchive) -> None:
     cleared = liveset("cache", "clear", "--kind", "metadata")
     assert cleared.stdout.strip() == "forgot 1 cached answer(s)"
     assert "metadata" not in liveset("cache", "stats").stdout
+
+
+async def test_the_palette_shows_and_clears_the_cache(settings: Settings) -> None:
+    from tests.test_tui import make_app, run_command, settle, wait_until
+    from tui.commands import LivesetCommands
+
+    app = make_app(settings, restore_playback=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await app.engine.recording(SCI)
+        provider = LivesetCommands(app.screen)
+        (shown,) = [h async for h in provider.search("Cache: what it holds")][:1]
+        await run_command(shown.command)
+        await wait_until(
+            pilot, lambda: any("metadata 1" in str(n.message) for n in app._notifications), "told"
+        )
+        (clear,) = [h async for h in provider.search("Cache: clear it")][:1]
+        await run_command(clear.command)
+        await wait_until(
+            pilot, lambda: any("Forgot" in str(n.message) for n in app._notifications), "cleared"
+        )
+        assert (await app.engine.cache_stats()).kinds == ()

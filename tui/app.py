@@ -20,6 +20,7 @@ from engine import NoticeTopic, PlaybackError, PlaybackUnavailable, Settings
 from tui.catalog_watch import CatalogWatch
 from tui.commands import LivesetCommands
 from tui.dialogs import Confirm
+from tui.formatting import size_text
 from tui.keymap import EVERYWHERE, TRANSPORT, binding_scopes, user_keymap
 from tui.notices import NoticeBoard
 from tui.router import EngineEvent, EventRouter
@@ -388,6 +389,23 @@ class LivesetApp(App[None]):
     def action_stats(self) -> None:
         if not isinstance(self.screen, _screens().StatsScreen):
             self.push_screen(_screens().StatsScreen())
+
+    def action_cache_stats(self) -> None:
+        async def tell() -> None:
+            await self.started.wait()
+            found = await self.engine.cache_stats()
+            words = ", ".join(f"{k.kind} {k.entries} ({size_text(k.bytes)})" for k in found.kinds)
+            self.notify(words or "The cache is empty", title="Cache", timeout=8)
+
+        self.run_worker(as_work(tell), group="cache", exit_on_error=False)
+
+    def action_clear_cache(self) -> None:
+        async def clear() -> None:
+            await self.started.wait()
+            gone = await self.engine.clear_cache()
+            self.notify(f"Forgot {gone} cached answer(s)", title="Cache")
+
+        self.run_worker(as_work(clear), group="cache", exit_on_error=False)
 
     def action_help(self) -> None:
         from tui.screens.help import HelpScreen

@@ -17,6 +17,8 @@ ACTIONS = (
     ("Playlists", "switch_mode('playlists')", "Your lists of tracks from any shows"),
     ("History", "history", "Every play, newest first"),
     ("Listening stats", "stats", "Hours a week, top artists, shows and songs, in charts"),
+    ("Cache: what it holds", "cache_stats", "The cached answers of archive.org, by kind"),
+    ("Cache: clear it", "clear_cache", "Forget every cached answer (asked again when needed)"),
     ("Radio on / off", "radio", "When the queue runs out, play the best pick next"),
     ("Play / pause", "play_pause", "Toggle playback"),
     ("Next track", "next_track", "Skip to the next track"),
