@@ -3,6 +3,7 @@ fake archive, resolved to disk or stream, each person's own, exported as M3U8 th
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 import subprocess
@@ -338,3 +339,40 @@ async def test_favourite_tracks_are_a_list_of_the_playlists_screen(quiet: Settin
         await pilot.press("x")  # no longer a favourite
         await wait_until(pilot, lambda: tracks.row_count == 1, "taken out")
         assert len(await app.engine.favourite_tracks()) == 1
+
+
+async def test_a_playlist_keeps_its_items_when_the_folder_is_renamed(quiet: Settings) -> None:
+    """A recording's folder renamed (as the repair renames one to the current layout) and
+    the library scanned: the items find the files where they are now."""
+    async with Engine(quiet, backoff_base=0.01) as engine:
+        await engine.run_downloads()
+        queued = await engine.download(SCI, tracks=[1, 2])
+        await engine.wait_downloads(ids=[d.id for d in queued])
+        await engine.create_playlist("Kept")
+        await engine.playlist_add("Kept", SCI, [2, 1])
+        (folder,) = {p.parent for p in quiet.music_dir.rglob("*.flac")}
+        moved = folder.with_name(folder.name + " renamed")
+        folder.rename(moved)
+        await engine.scan_library()
+        entries = await engine.playlist("Kept")
+        assert [e.on_disk for e in entries] == [True, True]
+        assert all(e.item is not None and e.item.uri.startswith(str(moved)) for e in entries)
+        assert [e.item.title for e in entries if e.item] == ["Catfish John", "Down a River"]
+
+
+async def test_a_playlist_of_a_file_on_disk_and_a_stream_plays_through(quiet: Settings) -> None:
+    async with Engine(quiet, backoff_base=0.01) as engine:
+        await engine.run_downloads()
+        queued = await engine.download(SCI, tracks=[1])
+        await engine.wait_downloads(ids=[d.id for d in queued])
+        await engine.create_playlist("Both")
+        await engine.playlist_add("Both", SCI, [1, 2])  # on disk, then streamed
+        items = await engine.queue_playlist("Both", play=True)
+        assert not items[0].uri.startswith("http") and items[1].uri.startswith("http")
+        await asyncio.wait_for(engine.wait_until_idle(), 60)
+        for _ in range(250):  # the plays are written as they end
+            if len(history := await engine.history()) == 2:
+                break
+            await asyncio.sleep(0.02)
+        assert [p.path for p in reversed(history)] == [items[0].uri, items[1].uri]
+        assert all(p.completed for p in history)
