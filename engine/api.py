@@ -259,10 +259,10 @@ class EngineAPI(Protocol):
 
     @refreshes(Copy.QUEUE)
     async def queue_playlist(
-        self, name: str, *, play: bool = False, shuffle: bool = False
+        self, name: str, *, play: bool = False, shuffle: bool = False, start: int = 0
     ) -> tuple[QueueItem, ...]:
-        """Add a playlist's tracks to the end of the queue (shuffled, if asked), and play the
-        first of them (``play``)."""
+        """Add a playlist's tracks to the end of the queue (shuffled, if asked), and play
+        (``play``) from the ``start``-th of them (0-based)."""
         ...
 
     async def set_track_favourite(

@@ -223,14 +223,14 @@ class Engine(StartClose):
         return await self._playlists.import_file(file, name)
 
     async def queue_playlist(
-        self, name: str, *, play: bool = False, shuffle: bool = False
+        self, name: str, *, play: bool = False, shuffle: bool = False, start: int = 0
     ) -> tuple[QueueItem, ...]:
         items = await self._playlists.queue_items(name, shuffle=shuffle)
         if not items:
             raise NotFoundError(f"nothing of the playlist {name!r} can be played")
         first = await self._play.add(items)
         if play:
-            await self._play.play(first)
+            await self._play.play(first + max(0, min(start, len(items) - 1)))
         return items
 
     async def set_track_favourite(

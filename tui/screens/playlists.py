@@ -146,17 +146,23 @@ class PlaylistsScreen(LivesetScreen):
 
     @on(DataTable.RowSelected, "#playlist-tracks")
     def play_from(self, event: DataTable.RowSelected) -> None:
-        self.action_play(False)
+        """Enter on a track: the list plays from it (the items not found are skipped)."""
+        if self.shown is None or self.shown == FAVOURITES:
+            self.action_play(False)
+            return
+        at = event.cursor_row
+        playable = sum(1 for e in self.entries[:at] if e.item is not None)
+        self.run_engine(self.play, self.shown, False, playable, group="playlist-play")
 
     def action_play(self, shuffle: bool) -> None:
         if self.shown is not None:
             self.run_engine(self.play, self.shown, shuffle, group="playlist-play")
 
-    async def play(self, name: str, shuffle: bool) -> None:
+    async def play(self, name: str, shuffle: bool, start: int = 0) -> None:
         if name == FAVOURITES:
             await self.play_favourites(shuffle=shuffle, play=True)
             return
-        items = await self.engine.queue_playlist(name, play=True, shuffle=shuffle)
+        items = await self.engine.queue_playlist(name, play=True, shuffle=shuffle, start=start)
         self.notify(f"Playing {plural(len(items), 'track')} of {name}", title="Playlist")
 
     def action_queue(self) -> None:
