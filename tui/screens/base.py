@@ -86,3 +86,26 @@ class LivesetScreen(Screen[None]):
             await work(*args, **kwargs)
 
         self.run_worker(as_work(run), group=group, exclusive=exclusive, exit_on_error=False)
+
+    def add_to_playlist(self, identifier: str, tracks: list[int]) -> None:
+        """Ask which playlist (or a new one), then add these tracks of the recording to it."""
+        self.run_engine(self._pick_playlist, identifier, tracks, group="playlist")
+
+    async def _pick_playlist(self, identifier: str, tracks: list[int]) -> None:
+        from tui.dialogs import PlaylistPicker
+
+        names = [p.name for p in await self.engine.playlists()]
+
+        def picked(name: str | None) -> None:
+            if name:
+                self.run_engine(self._add_to, name, identifier, tracks, names, group="playlist")
+
+        self.app.push_screen(PlaylistPicker(names), picked)
+
+    async def _add_to(
+        self, name: str, identifier: str, tracks: list[int], names: list[str]
+    ) -> None:
+        if name not in names:
+            name = await self.engine.create_playlist(name)
+        count = await self.engine.playlist_add(name, identifier, tracks)
+        self.notify(f"{name} has {count} track(s)", title="Playlist")

@@ -11,7 +11,7 @@ from textual.content import Content
 from textual.widgets import DataTable, Static
 
 from engine import KNOWN_FORMATS, LibraryChanged
-from tui.dialogs import FormatPicker, PlaylistPicker
+from tui.dialogs import FormatPicker
 from tui.formatting import clock, size_text, stars
 from tui.screens.base import LivesetScreen
 from tui.widgets import FittedTable, StatusLine, kind_label, selected_key
@@ -267,22 +267,7 @@ class ConcertScreen(LivesetScreen):
             return
         tracks = sorted(self.ticked) or [n for n in [self.selected_track()] if n is not None]
         if tracks:
-            self.run_engine(self.pick_playlist, self.recording.identifier, tracks, group="playlist")
-
-    async def pick_playlist(self, identifier: str, tracks: list[int]) -> None:
-        names = [p.name for p in await self.engine.playlists()]
-
-        def picked(name: str | None) -> None:
-            if name:
-                self.run_engine(self.add_to, name, identifier, tracks, names, group="playlist")
-
-        self.app.push_screen(PlaylistPicker(names), picked)
-
-    async def add_to(self, name: str, identifier: str, tracks: list[int], names: list[str]) -> None:
-        if name not in names:
-            name = await self.engine.create_playlist(name)
-        count = await self.engine.playlist_add(name, identifier, tracks)
-        self.notify(f"{name} has {count} track(s)", title="Playlist")
+            self.add_to_playlist(self.recording.identifier, tracks)
 
     def action_favourite_track(self) -> None:
         """Favourite the performance under the cursor (the show keeps its own favourite)."""

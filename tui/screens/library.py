@@ -37,6 +37,7 @@ class LibraryScreen(LivesetScreen):
         Binding("u", "problems", "Unreadable", id="library.problems"),
         Binding("a", "queue(False)", "Add", id="library.add"),
         Binding("N", "queue(True)", "Play next", id="library.play-next"),
+        Binding("L", "to_playlist", "To playlist…", id="library.to-playlist", show=False),
         Binding("escape", "clear_search", "Clear", id="library.clear", show=False),
     ]
 
@@ -203,6 +204,17 @@ class LibraryScreen(LivesetScreen):
             return
         target = path if tracks.has_focus else os.path.dirname(path)
         self.run_engine(self.queue, target, after_current, group="queue", exclusive=False)
+
+    def action_to_playlist(self) -> None:
+        """Add the track under the cursor (downloaded from the archive) to a playlist."""
+        path = selected_key(self.query_one("#lib-tracks", DataTable))
+        track = self.tracks.get(path) if path else None
+        if track is None:
+            return
+        if not track.identifier or track.track_number is None:
+            self.notify("Only tracks of an archive recording go into playlists", severity="warning")
+            return
+        self.add_to_playlist(track.identifier, [track.track_number])
 
     async def queue(self, target: str, after_current: bool) -> None:
         items = await self.engine.queue_add(target, after_current=after_current)
