@@ -15,7 +15,13 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from engine import Engine, PlaybackError, Settings
-from engine.events import Event, NowPlayingChanged, PlaybackFailed, PositionChanged
+from engine.events import (
+    Event,
+    NowPlayingChanged,
+    PlaybackFailed,
+    PlayerStateChanged,
+    PositionChanged,
+)
 from tests.pty_terminal import Terminal
 from tests.signals import RATE, cut, sweep
 
@@ -95,9 +101,13 @@ async def test_transport_at_the_edges_of_the_queue_says_words(
         await asyncio.wait_for(engine.wait_until_idle(), 20)
         fresh = engine.events()
         await engine.previous_track()  # after the end: the last track again
-        async for event in fresh:
-            if isinstance(event, NowPlayingChanged):
-                break
+
+        async def playing_again() -> None:
+            async for event in fresh:
+                if isinstance(event, PlayerStateChanged) and event.state.state == "playing":
+                    return
+
+        await asyncio.wait_for(playing_again(), 20)
         assert engine.player_state().state == "playing"
 
 
