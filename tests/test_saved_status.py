@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 
 async def a_saved_queue(tmp_path: Path, archive_url: str, db_url: str | None = None) -> Engine:
-    """An engine that queued three tracks, stood 1.5 s into the second and left downloads."""
+    """An engine that queued three tracks, stood at the second (paused) and left downloads."""
     settings = make_settings(tmp_path, archive_url, db_url)
     settings = dataclasses.replace(settings, mpv_options=(("ao", "null"),))
     (tmp_path / "show").mkdir()
@@ -31,7 +31,7 @@ async def a_saved_queue(tmp_path: Path, archive_url: str, db_url: str | None = N
     engine = Engine(settings)
     async with engine:
         await engine.queue_add(str(tmp_path / "show"))
-        await engine.play(1, start=1.5)
+        await engine.play(1)
         await engine.pause()
 
         def downloads(session) -> None:  # type: ignore[no-untyped-def]
@@ -70,7 +70,7 @@ async def test_the_quick_read_says_what_the_storage_says(
     engine = await a_saved_queue(tmp_path, fake_archive.url, db_url)
     status = await saved_status(engine.settings)
     assert [i.title for i in status.items] == ["01", "02", "03"]
-    assert status.index == 1 and 1.0 <= status.seconds < 3.0
+    assert status.index == 1 and 0.0 <= status.seconds < 2.0
     assert (status.running, status.queued) == (1, 2)  # the hidden one is not counted
     quick = read_quickly(engine.settings)
     if engine.settings.database_path is None:
