@@ -13,7 +13,6 @@ from .archive.query import (
 from .config import (
     Settings as Settings,
     load_settings as load_settings,
-    login_name as login_name,
 )
 from .errors import (
     AmbiguousConcertError as AmbiguousConcertError,
@@ -100,6 +99,9 @@ from .models import (
     TrackFile as TrackFile,
     group_downloads as group_downloads,
     to_data as to_data,
+)
+from .profile import (
+    login_name as login_name,
 )
 from .remote import socket_path as socket_path
 from .remote.client import (

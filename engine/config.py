@@ -17,8 +17,10 @@ from urllib.parse import urlsplit
 
 import platformdirs
 
+from engine import profile
 from engine.errors import ConfigError
 from engine.formats import FORMAT_HELP, format_name
+from engine.profile import login_name
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -167,26 +169,6 @@ def _table(example: str, sep: str) -> Callable[[str, object], tuple[tuple[str, s
     return parse
 
 
-_PROFILE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,62}")
-
-
-def _profile(key: str, value: object) -> str:
-    if not isinstance(value, str) or not _PROFILE.fullmatch(value.strip()):
-        raise ConfigError(key, value, "a name of letters, digits, '.', '_' or '-' (up to 63)")
-    return value.strip()
-
-
-def login_name() -> str:
-    """The login name of the user running liveset: the person by default."""
-    import getpass
-
-    try:
-        name = getpass.getuser()
-    except (KeyError, OSError):  # no name for this uid (a container)
-        return f"uid{os.getuid()}"
-    return name if _PROFILE.fullmatch(name) else f"uid{os.getuid()}"
-
-
 def _choice(*allowed: str) -> Callable[[str, object], str]:
     def parse(key: str, value: object) -> str:
         if value not in allowed:
@@ -264,7 +246,7 @@ _OPTIONS = (
     _Option("radio", "player.radio", "LIVESET_RADIO", _switch),
     _Option("keys", "keys", "LIVESET_KEYS", _table('play-pause = "space,k"', ";")),
     _Option("detach", "daemon.detach", "LIVESET_DETACH", _switch),
-    _Option("profile", "profile", "LIVESET_PROFILE", _profile),
+    _Option("profile", "profile", "LIVESET_PROFILE", profile.checked),
     _Option(
         "catalog_refresh_hours",
         "catalog.refresh_hours",
@@ -277,9 +259,7 @@ _BY_FIELD = {o.field: o for o in _OPTIONS}
 
 
 def default_config_file(env: Mapping[str, str]) -> Path:
-    if env.get("LIVESET_CONFIG"):
-        return Path(env["LIVESET_CONFIG"]).expanduser().resolve()
-    return Path(platformdirs.user_config_dir(APP_NAME)) / "config.toml"
+    return profile.config_file(env)
 
 
 def _flatten(table: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -350,9 +330,9 @@ def load_settings(
     db_url = values.pop("db_url", None) or f"sqlite:///{data_dir / 'liveset.db'}"
     for key, folder in (("data_dir", data_dir), ("music_dir", music_dir)):
         _check_folder(key, folder)
-    profile = values.pop("profile", None) or login_name()
+    person = values.pop("profile", None) or login_name()
     settings = Settings(
-        config_file=path, data_dir=data_dir, music_dir=music_dir, db_url=db_url, profile=profile
+        config_file=path, data_dir=data_dir, music_dir=music_dir, db_url=db_url, profile=person
     )
     known = {f.name for f in fields(Settings)}
     return replace(settings, **{k: v for k, v in values.items() if k in known})

@@ -9,9 +9,9 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from engine.config import login_name
 from engine.errors import ConfigError
 from engine.models import Household
+from engine.profile import login_name
 from engine.storage import household, row_security
 
 if TYPE_CHECKING:

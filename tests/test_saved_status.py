@@ -141,3 +141,20 @@ def test_another_profile_of_one_account_has_a_daemon_of_its_own() -> None:
     assert mine.name == "liveset.sock" and socket_path() == mine
     theirs = socket_path(profile="bob" if login_name() != "bob" else "alice")
     assert theirs != mine and theirs.parent == mine.parent
+
+
+def test_the_thin_client_finds_the_profile_as_the_settings_do(tmp_path: Path) -> None:
+    import pytest
+
+    from engine import ConfigError, load_settings
+    from engine.profile import login_name, profile_of
+
+    config = tmp_path / "config.toml"
+    config.write_text('profile = "carol"\n')
+    env = {"LIVESET_CONFIG": str(config)}
+    assert profile_of(None, None, env) == "carol" == load_settings({}, env=env).profile
+    assert profile_of("dave", None, env) == "dave"
+    assert profile_of(None, None, {**env, "LIVESET_PROFILE": "erin"}) == "erin"
+    assert profile_of(None, None, {"LIVESET_CONFIG": str(tmp_path / "none.toml")}) == login_name()
+    with pytest.raises(ConfigError):
+        profile_of("bob smith", None, {})

@@ -43,7 +43,7 @@ def socket_path(runtime_dir: Path | None = None, *, profile: str | None = None) 
 
             runtime_dir = Path(tempfile.gettempdir()) / f"liveset-{os.getuid()}"
     if profile:
-        from engine.config import login_name
+        from engine.profile import login_name
 
         if profile != login_name():
             return runtime_dir / f"liveset-{profile}.sock"

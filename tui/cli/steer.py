@@ -6,6 +6,7 @@ and the command runs on an engine of its own (``control``, ``playback``)."""
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -65,13 +66,10 @@ def run(args: argparse.Namespace) -> int:
 
 def _profile(args: argparse.Namespace) -> str:
     """Whose daemon to steer: the profile as the settings resolve it (``--profile``,
-    ``LIVESET_PROFILE``, the config file, the login name)."""
-    settings = engine_package.load_settings(
-        {"profile": getattr(args, "profile", None)},
-        config_file=getattr(args, "config", None),
-        named_config=bool(getattr(args, "config", None)),
-    )
-    return settings.profile
+    ``LIVESET_PROFILE``, the config file, the login name), the rest of them unread."""
+    from engine.profile import profile_of
+
+    return profile_of(getattr(args, "profile", None), getattr(args, "config", None), os.environ)
 
 
 def status(line: DaemonLine, args: argparse.Namespace) -> int:

@@ -28,7 +28,7 @@ def _first_owner() -> str:
     owner = context.config.attributes.get("owner")
     if owner:
         return str(owner)
-    from engine.config import login_name
+    from engine.profile import login_name
 
     return login_name()
 
