@@ -102,6 +102,7 @@ from .models import (
 )
 from .profile import (
     login_name as login_name,
+    profile_of as profile_of,
 )
 from .remote import socket_path as socket_path
 from .remote.client import (

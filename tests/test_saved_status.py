@@ -10,7 +10,7 @@ import subprocess
 import sys
 from typing import TYPE_CHECKING
 
-from engine import Engine
+from engine import Engine, NowPlayingChanged
 from engine.saved import read_quickly, read_through_storage, saved_status
 from engine.storage.schema import DownloadRow
 from tests.conftest import cli_env, make_settings
@@ -31,7 +31,11 @@ async def a_saved_queue(tmp_path: Path, archive_url: str, db_url: str | None = N
     engine = Engine(settings)
     async with engine:
         await engine.queue_add(str(tmp_path / "show"))
+        events = engine.events()
         await engine.play(1)
+        async for event in events:  # the player at the second track before it is paused
+            if isinstance(event, NowPlayingChanged) and event.index == 1:
+                break
         await engine.pause()
 
         def downloads(session) -> None:  # type: ignore[no-untyped-def]

@@ -67,9 +67,9 @@ def run(args: argparse.Namespace) -> int:
 def _profile(args: argparse.Namespace) -> str:
     """Whose daemon to steer: the profile as the settings resolve it (``--profile``,
     ``LIVESET_PROFILE``, the config file, the login name), the rest of them unread."""
-    from engine.profile import profile_of
-
-    return profile_of(getattr(args, "profile", None), getattr(args, "config", None), os.environ)
+    return engine_package.profile_of(
+        getattr(args, "profile", None), getattr(args, "config", None), os.environ
+    )
 
 
 def status(line: DaemonLine, args: argparse.Namespace) -> int:
