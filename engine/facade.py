@@ -228,9 +228,14 @@ class Engine(StartClose):
         items = await self._playlists.queue_items(name, shuffle=shuffle)
         if not items:
             raise NotFoundError(f"nothing of the playlist {name!r} can be played")
-        first = await self._play.add(items)
+        # To play, what comes first is added first and plays while the rest is added after it
+        # (a long list's first sound does not wait for the thousands behind it).
+        head = len(items) if not play else max(0, min(start, len(items) - 1)) + 1
+        first = await self._play.add(items[:head])
         if play:
-            await self._play.play(first + max(0, min(start, len(items) - 1)))
+            await self._play.play(first + head - 1)
+        if head < len(items):
+            await self._play.add(items[head:])
         return items
 
     async def set_track_favourite(

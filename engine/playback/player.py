@@ -155,6 +155,8 @@ class Player:
             if insert_at is None:
                 self._queue.append(item)
                 self._entries.append(entry)
+                if offset % 250 == 249:
+                    await asyncio.sleep(0)  # a long list: let the loop (and mpv's news) go on
             else:
                 position = insert_at + offset
                 mpv.command("playlist-move", len(self._queue), position)
