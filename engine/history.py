@@ -13,9 +13,17 @@ from engine.models import Play
 from engine.storage.schema import PlayRow
 
 if TYPE_CHECKING:
+    from sqlalchemy import ColumnElement
     from sqlalchemy.orm import Session
 
-HEARD = 1.0  # seconds: a play shorter than this was neither heard nor skipped
+HEARD = 1.0  # seconds: a play shorter than this was neither heard nor skipped (a queue restored
+# paused and replaced, say), and counts for nothing
+
+
+def heard() -> ColumnElement[bool]:
+    """The plays that count: finished, or heard for ``HEARD`` seconds at least (the history,
+    the stats and the recommender's taste all read plays through this)."""
+    return PlayRow.completed | (PlayRow.seconds_played >= HEARD)
 
 
 def day_start(text: str, key: str) -> float:
@@ -38,7 +46,7 @@ def plays(
 ) -> list[Play]:
     query = (
         select(PlayRow)
-        .where(PlayRow.completed | (PlayRow.seconds_played >= HEARD))
+        .where(heard())
         .order_by(PlayRow.started_at.desc(), PlayRow.id.desc())
         .limit(limit)
     )

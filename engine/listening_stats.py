@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Integer, cast, func, select
 
+from engine.history import heard as played
 from engine.models import DownloadState, ListeningStats, Tally
 from engine.storage.schema import DownloadRow, PlayRow
 
@@ -22,14 +23,13 @@ if TYPE_CHECKING:
 WEEK = 7 * 86_400
 WEEKS = 52
 TOP = 10
-HEARD = 1.0
 _SEGUE = re.compile(r"\s*(?:→|->|>)\s*$")
 _DATED = re.compile(r"^(\d{4})-\d{2}-\d{2}\s+(.*)$")
 
 
 def stats(session: Session, now: float | None = None) -> ListeningStats:
     now = time.time() if now is None else now
-    heard = PlayRow.completed | (PlayRow.seconds_played >= HEARD)
+    heard = played()
     start = now - WEEKS * WEEK
     week = cast((PlayRow.started_at - start) / WEEK, Integer)
     hours = [0.0] * WEEKS

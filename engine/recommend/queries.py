@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 
 from engine.catalog import store
+from engine.history import heard
 from engine.keys import artist_key
 from engine.models import DownloadState
 from engine.storage.repository import recording_summary
@@ -33,8 +34,6 @@ if TYPE_CHECKING:
 
     from engine.models import Recording
 
-HEARD = 1.0  # seconds: a play shorter than this was neither heard nor skipped (a queue restored
-# paused and replaced, say), and counts for nothing
 CHUNK = 500  # identifiers or names in one IN
 
 ROW_COLUMNS = (
@@ -178,7 +177,7 @@ def plays(session: Session) -> list[tuple[str, str, float, bool, bool]]:
             PlayRow.completed,
             PlayRow.skipped,
         )
-        .where(PlayRow.completed | (PlayRow.seconds_played >= HEARD))
+        .where(heard())
         .order_by(PlayRow.started_at)
     )
     return [
@@ -246,7 +245,7 @@ def recently_played(session: Session, limit: int) -> list[tuple[str, float]]:
     last = func.max(PlayRow.started_at)
     query = (
         select(PlayRow.identifier, last)
-        .where(PlayRow.identifier != "", PlayRow.completed | (PlayRow.seconds_played >= HEARD))
+        .where(PlayRow.identifier != "", heard())
         .group_by(PlayRow.identifier)
         .order_by(last.desc())
         .limit(limit)
